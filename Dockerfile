@@ -1,0 +1,14 @@
+# Production image: the same locked dependency set that `make run` and `make test` install.
+FROM python:3.11-slim-bookworm
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /app
+COPY requirements.lock .
+RUN pip install --no-cache-dir --requirement requirements.lock
+COPY . .
+# collectstatic needs settings, not services: placeholders only for this build step.
+RUN SECRET_KEY=build-only DATABASE_URL=postgres://build@localhost/build REDIS_URL=redis://localhost:6379/0 \
+    python manage.py collectstatic --noinput \
+ && useradd --system --uid 10001 lbp && mkdir -p /app/media && chown lbp /app/media
+USER lbp
+EXPOSE 8000
+CMD ["gunicorn", "lbp_pathway.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -1,0 +1,38 @@
+# The two commands of the README: `make run` and `make test`. Both set themselves up.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test lint format lock bench clean
+
+$(BIN)/.installed: requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --requirement requirements.lock
+	touch $@
+
+run: $(BIN)/.installed
+	$(BIN)/python -m lbp_pathway.devstack run
+
+test: $(BIN)/.installed lint
+	DEMO_MODE=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(BIN)/.installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Regenerate the lock from pyproject.toml's ranges (then review the diff).
+lock:
+	rm -rf /tmp/lbp-lock-venv && $(PYTHON) -m venv /tmp/lbp-lock-venv
+	/tmp/lbp-lock-venv/bin/pip install --quiet $$($(PYTHON) -c 'import tomllib;d=tomllib.load(open("pyproject.toml","rb"))["project"];print(" ".join(d["dependencies"]+d["optional-dependencies"]["test"]))')
+	/tmp/lbp-lock-venv/bin/pip freeze > requirements.lock
+
+bench: $(BIN)/.installed
+	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) staticfiles

@@ -1,0 +1,68 @@
+"""Generate demo data (Faker, never real patients). Safe to run twice: nothing is added twice."""
+
+import importlib
+import os
+
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from lbp_pathway.access import Role
+
+DEMO_USERS = [
+    ("frontdesk", "Dana", "Okafor", Role.FRONT_DESK),
+    ("physio", "Priya", "Tremblay", Role.PHYSIOTHERAPIST),
+    ("physician", "Marc", "Gagnon", Role.FAMILY_PHYSICIAN),
+    ("manager", "Lena", "Fraser", Role.MANAGER),
+    ("admin", "Sam", "Nguyen", Role.ADMINISTRATOR),
+]
+
+# Each app that has demo data provides `<app>/demo.py` with `seed(patients=..., stdout=...)`.
+SEEDED_APPS = ["intake", "triage", "care_episodes", "referrals"]
+
+
+def create_demo_accounts(password: str) -> list[User]:
+    users = []
+    for username, first, last, role in DEMO_USERS:
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={"first_name": first, "last_name": last, "email": f"{username}@example.org"},
+        )
+        if created:
+            user.set_password(password)
+        # The administrator manages users in Django's admin; no one else gets staff access.
+        user.is_staff = role is Role.ADMINISTRATOR
+        user.save()
+        user.groups.add(Group.objects.get(name=role.value))
+        users.append(user)
+    return users
+
+
+class Command(BaseCommand):
+    help = "Create demo accounts (demo mode only) and generated demo data for every app."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--patients", type=int, default=300, help="how many demo patients")
+        parser.add_argument("--no-accounts", action="store_true", help="data only, no accounts")
+
+    def handle(self, *args, patients: int, no_accounts: bool, **options):
+        if patients < 0:
+            raise CommandError("--patients must be zero or more")
+        if not no_accounts:
+            if not settings.DEMO_MODE:
+                raise CommandError("Demo accounts exist only in demo mode (DEMO_MODE=1).")
+            password = os.environ.get("DEMO_PASSWORD", "")
+            if not password:
+                raise CommandError("Set DEMO_PASSWORD to create the demo accounts.")
+            with transaction.atomic():
+                create_demo_accounts(password)
+            self.stdout.write("Demo accounts: " + ", ".join(u for u, *_ in DEMO_USERS))
+        for app in SEEDED_APPS:
+            try:
+                module = importlib.import_module(f"{app}.demo")
+            except ModuleNotFoundError as error:
+                if error.name != f"{app}.demo":
+                    raise
+                continue
+            module.seed(patients=patients, stdout=self.stdout)

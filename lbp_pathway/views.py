@@ -1,0 +1,50 @@
+import redis
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.db.utils import DatabaseError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+
+from lbp_pathway.access import HOME, Role, public, role_required, roles_of
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    roles = roles_of(request.user)
+    if not roles:
+        return render(request, "no_role.html", status=403)
+    return redirect(HOME[roles[0]])
+
+
+home.allowed_roles = "signed_in"  # type: ignore[attr-defined]
+
+
+@role_required(Role.ADMINISTRATOR)
+def administration_home(request: HttpRequest) -> HttpResponse:
+    return render(request, "administration_home.html")
+
+
+def _database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except DatabaseError:
+        return False
+
+
+def _broker_ok() -> bool:
+    try:
+        return bool(redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping())
+    except (redis.RedisError, OSError):
+        return False
+
+
+@public
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    database, broker = _database_ok(), _broker_ok()
+    status = {"database": "ok" if database else "down", "broker": "ok" if broker else "down"}
+    return JsonResponse(status, status=200 if database and broker else 503)

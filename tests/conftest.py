@@ -1,0 +1,106 @@
+import os
+import shutil
+
+import pytest
+
+from lbp_pathway.access import Role
+from tests.factories import UserFactory
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls in browser tests are safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture
+def make_user(db):
+    def make(role: Role | None = None, **kwargs):
+        return UserFactory(role=role, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def front_desk(make_user):
+    return make_user(Role.FRONT_DESK, username="fd")
+
+
+@pytest.fixture
+def physio(make_user):
+    return make_user(Role.PHYSIOTHERAPIST, username="pt")
+
+
+@pytest.fixture
+def physician(make_user):
+    return make_user(Role.FAMILY_PHYSICIAN, username="md")
+
+
+@pytest.fixture
+def manager(make_user):
+    return make_user(Role.MANAGER, username="mgr")
+
+
+@pytest.fixture
+def administrator(make_user):
+    return make_user(Role.ADMINISTRATOR, username="adm", is_staff=True)
+
+
+@pytest.fixture
+def client_for(client):
+    """A test client signed in as the given user."""
+
+    def sign_in(user):
+        client.force_login(user)
+        return client
+
+    return sign_in
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not os.path.exists(CHROMIUM) or shutil.which("chromium") is None:
+        pytest.skip(
+            "Debian's Chromium is not installed (apt-get install chromium): browser test skipped"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium, live_server):
+    context = chromium.new_context(base_url=live_server.url)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    csp_violations: list[str] = []
+    page.on(
+        "console",
+        lambda msg: (
+            csp_violations.append(msg.text) if "Content Security Policy" in msg.text else None
+        ),
+    )
+    page.csp_violations = csp_violations
+    yield page
+    context.close()
+
+
+def sign_in(page, username: str, password: str) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()

@@ -1,0 +1,102 @@
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from lbp_pathway.access import HOME, NAVIGATION, Role
+
+ROLE_FIXTURES = {
+    Role.FRONT_DESK: "front_desk",
+    Role.PHYSIOTHERAPIST: "physio",
+    Role.FAMILY_PHYSICIAN: "physician",
+    Role.MANAGER: "manager",
+    Role.ADMINISTRATOR: "administrator",
+}
+
+
+@pytest.mark.django_db
+def test_the_five_roles_exist_as_groups_after_migrating():
+    assert set(Group.objects.values_list("name", flat=True)) >= {role.value for role in Role}
+
+
+@pytest.mark.django_db
+def test_administrator_group_can_manage_users_but_holds_no_clinical_permission():
+    codenames = set(
+        Group.objects.get(name="Administrator").permissions.values_list("codename", flat=True)
+    )
+    assert {"add_user", "change_user", "view_user", "change_group"} <= codenames
+    assert all(code.endswith(("_user", "_group")) for code in codenames)
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_each_role_lands_on_its_own_home_page(role, request, client_for):
+    client = client_for(request.getfixturevalue(ROLE_FIXTURES[role]))
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response.url == reverse(HOME[role])
+    assert client.get(response.url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("role", "other"), [(role, other) for role in Role for other in Role if role != other]
+)
+def test_a_role_is_refused_on_another_roles_home_page(role, other, request, client_for):
+    client = client_for(request.getfixturevalue(ROLE_FIXTURES[role]))
+    assert client.get(reverse(HOME[other])).status_code == 403
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", list(Role))
+def test_anonymous_visitors_are_sent_to_the_login_page(role, client):
+    response = client.get(reverse(HOME[role]))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_navigation_shows_only_the_roles_own_links(role, request, client_for):
+    client = client_for(request.getfixturevalue(ROLE_FIXTURES[role]))
+    html = client.get(reverse(HOME[role])).content.decode()
+    for other, items in NAVIGATION.items():
+        for label, url_name in items:
+            link = f'href="{reverse(url_name)}"'
+            if other == role:
+                assert link in html
+            elif (label, url_name) not in NAVIGATION[role]:
+                assert link not in html
+
+
+def test_signed_in_user_without_role_is_told_so(make_user, client_for):
+    response = client_for(make_user(None, username="norole")).get(reverse("home"))
+    assert response.status_code == 403
+    assert b"has no role yet" in response.content
+
+
+def test_password_change_works_and_keeps_the_user_signed_in(physio, client):
+    from tests.factories import TEST_PASSWORD
+
+    client.force_login(physio)
+    response = client.post(
+        reverse("password_change"),
+        {
+            "old_password": TEST_PASSWORD,
+            "new_password1": "a-much-longer-pass-phrase-7",
+            "new_password2": "a-much-longer-pass-phrase-7",
+        },
+    )
+    assert response.status_code == 302
+    physio.refresh_from_db()
+    assert physio.check_password("a-much-longer-pass-phrase-7")
+
+
+def test_password_change_refuses_a_short_password_and_changes_nothing(physio, client):
+    from tests.factories import TEST_PASSWORD
+
+    client.force_login(physio)
+    response = client.post(
+        reverse("password_change"),
+        {"old_password": TEST_PASSWORD, "new_password1": "short", "new_password2": "short"},
+    )
+    assert response.status_code == 200
+    assert "too short" in response.content.decode()
+    physio.refresh_from_db()
+    assert physio.check_password(TEST_PASSWORD)
