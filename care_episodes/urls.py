@@ -6,5 +6,4 @@ app_name = "care_episodes"
 urlpatterns = [
     path("physio/", views.physio_home, name="physio_home"),
     path("physician/", views.physician_home, name="physician_home"),
-    path("manager/", views.manager_home, name="manager_home"),
 ]

@@ -12,8 +12,3 @@ def physio_home(request: HttpRequest) -> HttpResponse:
 @role_required(Role.FAMILY_PHYSICIAN)
 def physician_home(request: HttpRequest) -> HttpResponse:
     return render(request, "care_episodes/physician_home.html")
-
-
-@role_required(Role.MANAGER)
-def manager_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "care_episodes/manager_home.html")

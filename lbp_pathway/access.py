@@ -25,17 +25,42 @@ HOME = {
     Role.FRONT_DESK: "intake:home",
     Role.PHYSIOTHERAPIST: "care_episodes:physio_home",
     Role.FAMILY_PHYSICIAN: "care_episodes:physician_home",
-    Role.MANAGER: "care_episodes:manager_home",
+    Role.MANAGER: "dashboards:manager_home",
     Role.ADMINISTRATOR: "administration_home",
 }
 
-# Navigation per role: (label, URL name). Only what the role may open.
+# Navigation per role: (label, URL name), only what the role may open. An entry whose page does not
+# exist yet is left out of the menu (see context_processors.navigation).
 NAVIGATION: dict[Role, list[tuple[str, str]]] = {
-    Role.FRONT_DESK: [("Front desk", "intake:home")],
-    Role.PHYSIOTHERAPIST: [("My patients", "care_episodes:physio_home")],
-    Role.FAMILY_PHYSICIAN: [("Inbox", "care_episodes:physician_home")],
-    Role.MANAGER: [("Dashboard", "care_episodes:manager_home")],
-    Role.ADMINISTRATOR: [("Administration", "administration_home"), ("Users", "admin:index")],
+    Role.FRONT_DESK: [
+        ("Front desk", "intake:home"),
+        ("Patients", "intake:patient_search"),
+        ("Book", "intake:slot_search"),
+        ("Referrals in", "intake:referral_worklist"),
+        ("Waitlist", "intake:waitlist"),
+        ("Day sheets", "intake:day_sheet"),
+        ("Notifications", "reminders:inbox"),
+    ],
+    Role.PHYSIOTHERAPIST: [
+        ("My patients", "care_episodes:physio_home"),
+        ("Day sheet", "intake:day_sheet"),
+        ("Referrals", "referrals:list"),
+        ("Notifications", "reminders:inbox"),
+    ],
+    Role.FAMILY_PHYSICIAN: [
+        ("Inbox", "care_episodes:physician_home"),
+        ("Referrals", "referrals:list"),
+        ("Notifications", "reminders:inbox"),
+    ],
+    Role.MANAGER: [
+        ("Dashboard", "dashboards:manager_home"),
+        ("Reminders", "reminders:outbox"),
+    ],
+    Role.ADMINISTRATOR: [
+        ("Administration", "administration_home"),
+        ("Users", "admin:index"),
+        ("Audit log", "audit_log"),
+    ],
 }
 
 

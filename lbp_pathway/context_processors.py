@@ -1,4 +1,5 @@
 from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
 
 from lbp_pathway.access import NAVIGATION, roles_of
 
@@ -7,7 +8,11 @@ def navigation(request: HttpRequest) -> dict:
     roles = roles_of(request.user) if hasattr(request, "user") else []
     items: list[tuple[str, str]] = []
     for role in roles:
-        for item in NAVIGATION[role]:
+        for label, url_name in NAVIGATION[role]:
+            try:
+                item = (label, reverse(url_name))
+            except NoReverseMatch:
+                continue  # that page is not built yet
             if item not in items:
                 items.append(item)
     return {"nav_items": items, "user_roles": [role.value for role in roles]}

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "triage",
     "care_episodes",
     "referrals",
+    "reminders",
 ]
 
 MIDDLEWARE = [
