@@ -46,6 +46,9 @@ class Episode(models.Model):
     discharged_on = models.DateField(null=True, blank=True)
     # Latest triage result, copied here for lists and dashboards; the decision itself lives in triage.
     risk = models.CharField(max_length=6, choices=Risk.choices, blank=True)
+    # Why routine booking is refused for this episode (an emergency red flag until a physician clears
+    # it); empty when booking is allowed. Booking services must check it.
+    booking_hold = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -58,3 +61,22 @@ class Episode(models.Model):
 
     def __str__(self) -> str:
         return f"Episode {self.pk} ({self.get_status_display()})"
+
+
+class EpisodeEvent(models.Model):
+    """The episode timeline: every status change and notable event, append-only."""
+
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(auto_now_add=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    description = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return self.description
