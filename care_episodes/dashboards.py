@@ -1,9 +1,204 @@
+"""Manager dashboards: aggregates only, never a patient name or identifier."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from care_episodes import dashboard_queries as q
+from care_episodes.models import Episode
+from intake.models import Site
 from lbp_pathway.access import Role, role_required
+
+
+def quarter_choices(today: date | None = None) -> list[tuple[str, str]]:
+    today = today or date.today()
+    year, quarter = today.year, (today.month - 1) // 3 + 1
+    choices = [("", "Custom dates")]
+    for _ in range(8):
+        choices.append((f"{year}-Q{quarter}", f"Q{quarter} {year}"))
+        year, quarter = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+    return choices
+
+
+def quarter_bounds(value: str) -> tuple[date, date]:
+    year, quarter = int(value[:4]), int(value[-1])
+    start = date(year, 3 * quarter - 2, 1)
+    end = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
+    return start, end - timedelta(days=1)
+
+
+class DashboardFilterForm(forms.Form):
+    quarter = forms.ChoiceField(choices=quarter_choices, required=False, label="Quarter")
+    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    site = forms.ModelChoiceField(Site.objects.all(), required=False, empty_label="All sites")
+    practitioner = forms.ModelChoiceField(
+        get_user_model()
+        .objects.filter(groups__name=Role.PHYSIOTHERAPIST.value)
+        .order_by("last_name"),
+        required=False,
+        empty_label="All physiotherapists",
+    )
+    risk = forms.ChoiceField(
+        choices=[("", "All strata"), *Episode.Risk.choices], required=False, label="Risk stratum"
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["practitioner"].label_from_instance = lambda u: u.get_full_name() or u.username
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("quarter"):
+            data["start"], data["end"] = quarter_bounds(data["quarter"])
+            self.errors.pop("start", None)
+            self.errors.pop("end", None)
+        start, end = data.get("start"), data.get("end")
+        if start and end and start > end:
+            raise forms.ValidationError("The start date must be on or before the end date.")
+        if start and end and (end - start).days > 3 * 366:
+            raise forms.ValidationError("Choose a period of three years or less.")
+        return data
+
+    def filters(self) -> q.Filters:
+        data = self.cleaned_data
+        return q.Filters(
+            start=data["start"],
+            end=data["end"],
+            site_id=data["site"].pk if data.get("site") else None,
+            practitioner_id=data["practitioner"].pk if data.get("practitioner") else None,
+            risk=data.get("risk") or None,
+        )
+
+
+@dataclass(frozen=True)
+class Table:
+    title: str
+    rows: Callable[[q.Filters], list[dict[str, Any]]]
+    columns: tuple[tuple[str, str], ...]
+    count_keys: tuple[str, ...]
+
+
+WAIT_COLUMNS = (
+    ("episodes", "Assessed"),
+    ("median_days", "Median wait (days)"),
+    ("p90_days", "90th percentile (days)"),
+    ("share_within_target", "Seen within target (%)"),
+)
+TABLES: dict[str, Table] = {
+    "wait_by_site": Table(
+        "Wait from request to first assessment, by site",
+        q.wait_by_site,
+        (("site", "Site"), *WAIT_COLUMNS),
+        ("episodes",),
+    ),
+    "wait_by_week": Table(
+        "Wait from request to first assessment, by week of request",
+        q.wait_by_week,
+        (("week", "Week of"), *WAIT_COLUMNS),
+        ("episodes",),
+    ),
+    "volumes": Table(
+        "Volumes and pathway mix",
+        lambda f: [q.volumes(f)],
+        (
+            ("new_episodes", "New episodes"),
+            ("direct_bookings", "Direct (first-contact) bookings"),
+            ("physician_referrals", "Physician referrals"),
+            ("direct_share", "Direct share (%)"),
+            ("emergency_diversions", "Emergency diversions"),
+            ("assessed", "Assessed"),
+            ("discharged", "Discharged"),
+        ),
+        (
+            "new_episodes",
+            "direct_bookings",
+            "physician_referrals",
+            "emergency_diversions",
+            "assessed",
+            "discharged",
+        ),
+    ),
+    "stratum_mix": Table(
+        "STarT Back risk strata",
+        q.stratum_mix,
+        (("stratum", "Stratum"), ("episodes", "Episodes"), ("share", "Share (%)")),
+        ("episodes",),
+    ),
+}
+
+
+def default_period(today: date | None = None) -> tuple[date, date]:
+    today = today or date.today()
+    return today - timedelta(days=90), today
+
+
+def _filter_form(request: HttpRequest) -> DashboardFilterForm:
+    start, end = default_period()
+    data = request.GET.copy()
+    data.setdefault("start", start.isoformat())
+    data.setdefault("end", end.isoformat())
+    return DashboardFilterForm(data)
+
+
+def _export(table_key: str, table: Table, filters: q.Filters) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    name = f"lbp-{table_key}-{filters.start:%Y%m%d}-{filters.end:%Y%m%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    writer = csv.writer(response)
+    writer.writerow([label for _, label in table.columns])
+    for row in q.suppress_small_counts(table.rows(filters), table.count_keys):
+        writer.writerow(["" if row.get(key) is None else row[key] for key, _ in table.columns])
+    return response
+
+
+def _cell(value: Any) -> Any:
+    # ISO dates, as in the CSV and the chart's labels, so the three views of a figure read the same.
+    return value.isoformat() if isinstance(value, date) else value
 
 
 @role_required(Role.MANAGER)
 def manager_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "care_episodes/manager_home.html")
+    form = _filter_form(request)
+    if not form.is_valid():
+        return render(request, "care_episodes/dashboard.html", {"form": form}, status=400)
+    filters = form.filters()
+    export = request.GET.get("export")
+    if export:
+        if export not in TABLES:
+            return HttpResponse("Unknown table.", status=400, content_type="text/plain")
+        return _export(export, TABLES[export], filters)
+    tables = [
+        {
+            "key": key,
+            "title": table.title,
+            "columns": table.columns,
+            "rows": [[_cell(row.get(k)) for k, _ in table.columns] for row in table.rows(filters)],
+        }
+        for key, table in TABLES.items()
+    ]
+    by_week = next(t for t in tables if t["key"] == "wait_by_week")
+    chart = {
+        "labels": [row[0] for row in by_week["rows"]],
+        "median": [row[2] for row in by_week["rows"]],
+        "p90": [row[3] for row in by_week["rows"]],
+    }
+    context = {
+        "form": form,
+        "filters": filters,
+        "tables": tables,
+        "waitlist": q.waitlist(filters),
+        "target_days": q.wait_target_days(),
+        "chart": chart,
+        "query_string": request.GET.urlencode(),
+    }
+    return render(request, "care_episodes/dashboard.html", context)

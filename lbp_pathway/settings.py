@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "csp",
     "bootstrap",
+    "chartjs",
     "lbp_pathway",
     "intake",
     "triage",
