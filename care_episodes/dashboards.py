@@ -202,3 +202,40 @@ def manager_home(request: HttpRequest) -> HttpResponse:
         "query_string": request.GET.urlencode(),
     }
     return render(request, "care_episodes/dashboard.html", context)
+
+
+class MonthForm(forms.Form):
+    month = forms.RegexField(
+        regex=r"^\d{4}-(0[1-9]|1[0-2])$",
+        error_messages={"invalid": "Give the month as YYYY-MM, e.g. 2026-10."},
+    )
+
+
+@role_required(Role.MANAGER)
+def monthly_report(request: HttpRequest) -> HttpResponse:
+    today = date.today()
+    last_month = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    form = MonthForm(request.GET or {"month": last_month})
+    if not form.is_valid():
+        return render(request, "care_episodes/monthly_report.html", {"form": form}, status=400)
+    year, month = map(int, form.cleaned_data["month"].split("-"))
+    start = date(year, month, 1)
+    end = (date(year + (month == 12), month % 12 + 1, 1)) - timedelta(days=1)
+    filters = q.Filters(start=start, end=end)
+    tables = [
+        {
+            "key": key,
+            "title": table.title,
+            "columns": table.columns,
+            "rows": [[_cell(row.get(k)) for k, _ in table.columns] for row in table.rows(filters)],
+        }
+        for key, table in TABLES.items()
+    ]
+    context = {
+        "form": form,
+        "tables": tables,
+        "start": start,
+        "end": end,
+        "waitlist": q.waitlist(filters),
+    }
+    return render(request, "care_episodes/monthly_report.html", context)

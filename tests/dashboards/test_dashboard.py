@@ -177,3 +177,16 @@ def test_a_quarter_sets_the_period(two_sites, manager, client_for):
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[1][0] == "7"
     assert 'filename="lbp-volumes-20260701-20260930.csv"' in response["Content-Disposition"]
+
+
+def test_monthly_report_prints_the_months_tables(two_sites, manager, client_for):
+    response = client_for(manager).get(reverse("dashboards:monthly_report"), {"month": "2026-07"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "July 2026" in html and "2026-07-06" in html and "data-print" in html
+
+
+def test_monthly_report_refuses_a_malformed_month(manager, client_for):
+    response = client_for(manager).get(reverse("dashboards:monthly_report"), {"month": "2026-13"})
+    assert response.status_code == 400
+    assert "YYYY-MM" in response.content.decode()
