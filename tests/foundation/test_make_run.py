@@ -12,6 +12,8 @@ from pathlib import Path
 import psutil
 import pytest
 
+from tests.conftest import CHROMIUM
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -28,6 +30,38 @@ def processes_using(path: Path) -> list[str]:
         if str(path) in cmdline:
             found.append(f"{proc.info['pid']}: {cmdline[:120]}")
     return found
+
+
+DEMO_HOMES = {
+    "frontdesk": "/frontdesk/",
+    "physio": "/physio/",
+    "physician": "/physician/",
+    "manager": "/manager/",
+    "admin": "/administration/",
+}
+
+
+def sign_in_each_demo_account(base_url: str, password: str) -> None:
+    """In Chromium when it is installed (the user's view), otherwise skip that part with a message."""
+    if not os.path.exists(CHROMIUM):
+        print("Chromium missing: demo sign-in through the browser not checked")
+        return
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_page(base_url=base_url)
+        for username, home in DEMO_HOMES.items():
+            page.goto("/accounts/login/")
+            page.get_by_label("Username").fill(username)
+            page.get_by_label("Password").fill(password)
+            page.get_by_role("button", name="Sign in").click()
+            page.wait_for_url(f"**{home}")
+            page.get_by_role("button", name="Sign out").click()
+            page.wait_for_url("**/accounts/login/")
+        browser.close()
 
 
 @pytest.mark.slow
@@ -65,6 +99,7 @@ def test_run_serves_the_login_page_and_ctrl_c_leaves_no_process_behind(tmp_path)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/") as response:
             assert response.status == 200
             assert b"Sign in" in response.read()
+        sign_in_each_demo_account(f"http://127.0.0.1:{port}", "demo-pass-phrase-1")
         children = psutil.Process(launcher.pid).children(recursive=True)
         names = " ".join(" ".join(child.cmdline()) for child in children)
         assert "gunicorn" in names and "worker" in names and "beat" in names
