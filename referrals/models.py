@@ -115,6 +115,9 @@ class RoutingReview(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
 
+    def __str__(self) -> str:
+        return f"Routing review {self.pk} of episode {self.episode_id}"
+
     @property
     def red_flag(self) -> bool:
         return (self.triage_result.get("red_flags") or {}).get("disposition", "none") != "none"
@@ -156,6 +159,9 @@ class ReferralSuggestion(models.Model):
                 name="suggestion_change_names_kind",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.get_decision_display()})"
 
     @property
     def label(self) -> str:
