@@ -1,0 +1,256 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from referrals import postal_codes, rules
+from referrals.models import Destination, Referral, ReferralSuggestion
+from triage import rules as triage_rules
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"})
+REPORT_SNIFF_BYTES = 4096
+
+
+class RoutingReviewForm(forms.Form):
+    """The triage answers and assessment facts routing suggestions are based on."""
+
+    symptoms_started_on = forms.DateField(
+        label="Symptoms started on", widget=DATE_INPUT, help_text="Start of this episode"
+    )
+    recurrent_episode = forms.BooleanField(
+        label="A recurrence of earlier back pain", required=False
+    )
+    red_flags = forms.MultipleChoiceField(
+        label="Red flags present",
+        required=False,
+        choices=[
+            (code, triage_rules.RED_FLAG_LABELS[code]) for code in triage_rules.RED_FLAG_CODES
+        ],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    risk = forms.ChoiceField(
+        label="STarT Back risk",
+        choices=[
+            ("", "Not known"),
+            ("low", "Low"),
+            ("medium", "Medium"),
+            ("high", "High"),
+        ],
+        required=False,
+    )
+    leg_dominant = forms.BooleanField(label="Leg-dominant pain", required=False)
+    surgical_candidate = forms.BooleanField(
+        label="Possible surgical or injection candidate", required=False
+    )
+    not_improving = forms.BooleanField(label="Not improving despite care", required=False)
+    opioid_concerns = forms.BooleanField(label="Concerns about opioid use", required=False)
+    private_physio_coverage = forms.BooleanField(
+        label="Has private physiotherapy coverage", required=False
+    )
+    wsib_claim = forms.BooleanField(label="Active WSIB claim", required=False)
+    motor_vehicle_claim = forms.BooleanField(label="Active motor vehicle claim", required=False)
+    legal_claim = forms.BooleanField(label="Active legal claim", required=False)
+    pregnant = forms.BooleanField(label="Pregnant", required=False)
+    delivery_date = forms.DateField(
+        label="Gave birth on (if in the last year)", required=False, widget=DATE_INPUT
+    )
+    unmanaged_chronic_multisite_pain = forms.BooleanField(
+        label="Unmanaged chronic pain in several sites", required=False
+    )
+    unmanaged_narcotic_dependency = forms.BooleanField(
+        label="Unmanaged narcotic dependency", required=False
+    )
+    inflammatory_features = forms.MultipleChoiceField(
+        label="Features of inflammatory back pain",
+        required=False,
+        choices=list(triage_rules.INFLAMMATORY_FEATURE_LABELS.items()),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    age_at_lbp_onset = forms.IntegerField(
+        label="Age when back pain first started", required=False, min_value=0, max_value=130
+    )
+
+    def clean_symptoms_started_on(self) -> Any:
+        value = self.cleaned_data["symptoms_started_on"]
+        if value > timezone.localdate():
+            raise forms.ValidationError("The start of symptoms cannot be in the future.")
+        return value
+
+    def clean_delivery_date(self) -> Any:
+        value = self.cleaned_data.get("delivery_date")
+        if value and value > timezone.localdate():
+            raise forms.ValidationError("The delivery date cannot be in the future.")
+        return value
+
+
+class SuggestionDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[
+            (ReferralSuggestion.Decision.ACCEPTED, "Accept"),
+            (ReferralSuggestion.Decision.CHANGED, "Change"),
+            (ReferralSuggestion.Decision.DECLINED, "Decline"),
+        ]
+    )
+    changed_to_kind = forms.ChoiceField(
+        label="Refer instead to",
+        choices=[("", "—")] + list(rules.KIND_LABELS.items()),
+        required=False,
+    )
+    reason = forms.CharField(label="Reason", max_length=300, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        decision = data.get("decision")
+        if decision in ("changed", "declined") and not (data.get("reason") or "").strip():
+            self.add_error("reason", "Say why you change or decline this suggestion.")
+        if decision == "changed" and not data.get("changed_to_kind"):
+            self.add_error("changed_to_kind", "Choose where to refer instead.")
+        return data
+
+
+class MatchForm(forms.Form):
+    """Where to measure distance from, and optional preferences (GET)."""
+
+    from_postal_code = forms.CharField(
+        label="Second address postal code (e.g. work)",
+        required=False,
+        max_length=7,
+        help_text="Leave empty to match from the patient's home postal code.",
+    )
+    language = forms.CharField(label="Language", required=False, max_length=30)
+    provider_gender = forms.ChoiceField(
+        label="Provider gender",
+        required=False,
+        choices=[("", "Any")] + list(Destination.Gender.choices),
+    )
+
+    def clean_from_postal_code(self) -> str:
+        value = self.cleaned_data.get("from_postal_code", "").strip()
+        if value and not postal_codes.is_valid(value):
+            raise forms.ValidationError("Enter a Canadian postal code such as K7L 3N6 or K7L.")
+        return postal_codes.display(value) if value else ""
+
+
+class ReferralForm(forms.ModelForm):
+    """Choose the destination among the matches and write the letter."""
+
+    destination = forms.ModelChoiceField(
+        queryset=Destination.objects.none(), widget=forms.RadioSelect, empty_label=None
+    )
+    from_postal_code = forms.CharField(required=False, widget=forms.HiddenInput)
+    language = forms.CharField(required=False, widget=forms.HiddenInput)
+    provider_gender = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    class Meta:
+        model = Referral
+        fields = [
+            "destination",
+            "override_reason",
+            "override_note",
+            "reason",
+            "findings",
+            "tried",
+            "question",
+            "imaging_reason",
+        ]
+        labels = {
+            "override_reason": "Reason for not choosing the first match",
+            "override_note": "Override details",
+            "question": "The question you ask",
+        }
+        widgets = {
+            "reason": forms.Textarea(attrs={"rows": 2}),
+            "findings": forms.Textarea(attrs={"rows": 3}),
+            "tried": forms.Textarea(attrs={"rows": 2}),
+            "question": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(
+        self,
+        *args: Any,
+        matches: list[Destination],
+        kind: str,
+        imaging_outside_guideline: bool,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.matches = matches
+        self.kind = kind
+        self.imaging_outside_guideline = kind == rules.IMAGING and imaging_outside_guideline
+        self.fields["destination"].queryset = Destination.objects.filter(
+            pk__in=[m.pk for m in matches]
+        )
+        by_pk = {m.pk: m for m in matches}
+        self.fields["destination"].label_from_instance = lambda d: _destination_label(
+            by_pk.get(d.pk, d)
+        )
+        if matches and not self.is_bound:
+            self.initial.setdefault("destination", matches[0].pk)
+        if self.imaging_outside_guideline:
+            self.fields["imaging_reason"].required = True
+            self.fields["imaging_reason"].help_text = (
+                "No red flag and not a surgical candidate: imaging is outside the guideline "
+                "(NICE NG59). State why it is needed."
+            )
+        else:
+            del self.fields["imaging_reason"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        destination = data.get("destination")
+        if destination and self.matches and destination.pk != self.matches[0].pk:
+            if not data.get("override_reason"):
+                self.add_error(
+                    "override_reason",
+                    f"You chose another destination than the first match "
+                    f"({self.matches[0].name}): give the reason.",
+                )
+        if self.imaging_outside_guideline and not (data.get("imaging_reason") or "").strip():
+            self.add_error("imaging_reason", "Imaging outside the guideline needs a stated reason.")
+        return data
+
+
+def _destination_label(destination: Destination) -> str:
+    distance = getattr(destination, "distance_km", None)
+    parts = [destination.name]
+    if distance is not None:
+        parts.append(f"{distance:.1f} km")
+    if destination.next_available_on:
+        parts.append(f"next available {destination.next_available_on:%Y-%m-%d}")
+    return " · ".join(parts)
+
+
+class StatusForm(forms.Form):
+    to_status = forms.ChoiceField(label="New status", choices=list(rules.STATUS_LABELS.items()))
+    on = forms.DateField(label="On", widget=DATE_INPUT, initial=timezone.localdate)
+    note = forms.CharField(label="Note", max_length=300, required=False)
+
+    def clean_on(self) -> Any:
+        value = self.cleaned_data["on"]
+        if value > timezone.localdate():
+            raise forms.ValidationError("A status change cannot be dated in the future.")
+        return value
+
+
+class ReportForm(forms.Form):
+    report = forms.FileField(
+        label="Report (PDF, text, PNG or JPEG, up to 10 MB)",
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.txt,.png,.jpg,.jpeg"}),
+    )
+
+    def clean_report(self) -> Any:
+        upload = self.cleaned_data["report"]
+        if upload.size > rules.MAX_REPORT_BYTES:
+            raise forms.ValidationError("The file is larger than 10 MB.")
+        upload.seek(0)
+        head = upload.read(REPORT_SNIFF_BYTES)
+        upload.seek(0)
+        report_type = rules.sniff_report_type(head)
+        if report_type is None:
+            raise forms.ValidationError(
+                "This file is not a PDF, plain text, PNG or JPEG (judged by its content)."
+            )
+        self.report_type = report_type
+        return upload

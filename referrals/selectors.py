@@ -1,0 +1,157 @@
+"""Reads for the referral pages: locating postal codes, matching destinations, referral lists."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db.models import (
+    BooleanField,
+    Case,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import ACos, Cos, Greatest, Least, Radians, Round, Sin
+
+from care_episodes.models import Episode
+from lbp_pathway.access import Role, has_role
+from referrals import postal_codes, rules
+from referrals.models import Destination, PostalCode, Referral, RoutingReview
+
+EARTH_RADIUS_KM = 6371.0088
+DEFAULT_MATCH_LIMIT = 5
+
+
+@dataclass(frozen=True)
+class Location:
+    postal_code: str
+    latitude: float
+    longitude: float
+    precise: bool  # a full postal code rather than its forward sortation area
+
+
+def locate(code: str) -> Location | None:
+    """Coordinates of a postal code from the table: the full code if known, else its FSA."""
+    keys = postal_codes.lookup_keys(code)
+    if not keys:
+        return None
+    found = {p.code: p for p in PostalCode.objects.filter(code__in=keys)}
+    for key in keys:
+        if key in found:
+            point = found[key]
+            return Location(
+                postal_codes.display(code), point.latitude, point.longitude, len(key) == 6
+            )
+    return None
+
+
+def distance_km(latitude: float, longitude: float) -> Any:
+    """Great-circle distance from a point to each row's (latitude, longitude), computed in SQL.
+
+    Spherical law of cosines; the cosine is clamped to [-1, 1] so rounding can never make ACOS fail
+    for a destination at the very same point.
+    """
+    lat = Radians(F("latitude"))
+    cosine = Sin(Radians(Value(latitude))) * Sin(lat) + Cos(Radians(Value(latitude))) * Cos(
+        lat
+    ) * Cos(Radians(F("longitude")) - Radians(Value(longitude)))
+    clamped = Greatest(Value(-1.0), Least(Value(1.0), cosine))
+    return ExpressionWrapper(Value(EARTH_RADIUS_KM) * ACos(clamped), output_field=FloatField())
+
+
+def match_destinations(
+    *,
+    kind: str,
+    location: Location,
+    eligible_programs: Iterable[str] = (),
+    language: str = "",
+    provider_gender: str = "",
+    limit: int = DEFAULT_MATCH_LIMIT,
+) -> list[Destination]:
+    """Suitable destinations nearest first (to 0.1 km), then soonest available, then by name.
+
+    Suitable: of the kind, accepting with open slots, located, and either without program criteria
+    or with a program the patient is eligible for. Each result carries `distance_km`.
+    """
+    queryset = (
+        Destination.objects.filter(
+            kind=kind,
+            accepting=True,
+            slots__gt=0,
+            latitude__isnull=False,
+            longitude__isnull=False,
+        )
+        .filter(Q(eligibility_program="") | Q(eligibility_program__in=list(eligible_programs)))
+        .annotate(distance_km=distance_km(location.latitude, location.longitude))
+        # Whole tenths of a kilometre: nearer than 100 m counts as the same distance.
+        .annotate(distance_tenths=Round(F("distance_km") * 10))
+    )
+    if language:
+        queryset = queryset.filter(languages__contains=[language.strip().title()])
+    if provider_gender:
+        queryset = queryset.filter(provider_genders__contains=[provider_gender])
+    return list(
+        queryset.order_by(
+            "distance_tenths", F("next_available_on").asc(nulls_last=True), "name", "id"
+        )[:limit]
+    )
+
+
+def latest_review(episode: Episode) -> RoutingReview | None:
+    return (
+        RoutingReview.objects.filter(episode=episode)
+        .prefetch_related("suggestions")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def eligible_programs(review: RoutingReview | None) -> list[str]:
+    if review is None:
+        return []
+    eligibility = review.triage_result.get("eligibility") or {}
+    return [name for name, value in eligibility.items() if value and value.get("eligible")]
+
+
+def referrals_for(user: Any) -> QuerySet[Referral]:
+    """Referrals a user may see on the list: the physio's own episodes, the physician's panel,
+    every referral for the front desk (status only)."""
+    queryset = Referral.objects.select_related("episode__patient", "destination")
+    if has_role(user, Role.FRONT_DESK):
+        visible = queryset
+    else:
+        visible = queryset.none()
+        if has_role(user, Role.PHYSIOTHERAPIST):
+            visible = visible | queryset.filter(episode__physiotherapist=user)
+        if has_role(user, Role.FAMILY_PHYSICIAN):
+            visible = visible | queryset.filter(episode__patient__family_physician=user)
+    return with_overdue(visible, today=None)
+
+
+def with_overdue(queryset: QuerySet[Referral], *, today: date | None) -> QuerySet[Referral]:
+    """Annotate `is_overdue` in SQL with the same rule as rules.is_overdue."""
+    from django.utils import timezone
+
+    today = today or timezone.localdate()
+    return queryset.annotate(
+        is_overdue=Case(
+            When(Q(status__in=rules.CLOCK_RUNNING) & Q(due_on__lt=today), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    )
+
+
+def can_see_clinical(user: Any, referral: Referral) -> bool:
+    """The referring physio (episode in their care) or the patient's family physician."""
+    episode = referral.episode
+    return (has_role(user, Role.PHYSIOTHERAPIST) and episode.physiotherapist_id == user.pk) or (
+        has_role(user, Role.FAMILY_PHYSICIAN) and episode.patient.family_physician_id == user.pk
+    )

@@ -1,0 +1,454 @@
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from care_episodes.models import Episode
+from lbp_pathway.access import Role, has_role, role_required
+from lbp_pathway.audit import record
+from referrals import rules, selectors, services
+from referrals.forms import (
+    MatchForm,
+    ReferralForm,
+    ReportForm,
+    RoutingReviewForm,
+    StatusForm,
+    SuggestionDecisionForm,
+)
+from referrals.models import Referral, ReferralEvent, ReferralSuggestion
+from referrals.suggestions import AssessmentFacts, triage_summary
+from triage.rules import REASON_LABELS, RED_FLAG_LABELS, Claims
+
+CLINICAL_ROLES = (Role.PHYSIOTHERAPIST, Role.FAMILY_PHYSICIAN)
+
+DEFAULT_QUESTIONS = {
+    rules.RAC_LBP: "Please assess for surgical or injection candidacy and advise on management.",
+    rules.SPINE_SURGEON: "Please assess for surgical or injection candidacy.",
+    rules.IMAGING: "Please image the lumbar spine to answer the question below.",
+    rules.RHEUMATOLOGY: "Please assess for axial spondyloarthritis.",
+    rules.PAIN_PROGRAM: "Please assess for your interdisciplinary pain program.",
+    rules.EMERGENCY: "Please assess urgently for the red flag described.",
+    rules.FAMILY_PHYSICIAN: "Please review before routine physiotherapy care continues.",
+    rules.COMMUNITY_PHYSIO: "Please continue a course of physiotherapy.",
+}
+
+
+def _own_episode(request: HttpRequest, episode_id: int) -> Episode:
+    episode = get_object_or_404(Episode.objects.select_related("patient"), pk=episode_id)
+    if episode.physiotherapist_id != request.user.pk:
+        record(request, "denied", "Episode referrals", patient=episode.patient)
+        raise PermissionDenied("This episode is not in your care.")
+    return episode
+
+
+def _visible_referral(request: HttpRequest, referral_id: int) -> Referral:
+    referral = get_object_or_404(
+        Referral.objects.select_related(
+            "episode__patient", "episode__physiotherapist", "destination", "matched_destination"
+        ),
+        pk=referral_id,
+    )
+    if not selectors.can_see_clinical(request.user, referral):
+        record(request, "denied", f"Referral {referral.pk}", patient=referral.episode.patient)
+        raise PermissionDenied("This referral is not for a patient in your care.")
+    return referral
+
+
+@role_required(Role.PHYSIOTHERAPIST, Role.FAMILY_PHYSICIAN, Role.FRONT_DESK)
+def referral_list(request: HttpRequest) -> HttpResponse:
+    referrals = list(selectors.referrals_for(request.user).order_by("-created_at", "-id")[:200])
+    clinical = has_role(request.user, *CLINICAL_ROLES)
+    return render(
+        request,
+        "referrals/list.html",
+        {
+            "referrals": referrals,
+            "clinical": clinical,
+            "overdue_count": sum(1 for r in referrals if r.is_overdue),
+        },
+    )
+
+
+@role_required(Role.PHYSIOTHERAPIST)
+def episode_referrals(request: HttpRequest, episode_id: int) -> HttpResponse:
+    episode = _own_episode(request, episode_id)
+    patient = episode.patient
+    if request.method == "POST":
+        form = RoutingReviewForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            today = timezone.localdate()
+            triage = triage_summary(
+                reference_date=today,
+                date_of_birth=patient.date_of_birth,
+                episode_start_date=data["symptoms_started_on"],
+                recurrent_episode=data["recurrent_episode"],
+                red_flags=data["red_flags"],
+                risk=data["risk"] or None,
+                claims=Claims(
+                    wsib=data["wsib_claim"],
+                    motor_vehicle=data["motor_vehicle_claim"],
+                    legal=data["legal_claim"],
+                ),
+                pregnant=data["pregnant"],
+                delivery_date=data["delivery_date"],
+                unmanaged_chronic_multisite_pain=data["unmanaged_chronic_multisite_pain"],
+                unmanaged_narcotic_dependency=data["unmanaged_narcotic_dependency"],
+                inflammatory_features=data["inflammatory_features"],
+                age_at_lbp_onset=data["age_at_lbp_onset"],
+            )
+            facts = AssessmentFacts(
+                leg_dominant=data["leg_dominant"],
+                weeks_of_symptoms=(today - data["symptoms_started_on"]).days // 7,
+                surgical_candidate=data["surgical_candidate"],
+                opioid_concerns=data["opioid_concerns"],
+                not_improving=data["not_improving"],
+                private_physio_coverage=data["private_physio_coverage"],
+            )
+            services.record_review(
+                episode=episode, triage_result=triage, facts=facts, by=request.user
+            )
+            record(request, "create", "Routing review", patient=patient)
+            messages.success(request, "Suggestions updated.")
+            return redirect("referrals:episode_referrals", episode_id=episode.pk)
+    else:
+        form = RoutingReviewForm(initial={"risk": episode.risk})
+    review = selectors.latest_review(episode)
+    referrals = (
+        Referral.objects.filter(episode=episode)
+        .select_related("destination")
+        .order_by("-created_at", "-id")
+    )
+    record(request, "view", "Episode referrals", patient=patient)
+    return render(
+        request,
+        "referrals/episode.html",
+        {
+            "episode": episode,
+            "patient": patient,
+            "form": form,
+            "review": review,
+            "triage": _triage_display(review.triage_result) if review else None,
+            "suggestions": list(review.suggestions.all()) if review else [],
+            "decision_form": SuggestionDecisionForm(),
+            "referrals": selectors.with_overdue(referrals, today=None),
+            "kinds": list(rules.KIND_LABELS.items()),
+        },
+    )
+
+
+def _triage_display(triage: dict[str, Any]) -> dict[str, Any]:
+    flags = triage.get("red_flags") or {}
+    rac = (triage.get("eligibility") or {}).get("rac_lbp") or {}
+    return {
+        "risk": (triage.get("start_back") or {}).get("risk", "indeterminate"),
+        "disposition": flags.get("disposition", "none"),
+        "flags": [
+            RED_FLAG_LABELS.get(code, code)
+            for code in (flags.get("emergency") or []) + (flags.get("urgent") or [])
+        ],
+        "rac_eligible": rac.get("eligible"),
+        "rac_reasons": [REASON_LABELS.get(r, r) for r in rac.get("reasons") or []],
+        "inflammatory_screen": triage.get("inflammatory_screen"),
+    }
+
+
+@require_POST
+@role_required(Role.PHYSIOTHERAPIST)
+def decide_suggestion(request: HttpRequest, suggestion_id: int) -> HttpResponse:
+    suggestion = get_object_or_404(
+        ReferralSuggestion.objects.select_related("review__episode__patient"), pk=suggestion_id
+    )
+    episode = _own_episode(request, suggestion.review.episode_id)
+    form = SuggestionDecisionForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, f"{suggestion.label}: {error}")
+        return redirect("referrals:episode_referrals", episode_id=episode.pk)
+    data = form.cleaned_data
+    services.decide_suggestion(
+        suggestion,
+        decision=data["decision"],
+        reason=data["reason"],
+        changed_to_kind=data["changed_to_kind"],
+        by=request.user,
+    )
+    record(request, "change", f"Referral suggestion {suggestion.kind}", patient=episode.patient)
+    if suggestion.decision != ReferralSuggestion.Decision.DECLINED and suggestion.referable:
+        return redirect(
+            f"{_create_url(episode.pk, suggestion.referral_kind)}?suggestion={suggestion.pk}"
+        )
+    messages.success(request, f"{suggestion.label}: {suggestion.get_decision_display().lower()}.")
+    return redirect("referrals:episode_referrals", episode_id=episode.pk)
+
+
+def _create_url(episode_id: int, kind: str) -> str:
+    return reverse("referrals:create", kwargs={"episode_id": episode_id, "kind": kind})
+
+
+@role_required(Role.PHYSIOTHERAPIST)
+def create_referral(request: HttpRequest, episode_id: int, kind: str) -> HttpResponse:
+    if kind not in rules.KINDS:
+        raise Http404("Unknown destination kind")
+    episode = _own_episode(request, episode_id)
+    patient = episode.patient
+    review = selectors.latest_review(episode)
+    suggestion = None
+    suggestion_id = request.POST.get("suggestion") or request.GET.get("suggestion")
+    if suggestion_id and str(suggestion_id).isdigit():
+        suggestion = ReferralSuggestion.objects.filter(
+            pk=suggestion_id, review__episode=episode
+        ).first()
+
+    source = request.POST if request.method == "POST" else request.GET
+    match_form = MatchForm(source)
+    match_form.is_valid()
+    options = match_form.cleaned_data if match_form.is_valid() else {}
+    origin = options.get("from_postal_code") or patient.postal_code
+    location = selectors.locate(origin) if origin else None
+    matches = (
+        selectors.match_destinations(
+            kind=kind,
+            location=location,
+            eligible_programs=selectors.eligible_programs(review),
+            language=options.get("language", ""),
+            provider_gender=options.get("provider_gender", ""),
+        )
+        if location
+        else []
+    )
+    outside = rules.imaging_outside_guideline(
+        red_flag=review.red_flag if review else False,
+        surgical_candidate=review.surgical_candidate if review else False,
+    )
+    form_kwargs = {"matches": matches, "kind": kind, "imaging_outside_guideline": outside}
+    if request.method == "POST":
+        form = ReferralForm(request.POST, **form_kwargs)
+        if matches and form.is_valid():
+            data = form.cleaned_data
+            referral = services.create_referral(
+                episode=episode,
+                kind=kind,
+                destination=data["destination"],
+                matches=matches,
+                matched_from_postal_code=location.postal_code if location else "",
+                reason=data["reason"],
+                question=data["question"],
+                findings=data["findings"],
+                tried=data["tried"],
+                override_reason=data["override_reason"],
+                override_note=data["override_note"],
+                imaging_outside_guideline=form.imaging_outside_guideline,
+                imaging_reason=data.get("imaging_reason", ""),
+                suggestion=suggestion,
+                by=request.user,
+            )
+            record(request, "create", f"Referral {referral.pk}", patient=patient)
+            messages.success(request, f"Draft referral to {referral.destination.name} created.")
+            return redirect("referrals:detail", referral_id=referral.pk)
+    else:
+        form = ReferralForm(
+            initial={
+                "reason": "; ".join(suggestion.reasons) if suggestion else "",
+                "findings": _findings_text(review),
+                "question": DEFAULT_QUESTIONS.get(kind, ""),
+                "from_postal_code": options.get("from_postal_code", ""),
+                "language": options.get("language", ""),
+                "provider_gender": options.get("provider_gender", ""),
+            },
+            **form_kwargs,
+        )
+    record(request, "view", f"Referral matching ({kind})", patient=patient)
+    return render(
+        request,
+        "referrals/create.html",
+        {
+            "episode": episode,
+            "patient": patient,
+            "kind": kind,
+            "kind_label": rules.KIND_LABELS[kind],
+            "suggestion": suggestion,
+            "match_form": match_form,
+            "form": form,
+            "matches": matches,
+            "location": location,
+            "origin": origin,
+            "imaging_outside_guideline": kind == rules.IMAGING and outside,
+        },
+    )
+
+
+def _findings_text(review: Any) -> str:
+    if review is None:
+        return ""
+    triage = _triage_display(review.triage_result)
+    parts = [f"STarT Back risk: {triage['risk']}."]
+    parts.append("Red flags: " + (", ".join(triage["flags"]) if triage["flags"] else "none") + ".")
+    if review.leg_dominant:
+        parts.append("Leg-dominant pain.")
+    parts.append(f"Symptoms for {review.weeks_of_symptoms} weeks.")
+    if review.not_improving:
+        parts.append("Not improving despite care.")
+    if review.surgical_candidate:
+        parts.append("Possible surgical candidate.")
+    return " ".join(parts)
+
+
+@role_required(*CLINICAL_ROLES)
+def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
+    referral = _visible_referral(request, referral_id)
+    events = ReferralEvent.objects.filter(referral=referral).select_related("by")
+    is_referrer = referral.episode.physiotherapist_id == request.user.pk
+    status_form = StatusForm()
+    status_form.fields["to_status"].choices = referral.next_statuses
+    record(request, "view", f"Referral {referral.pk}", patient=referral.episode.patient)
+    return render(
+        request,
+        "referrals/detail.html",
+        {
+            "referral": referral,
+            "events": events,
+            "status_form": status_form if is_referrer and referral.next_statuses else None,
+            "report_form": ReportForm()
+            if referral.status in services.REPORT_ACCEPTED_FROM
+            else None,
+            "kind_label": rules.KIND_LABELS[referral.kind],
+        },
+    )
+
+
+@require_POST
+@role_required(Role.PHYSIOTHERAPIST)
+def move_referral(request: HttpRequest, referral_id: int) -> HttpResponse:
+    referral = _visible_referral(request, referral_id)
+    if referral.episode.physiotherapist_id != request.user.pk:
+        raise PermissionDenied("Only the referring physiotherapist changes a referral's status.")
+    form = StatusForm(request.POST)
+    if form.is_valid():
+        try:
+            services.move_referral(
+                referral,
+                form.cleaned_data["to_status"],
+                by=request.user,
+                on=form.cleaned_data["on"],
+                note=form.cleaned_data["note"],
+            )
+        except rules.IllegalReferralMove as error:
+            messages.error(request, str(error))
+        else:
+            record(
+                request,
+                "change",
+                f"Referral {referral.pk} status",
+                patient=referral.episode.patient,
+            )
+            messages.success(request, f"Referral is now {referral.get_status_display().lower()}.")
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect("referrals:detail", referral_id=referral.pk)
+
+
+@require_POST
+@role_required(*CLINICAL_ROLES)
+def attach_report(request: HttpRequest, referral_id: int) -> HttpResponse:
+    referral = _visible_referral(request, referral_id)
+    form = ReportForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.attach_report(
+                referral, form.cleaned_data["report"], report_type=form.report_type, by=request.user
+            )
+        except rules.IllegalReferralMove as error:
+            messages.error(request, str(error))
+        else:
+            record(
+                request,
+                "change",
+                f"Referral {referral.pk} report",
+                patient=referral.episode.patient,
+            )
+            messages.success(request, "Report attached: the referral is now report received.")
+            return redirect("referrals:detail", referral_id=referral.pk)
+    events = ReferralEvent.objects.filter(referral=referral).select_related("by")
+    return render(
+        request,
+        "referrals/detail.html",
+        {
+            "referral": referral,
+            "events": events,
+            "status_form": None,
+            "report_form": form,
+            "kind_label": rules.KIND_LABELS[referral.kind],
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@role_required(*CLINICAL_ROLES)
+def report_file(request: HttpRequest, referral_id: int) -> FileResponse:
+    referral = _visible_referral(request, referral_id)
+    if not referral.report:
+        raise Http404("No report attached")
+    record(request, "view", f"Referral {referral.pk} report", patient=referral.episode.patient)
+    extension = referral.report.name.rsplit(".", 1)[-1]
+    response = FileResponse(
+        referral.report.open("rb"),
+        content_type=referral.report_content_type or "application/octet-stream",
+        as_attachment=extension == "txt",
+        filename=f"referral-{referral.pk}-report.{extension}",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _letter_context(referral: Referral) -> dict[str, Any]:
+    review = referral.suggestion.review if referral.suggestion_id else None
+    if review is None:
+        review = selectors.latest_review(referral.episode)
+    return {
+        "referral": referral,
+        "patient": referral.episode.patient,
+        "episode": referral.episode,
+        "kind_label": rules.KIND_LABELS[referral.kind],
+        "triage": _triage_display(review.triage_result) if review else None,
+        "today": timezone.localdate(),
+    }
+
+
+@role_required(*CLINICAL_ROLES)
+def letter(request: HttpRequest, referral_id: int) -> HttpResponse:
+    referral = _visible_referral(request, referral_id)
+    record(request, "print", f"Referral {referral.pk} letter", patient=referral.episode.patient)
+    return render(request, "referrals/letter.html", _letter_context(referral))
+
+
+@role_required(*CLINICAL_ROLES)
+def letter_pdf(request: HttpRequest, referral_id: int) -> HttpResponse:
+    from xhtml2pdf import pisa
+
+    referral = _visible_referral(request, referral_id)
+    html = render_to_string("referrals/letter_pdf.html", _letter_context(referral))
+    output = io.BytesIO()
+    result = pisa.CreatePDF(html, dest=output, encoding="utf-8")
+    if result.err:
+        raise RuntimeError("The referral letter could not be made into a PDF.")
+    record(
+        request, "print", f"Referral {referral.pk} letter (PDF)", patient=referral.episode.patient
+    )
+    response = HttpResponse(output.getvalue(), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="referral-{referral.pk}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
