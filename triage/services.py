@@ -350,11 +350,13 @@ def link_days() -> int:
 def create_questionnaire_link(episode: Episode, by: Any) -> tuple[QuestionnaireLink, str]:
     """A new single-use link; the token is returned once and only its hash is stored."""
     token = secrets.token_urlsafe(32)
+    now = timezone.now()
     link = QuestionnaireLink.objects.create(
         episode=episode,
         token_hash=hash_token(token),
         created_by=by,
-        expires_at=timezone.now() + timedelta(days=link_days()),
+        created_at=now,
+        expires_at=now + timedelta(days=link_days()),
     )
     return link, token
 
