@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping, Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -184,16 +184,18 @@ def record_triage(
     by: Any,
     *,
     response: QuestionnaireResponse | None = None,
+    decided_at: datetime | None = None,
 ) -> TriageDecision:
     """Store the answers and the rules' decision; apply its consequences to the episode.
 
+    `decided_at` is for loading past decisions (demo data); it defaults to now.
     `response` is patient-submitted answers being confirmed: it is marked confirmed, and used as the
     decision's response when the answers were not changed. Raises rules.RulesInputError on input
     the rules cannot judge (nothing is stored then).
     """
     case = build_case(episode, facts, answers)
     result = rules.evaluate(rules.parse_case(case))
-    now = timezone.now()
+    now = decided_at or timezone.now()
 
     if response is not None and response.awaiting_confirmation:
         response.confirmed_by = by
