@@ -118,7 +118,9 @@ def episode_triage(request: HttpRequest, episode_id: int) -> HttpResponse:
             else:
                 audit.record(request, audit.Action.CREATE, f"Triage decision {decision.pk}",
                              patient=episode.patient)  # fmt: skip
-                return redirect(reverse("triage:episode_triage", args=[episode.pk]) + "#result")
+                # An emergency opens on the stop at the top of the page, anything else on the result.
+                anchor = "" if decision.disposition == "emergency" else "#result"
+                return redirect(reverse("triage:episode_triage", args=[episode.pk]) + anchor)
     else:
         pending = selectors.response_awaiting_confirmation(episode)
         form = TriageForm(
