@@ -38,8 +38,12 @@ def _episode_for_physio(request: HttpRequest, episode_id: int) -> Episode:
         return episode
     if has_role(request.user, Role.FRONT_DESK) and not has_role(request.user, Role.PHYSIOTHERAPIST):
         return episode
-    audit.record(request, audit.Action.DENIED, "Triage of another physiotherapist's episode",
-                 patient=episode.patient)  # fmt: skip
+    audit.record(
+        request,
+        audit.Action.DENIED,
+        "Triage of another physiotherapist's episode",
+        patient=episode.patient,
+    )
     raise PermissionDenied("This episode is in another physiotherapist's care.")
 
 
@@ -116,8 +120,12 @@ def episode_triage(request: HttpRequest, episode_id: int) -> HttpResponse:
             except rules.RulesInputError as error:
                 form.add_error(None, f"The triage could not be judged: {error.message}")
             else:
-                audit.record(request, audit.Action.CREATE, f"Triage decision {decision.pk}",
-                             patient=episode.patient)  # fmt: skip
+                audit.record(
+                    request,
+                    audit.Action.CREATE,
+                    f"Triage decision {decision.pk}",
+                    patient=episode.patient,
+                )
                 # An emergency opens on the stop at the top of the page, anything else on the result.
                 anchor = "" if decision.disposition == "emergency" else "#result"
                 return redirect(reverse("triage:episode_triage", args=[episode.pk]) + anchor)
@@ -148,15 +156,17 @@ def questionnaire_link(request: HttpRequest, episode_id: int) -> HttpResponse:
     context: dict[str, Any] = {"episode": episode, "patient": episode.patient, "link_url": None}
     if request.method == "POST":
         link, token = services.create_questionnaire_link(episode, request.user)
-        audit.record(request, audit.Action.CREATE, "STarT Back patient link",
-                     patient=episode.patient)  # fmt: skip
+        audit.record(
+            request, audit.Action.CREATE, "STarT Back patient link", patient=episode.patient
+        )
         context["link_url"] = request.build_absolute_uri(
             reverse("triage:patient_questionnaire", args=[token])
         )
         context["link"] = link
     else:
-        audit.record(request, audit.Action.VIEW, "STarT Back patient link page",
-                     patient=episode.patient)  # fmt: skip
+        audit.record(
+            request, audit.Action.VIEW, "STarT Back patient link page", patient=episode.patient
+        )
     return render(request, "triage/questionnaire_link.html", context)
 
 
@@ -201,8 +211,9 @@ def phone_screen(request: HttpRequest) -> HttpResponse:
                 emergency_flags=form.cleaned_data["emergency_symptoms"],
                 by=request.user,
             )
-            audit.record(request, audit.Action.CREATE, f"Phone screen: {screen.outcome}",
-                         patient=patient)  # fmt: skip
+            audit.record(
+                request, audit.Action.CREATE, f"Phone screen: {screen.outcome}", patient=patient
+            )
             if screen.outcome == PhoneScreen.Outcome.BOOK:
                 url = _slot_search_url(patient)
                 if url is not None:
@@ -228,8 +239,9 @@ def clear_alert(request: HttpRequest, alert_id: int) -> HttpResponse:
         PhysicianAlert.objects.select_related("patient", "episode", "decision"), pk=alert_id
     )
     if alert.physician_id != request.user.pk:
-        audit.record(request, audit.Action.DENIED, "Red-flag alert of another panel",
-                     patient=alert.patient)  # fmt: skip
+        audit.record(
+            request, audit.Action.DENIED, "Red-flag alert of another panel", patient=alert.patient
+        )
         raise PermissionDenied("This patient is not in your panel.")
     if request.method == "POST":
         form = ClearAlertForm(request.POST)
@@ -239,8 +251,9 @@ def clear_alert(request: HttpRequest, alert_id: int) -> HttpResponse:
             except services.AlertClearanceError as error:
                 form.add_error("note", str(error))
             else:
-                audit.record(request, audit.Action.CHANGE, "Red-flag alert cleared",
-                             patient=alert.patient)  # fmt: skip
+                audit.record(
+                    request, audit.Action.CHANGE, "Red-flag alert cleared", patient=alert.patient
+                )
                 messages.success(request, f"Alert cleared for {alert.patient.full_name}.")
                 return redirect("care_episodes:physician_home")
     else:
