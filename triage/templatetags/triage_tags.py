@@ -1,11 +1,17 @@
 """Triage panels other apps' pages include, e.g. the physician home's alert list."""
 
+from typing import Any
+
 from django import template
+
+from triage.selectors import open_alerts_for_physician
 
 register = template.Library()
 
 
 @register.inclusion_tag("triage/_physician_alerts.html")
-def physician_alerts(user):
-    """Open emergency/urgent red-flag alerts for this physician's panel (filled in by the triage app)."""
-    return {"alerts": []}
+def physician_alerts(user: Any) -> dict[str, Any]:
+    """Open emergency/urgent red-flag alerts for this physician's panel."""
+    if not getattr(user, "is_authenticated", False):
+        return {"alerts": []}
+    return {"alerts": list(open_alerts_for_physician(user))}

@@ -1,0 +1,89 @@
+"""STarT Back item wording: our own paraphrase, or the official text a clinic loads under licence.
+
+Keele University owns the STarT Back wording (free for non-commercial use, unchanged, with its
+copyright notice). The repository therefore ships only a plain-language paraphrase of each item,
+labelled as such; `manage.py load_instrument_text` loads the official text a clinic holds.
+No Django imports: validation is plain logic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Final
+
+from triage.rules import (
+    BOTHERSOME_ANSWERS,
+    START_BACK_ANSWER_LABELS,
+    START_BACK_ITEM_COUNT,
+)
+
+PARAPHRASE_NOTICE: Final = "Plain-language paraphrase (not the official Keele wording)"
+
+# Our own words for each item's meaning, written for this project (not Keele's wording).
+PARAPHRASE_ITEMS: Final[tuple[str, ...]] = (
+    "Over the past 2 weeks, pain from my back has at some point travelled down into a leg.",
+    "Over the past 2 weeks, I have also had pain in my shoulder or neck at some point.",
+    "Because of my back pain, I have only managed to walk short distances.",
+    "Because of my back pain, getting dressed has taken me longer than it normally does.",
+    "With my back the way it is, I don't feel it is safe for me to be physically active.",
+    "Worrying thoughts about my back have been on my mind a lot.",
+    "My back pain feels awful and I think it will never improve.",
+    "On the whole, I have not been getting my usual pleasure out of things.",
+    "Overall, how much has your back pain bothered you over the past 2 weeks?",
+)
+ITEM9_OPTION_COUNT: Final = len(BOTHERSOME_ANSWERS)
+
+
+class InstrumentTextError(ValueError):
+    """The official-wording file is not usable; the message says what is wrong."""
+
+
+@dataclass(frozen=True)
+class Wording:
+    items: tuple[str, ...]
+    item9_options: tuple[str, ...]
+    copyright_notice: str
+    official: bool
+
+    @property
+    def notice(self) -> str:
+        return self.copyright_notice if self.official else PARAPHRASE_NOTICE
+
+
+PARAPHRASE: Final = Wording(
+    items=PARAPHRASE_ITEMS,
+    item9_options=tuple(START_BACK_ANSWER_LABELS[answer] for answer in BOTHERSOME_ANSWERS),
+    copyright_notice="",
+    official=False,
+)
+
+
+def _strings(data: dict[str, Any], key: str, count: int) -> tuple[str, ...]:
+    value = data.get(key)
+    if not isinstance(value, list):
+        raise InstrumentTextError(f"'{key}' must be a list of {count} texts")
+    if len(value) != count:
+        raise InstrumentTextError(f"'{key}' must have exactly {count} entries, got {len(value)}")
+    for index, text in enumerate(value, start=1):
+        if not isinstance(text, str) or not text.strip():
+            raise InstrumentTextError(f"'{key}' entry {index} must be non-empty text")
+    return tuple(text.strip() for text in value)
+
+
+def parse_instrument_text(data: object) -> Wording:
+    """Validate a decoded official-wording file.
+
+    Format: {"items": [9 texts, items 1-9 in order], "item9_options": [5 texts, from "not at all"
+    to "extremely"], "copyright_notice": "..."}.
+    """
+    if not isinstance(data, dict):
+        raise InstrumentTextError("the file must hold a JSON object")
+    unknown = sorted(set(data) - {"items", "item9_options", "copyright_notice"})
+    if unknown:
+        raise InstrumentTextError(f"unknown key(s): {', '.join(unknown)}")
+    items = _strings(data, "items", START_BACK_ITEM_COUNT)
+    options = _strings(data, "item9_options", ITEM9_OPTION_COUNT)
+    notice = data.get("copyright_notice")
+    if not isinstance(notice, str) or not notice.strip():
+        raise InstrumentTextError("'copyright_notice' must be non-empty text (Keele's terms)")
+    return Wording(items, options, notice.strip(), official=True)

@@ -1,0 +1,394 @@
+"""Triage writes: record a triage, the front desk's phone screen, patient links, clearing alerts.
+
+Each use case is one function and one transaction. The clinical decisions themselves come from
+triage/rules.py; this module stores them with their inputs and rule version and applies their
+consequences to the episode (risk, booking hold, emergency status, the physician's alert).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from care_episodes.lifecycle import can_transition, transition
+from care_episodes.models import Episode, EpisodeEvent
+from intake.models import Patient
+from triage import rules
+from triage.models import (
+    PhoneScreen,
+    PhysicianAlert,
+    QuestionnaireLink,
+    QuestionnaireResponse,
+    TriageDecision,
+    hash_token,
+)
+
+EMERGENCY_HOLD = (
+    "Emergency red flag: send to the Emergency Department; routine booking refused until a "
+    "physician clears it"
+)
+URGENT_HOLD = (
+    "Urgent red flag: routine pathway care on hold until the family physician has reviewed"
+)
+DEFAULT_URGENT_REVIEW_HOURS = 72
+DEFAULT_LINK_DAYS = 7
+OPEN_STATUSES = (
+    Episode.Status.REQUESTED,
+    Episode.Status.BOOKED,
+    Episode.Status.ASSESSED,
+    Episode.Status.IN_CARE,
+)
+
+
+class AlertClearanceError(Exception):
+    """The alert cannot be cleared as asked; the message is for the user."""
+
+
+class LinkUnavailable(Exception):
+    """The questionnaire link is unknown, used or expired."""
+
+
+def urgent_review_hours() -> int:
+    return int(getattr(settings, "TRIAGE_URGENT_REVIEW_HOURS", DEFAULT_URGENT_REVIEW_HOURS))
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def build_case(
+    episode: Episode, facts: Mapping[str, Any], answers: Sequence[str | None]
+) -> dict[str, Any]:
+    """The rules' case dict (section 7 of the clinical rules) for this episode, JSON-ready."""
+    reference_date = facts.get("reference_date") or timezone.localdate()
+    claims = facts.get("claims") or {}
+    case: dict[str, Any] = {
+        "id": f"episode-{episode.pk}",
+        "reference_date": _iso(reference_date),
+        "date_of_birth": _iso(episode.patient.date_of_birth),
+        "pregnant": bool(facts.get("pregnant", False)),
+        "delivery_date": _iso(facts.get("delivery_date")),
+        "episode_start_date": _iso(facts.get("episode_start_date") or episode.requested_on),
+        "recurrent_episode": bool(facts.get("recurrent_episode", False)),
+        "claims": {key: bool(claims.get(key, False)) for key in rules.CLAIM_KEYS},
+        "unmanaged_chronic_multisite_pain": bool(
+            facts.get("unmanaged_chronic_multisite_pain", False)
+        ),
+        "unmanaged_narcotic_dependency": bool(facts.get("unmanaged_narcotic_dependency", False)),
+        "red_flags": list(facts.get("red_flags") or []),
+        "start_back": list(answers),
+        "inflammatory_features": list(facts.get("inflammatory_features") or []),
+        "age_at_lbp_onset": facts.get("age_at_lbp_onset"),
+    }
+    return case
+
+
+def _labelled(codes: Sequence[str]) -> list[dict[str, str]]:
+    return [{"code": code, "label": rules.RED_FLAG_LABELS[code]} for code in codes]
+
+
+def explain(result: rules.TriageResult) -> dict[str, Any]:
+    """The decision in plain words, stored with it so it reads the same years later."""
+    flags = result.red_flags
+    return {
+        "start_back": result.start_back.explanation,
+        "red_flags": {
+            "emergency": _labelled(flags.emergency),
+            "urgent": _labelled(flags.urgent),
+            "contextual": _labelled(flags.contextual),
+        },
+        "disposition": rules.RED_FLAG_DISPOSITION_LABELS[flags.disposition],
+        "eligibility": {
+            program.program: {
+                "eligible": program.eligible,
+                "reasons": list(program.explanations),
+            }
+            for program in (result.first_contact_physio, result.rac_lbp)
+        },
+        "matched_care": rules.MATCHED_CARE_LABELS[result.matched_care],
+        "inflammatory_screen": (
+            rules.INFLAMMATORY_SCREEN_LABELS[result.inflammatory_screen]
+            if result.inflammatory_screen
+            else None
+        ),
+    }
+
+
+def _holds_from_open_alerts(episode: Episode) -> str:
+    kinds = set(
+        episode.physician_alerts.filter(cleared_at__isnull=True).values_list("kind", flat=True)
+    )
+    if PhysicianAlert.Kind.EMERGENCY in kinds:
+        return EMERGENCY_HOLD
+    if PhysicianAlert.Kind.URGENT_REVIEW in kinds:
+        return URGENT_HOLD
+    return ""
+
+
+def _raise_alert(
+    *,
+    patient: Patient,
+    episode: Episode | None,
+    kind: str,
+    message: str,
+    decision: TriageDecision | None = None,
+    phone_screen: PhoneScreen | None = None,
+) -> PhysicianAlert:
+    """One open alert per episode and kind: a repeat triage adds to nothing the physician has."""
+    now = timezone.now()
+    if episode is not None:
+        existing = episode.physician_alerts.filter(kind=kind, cleared_at__isnull=True).first()
+        if existing is not None:
+            return existing
+    due_at = (
+        now
+        if kind == PhysicianAlert.Kind.EMERGENCY
+        else now + timedelta(hours=urgent_review_hours())
+    )
+    return PhysicianAlert.objects.create(
+        episode=episode,
+        patient=patient,
+        physician=patient.family_physician,
+        kind=kind,
+        message=message[:500],
+        decision=decision,
+        phone_screen=phone_screen,
+        due_at=due_at,
+        created_at=now,
+    )
+
+
+def _send_to_emergency(episode: Episode, by: Any, flags_text: str) -> None:
+    if episode.status != Episode.Status.SENT_TO_EMERGENCY and can_transition(
+        episode, Episode.Status.SENT_TO_EMERGENCY
+    ):
+        transition(
+            episode,
+            Episode.Status.SENT_TO_EMERGENCY,
+            by=by,
+            description=f"Sent to the Emergency Department: {flags_text}"[:300],
+        )
+
+
+@transaction.atomic
+def record_triage(
+    episode: Episode,
+    facts: Mapping[str, Any],
+    answers: Sequence[str | None],
+    by: Any,
+    *,
+    response: QuestionnaireResponse | None = None,
+    decided_at: datetime | None = None,
+) -> TriageDecision:
+    """Store the answers and the rules' decision; apply its consequences to the episode.
+
+    `decided_at` is for loading past decisions (demo data); it defaults to now.
+    `response` is patient-submitted answers being confirmed: it is marked confirmed, and used as the
+    decision's response when the answers were not changed. Raises rules.RulesInputError on input
+    the rules cannot judge (nothing is stored then).
+    """
+    case = build_case(episode, facts, answers)
+    result = rules.evaluate(rules.parse_case(case))
+    now = decided_at or timezone.now()
+
+    if response is not None and response.awaiting_confirmation:
+        response.confirmed_by = by
+        response.confirmed_at = now
+        response.save(update_fields=["confirmed_by", "confirmed_at"])
+    if response is None or list(response.answers) != list(answers):
+        response = QuestionnaireResponse.objects.create(
+            episode=episode,
+            answers=list(answers),
+            source=QuestionnaireResponse.Source.STAFF,
+            entered_by=by,
+            entered_at=now,
+        )
+
+    reasons = explain(result)
+    decision = TriageDecision.objects.create(
+        episode=episode,
+        patient=episode.patient,
+        response=response,
+        inputs=case,
+        outputs=result.to_dict(),
+        reasons=reasons,
+        risk=result.start_back.risk,
+        disposition=result.red_flags.disposition,
+        rule_version=result.rule_version,
+        decided_by=by,
+        decided_at=now,
+    )
+    EpisodeEvent.objects.create(
+        episode=episode,
+        by=by,
+        description=f"Triage recorded: {reasons['start_back']}"[:300],
+    )
+
+    patient = episode.patient
+    flags = result.red_flags
+    if flags.disposition == "emergency":
+        flags_text = "; ".join(rules.RED_FLAG_LABELS[code] for code in flags.emergency)
+        _send_to_emergency(episode, by, flags_text)
+        _raise_alert(
+            patient=patient,
+            episode=episode,
+            kind=PhysicianAlert.Kind.EMERGENCY,
+            message=f"Emergency red flag, sent to the Emergency Department: {flags_text}",
+            decision=decision,
+        )
+    elif flags.disposition == "urgent_physician_review":
+        flags_text = "; ".join(rules.RED_FLAG_LABELS[code] for code in flags.urgent)
+        _raise_alert(
+            patient=patient,
+            episode=episode,
+            kind=PhysicianAlert.Kind.URGENT_REVIEW,
+            message=f"Urgent red flag, review before routine pathway care: {flags_text}",
+            decision=decision,
+        )
+
+    episode.risk = decision.risk if decision.risk in Episode.Risk.values else ""
+    episode.booking_hold = _holds_from_open_alerts(episode)
+    episode.save(update_fields=["risk", "booking_hold"])
+    return decision
+
+
+@transaction.atomic
+def clear_alert(alert: PhysicianAlert, physician: Any, note: str) -> PhysicianAlert:
+    """The family physician clears an alert; the episode's hold lifts once no alert is open."""
+    alert = PhysicianAlert.objects.select_for_update().get(pk=alert.pk)
+    if alert.physician_id is None or alert.physician_id != physician.pk:
+        raise AlertClearanceError("Only the patient's family physician can clear this alert.")
+    if alert.cleared_at is not None:
+        raise AlertClearanceError("This alert was already cleared.")
+    note = note.strip()
+    if not note:
+        raise AlertClearanceError("Say why the alert can be cleared.")
+    alert.cleared_by = physician
+    alert.cleared_at = timezone.now()
+    alert.clearance_note = note
+    alert.save(update_fields=["cleared_by", "cleared_at", "clearance_note"])
+
+    episode = alert.episode
+    if episode is not None:
+        episode.refresh_from_db()
+        EpisodeEvent.objects.create(
+            episode=episode,
+            by=physician,
+            description=f"{alert.get_kind_display()} cleared by the family physician: {note}"[:300],
+        )
+        hold = _holds_from_open_alerts(episode)
+        if hold != EMERGENCY_HOLD and episode.status == Episode.Status.SENT_TO_EMERGENCY:
+            transition(
+                episode,
+                Episode.Status.REQUESTED,
+                by=physician,
+                description="Emergency cleared by the family physician: back to the pathway",
+            )
+        episode.booking_hold = hold
+        episode.save(update_fields=["booking_hold"])
+    return alert
+
+
+def _open_episode(patient: Patient) -> Episode | None:
+    return (
+        Episode.objects.filter(patient=patient, status__in=OPEN_STATUSES)
+        .order_by("-requested_on", "-id")
+        .first()
+    )
+
+
+@transaction.atomic
+def record_phone_screen(
+    patient: Patient, *, back_pain_main_reason: bool, emergency_flags: Sequence[str], by: Any
+) -> PhoneScreen:
+    """The front desk's first-call screen. Any emergency symptom wins over everything else."""
+    flags = rules.classify_red_flags(emergency_flags)
+    if flags.urgent or flags.contextual:
+        raise rules.RulesInputError(None, "emergency_flags", "only emergency flags are asked")
+    if flags.emergency:
+        outcome = PhoneScreen.Outcome.EMERGENCY
+    elif not back_pain_main_reason:
+        outcome = PhoneScreen.Outcome.FAMILY_PHYSICIAN
+    else:
+        outcome = PhoneScreen.Outcome.BOOK
+    episode = _open_episode(patient)
+    screen = PhoneScreen.objects.create(
+        patient=patient,
+        episode=episode,
+        back_pain_main_reason=back_pain_main_reason,
+        emergency_flags=list(flags.emergency),
+        outcome=outcome,
+        rule_version=rules.RULE_VERSION,
+        screened_by=by,
+    )
+    if outcome == PhoneScreen.Outcome.EMERGENCY:
+        flags_text = "; ".join(rules.RED_FLAG_LABELS[code] for code in flags.emergency)
+        _raise_alert(
+            patient=patient,
+            episode=episode,
+            kind=PhysicianAlert.Kind.EMERGENCY,
+            message=f"Emergency symptom on the phone, told to go to Emergency / call 911: "
+            f"{flags_text}",
+            phone_screen=screen,
+        )
+        if episode is not None:
+            _send_to_emergency(episode, by, flags_text)
+            episode.booking_hold = EMERGENCY_HOLD
+            episode.save(update_fields=["booking_hold"])
+    return screen
+
+
+def link_days() -> int:
+    return int(getattr(settings, "TRIAGE_LINK_DAYS", DEFAULT_LINK_DAYS))
+
+
+@transaction.atomic
+def create_questionnaire_link(episode: Episode, by: Any) -> tuple[QuestionnaireLink, str]:
+    """A new single-use link; the token is returned once and only its hash is stored."""
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    link = QuestionnaireLink.objects.create(
+        episode=episode,
+        token_hash=hash_token(token),
+        created_by=by,
+        created_at=now,
+        expires_at=now + timedelta(days=link_days()),
+    )
+    return link, token
+
+
+def usable_link(token: str) -> QuestionnaireLink | None:
+    """The link for this token if it can still be answered, else None."""
+    link = QuestionnaireLink.objects.filter(token_hash=hash_token(token)).first()
+    return link if link is not None and link.usable else None
+
+
+@transaction.atomic
+def submit_patient_answers(token: str, answers: Sequence[str | None]) -> QuestionnaireResponse:
+    """Store a patient's answers on the link's episode and use the link up (once only)."""
+    rules.score_start_back(answers)  # validates; raises RulesInputError
+    link = (
+        QuestionnaireLink.objects.select_for_update().filter(token_hash=hash_token(token)).first()
+    )
+    if link is None or not link.usable:
+        raise LinkUnavailable
+    now = timezone.now()
+    response = QuestionnaireResponse.objects.create(
+        episode=link.episode,
+        answers=list(answers),
+        source=QuestionnaireResponse.Source.PATIENT_LINK,
+        entered_at=now,
+    )
+    link.used_at = now
+    link.response = response
+    link.save(update_fields=["used_at", "response"])
+    EpisodeEvent.objects.create(
+        episode=link.episode, description="STarT Back answered by the patient (secure link)"
+    )
+    return response

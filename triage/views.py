@@ -1,0 +1,262 @@
+"""Triage screens: the physiotherapist's triage page, the front desk phone screen, the patient's
+questionnaire link and the physician's alert clearance. Thin: forms in, services out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_POST
+
+from care_episodes.models import Episode
+from intake.models import Patient
+from lbp_pathway import audit
+from lbp_pathway.access import Role, has_role, public, role_required
+from triage import rules, selectors, services
+from triage.forms import (
+    ClearAlertForm,
+    PatientQuestionnaireForm,
+    PhoneScreenForm,
+    StartBackForm,
+    TriageForm,
+    sb_field_name,
+)
+from triage.models import PhoneScreen, PhysicianAlert, QuestionnaireResponse
+
+
+def _episode_for_physio(request: HttpRequest, episode_id: int) -> Episode:
+    """The episode if this physiotherapist may triage it: theirs, or not yet assigned."""
+    episode = get_object_or_404(Episode.objects.select_related("patient"), pk=episode_id)
+    if has_role(request.user, Role.PHYSIOTHERAPIST) and episode.physiotherapist_id in (
+        None,
+        request.user.pk,
+    ):
+        return episode
+    if has_role(request.user, Role.FRONT_DESK) and not has_role(request.user, Role.PHYSIOTHERAPIST):
+        return episode
+    audit.record(
+        request,
+        audit.Action.DENIED,
+        "Triage of another physiotherapist's episode",
+        patient=episode.patient,
+    )
+    raise PermissionDenied("This episode is in another physiotherapist's care.")
+
+
+def _triage_context(
+    episode: Episode, form: TriageForm, *, created_link: str | None = None
+) -> dict[str, Any]:
+    decisions = list(selectors.decision_history(episode))
+    open_alerts = list(selectors.open_alerts_for_episode(episode))
+    emergency_alert = next(
+        (a for a in open_alerts if a.kind == PhysicianAlert.Kind.EMERGENCY), None
+    )
+    emergency_decision = next((d for d in decisions if d.disposition == "emergency"), None)
+    return {
+        "episode": episode,
+        "patient": episode.patient,
+        "form": form,
+        "wording": form.wording,
+        "latest": decisions[0] if decisions else None,
+        "decisions": decisions,
+        "open_alerts": open_alerts,
+        "emergency_alert": emergency_alert,
+        "emergency_decision": emergency_decision if emergency_alert else None,
+        "urgent_alerts": [a for a in open_alerts if a.kind == PhysicianAlert.Kind.URGENT_REVIEW],
+        "pending_response": selectors.response_awaiting_confirmation(episode),
+        "score": _current_score(form),
+        "created_link": created_link,
+    }
+
+
+def _current_score(form: StartBackForm) -> rules.StartBackResult | None:
+    """The score of the answers on the form as shown (entered or prefilled), if any."""
+    data = form.data if form.is_bound else form.initial
+    answers = [
+        data.get(sb_field_name(n)) or None for n in range(1, rules.START_BACK_ITEM_COUNT + 1)
+    ]
+    if not any(answers):
+        return None
+    try:
+        return rules.score_start_back(answers)
+    except rules.RulesInputError:
+        return None
+
+
+def _initial_for(episode: Episode, pending: QuestionnaireResponse | None) -> dict[str, Any]:
+    latest = selectors.decision_history(episode).first()
+    initial: dict[str, Any] = {"episode_start_date": episode.requested_on}
+    if latest is not None:
+        initial.update(TriageForm.initial_from_inputs(latest.inputs))
+    if pending is not None:
+        initial.update(TriageForm.initial_from_answers(list(pending.answers)))
+        initial["response_id"] = pending.pk
+    return initial
+
+
+@role_required(Role.PHYSIOTHERAPIST)
+def episode_triage(request: HttpRequest, episode_id: int) -> HttpResponse:
+    episode = _episode_for_physio(request, episode_id)
+    wording = selectors.start_back_wording()
+    if request.method == "POST":
+        form = TriageForm(
+            request.POST, wording=wording, date_of_birth=episode.patient.date_of_birth
+        )
+        if form.is_valid():
+            response = None
+            response_id = form.cleaned_data.get("response_id")
+            if response_id:
+                response = QuestionnaireResponse.objects.filter(
+                    pk=response_id, episode=episode
+                ).first()
+            try:
+                decision = services.record_triage(
+                    episode, form.facts(), form.answers(), request.user, response=response
+                )
+            except rules.RulesInputError as error:
+                form.add_error(None, f"The triage could not be judged: {error.message}")
+            else:
+                audit.record(
+                    request,
+                    audit.Action.CREATE,
+                    f"Triage decision {decision.pk}",
+                    patient=episode.patient,
+                )
+                # An emergency opens on the stop at the top of the page, anything else on the result.
+                anchor = "" if decision.disposition == "emergency" else "#result"
+                return redirect(reverse("triage:episode_triage", args=[episode.pk]) + anchor)
+    else:
+        pending = selectors.response_awaiting_confirmation(episode)
+        form = TriageForm(
+            initial=_initial_for(episode, pending),
+            wording=wording,
+            date_of_birth=episode.patient.date_of_birth,
+        )
+    audit.record(request, audit.Action.VIEW, "Triage page", patient=episode.patient)
+    return render(request, "triage/episode_triage.html", _triage_context(episode, form))
+
+
+@role_required(Role.PHYSIOTHERAPIST)
+@require_POST
+def score(request: HttpRequest) -> HttpResponse:
+    """The live STarT Back score panel (htmx partial); stores nothing."""
+    form = StartBackForm(request.POST)
+    result = rules.score_start_back(form.answers()) if form.is_valid() else None
+    return render(request, "triage/_score_panel.html", {"score": result})
+
+
+@role_required(Role.PHYSIOTHERAPIST, Role.FRONT_DESK)
+def questionnaire_link(request: HttpRequest, episode_id: int) -> HttpResponse:
+    """Create a single-use link the patient opens to answer STarT Back themselves."""
+    episode = _episode_for_physio(request, episode_id)
+    context: dict[str, Any] = {"episode": episode, "patient": episode.patient, "link_url": None}
+    if request.method == "POST":
+        link, token = services.create_questionnaire_link(episode, request.user)
+        audit.record(
+            request, audit.Action.CREATE, "STarT Back patient link", patient=episode.patient
+        )
+        context["link_url"] = request.build_absolute_uri(
+            reverse("triage:patient_questionnaire", args=[token])
+        )
+        context["link"] = link
+    else:
+        audit.record(
+            request, audit.Action.VIEW, "STarT Back patient link page", patient=episode.patient
+        )
+    return render(request, "triage/questionnaire_link.html", context)
+
+
+@public
+def patient_questionnaire(request: HttpRequest, token: str) -> HttpResponse:
+    """The patient's page: the questionnaire only, no names, no other data."""
+    if services.usable_link(token) is None:
+        return render(request, "triage/patient_link_unavailable.html", status=410)
+    wording = selectors.start_back_wording()
+    if request.method == "POST":
+        form = PatientQuestionnaireForm(request.POST, wording=wording)
+        if form.is_valid():
+            try:
+                services.submit_patient_answers(token, form.answers())
+            except services.LinkUnavailable:
+                return render(request, "triage/patient_link_unavailable.html", status=410)
+            return render(request, "triage/patient_thanks.html")
+    else:
+        form = PatientQuestionnaireForm(wording=wording)
+    return render(request, "triage/patient_questionnaire.html", {"form": form, "wording": wording})
+
+
+def _slot_search_url(patient: Patient) -> str | None:
+    try:
+        return f"{reverse('intake:slot_search')}?patient={patient.pk}"
+    except NoReverseMatch:
+        return None
+
+
+@role_required(Role.FRONT_DESK)
+def phone_screen(request: HttpRequest) -> HttpResponse:
+    patient_id = request.GET.get("patient", "")
+    if not patient_id.isdigit():
+        raise Http404("Choose the patient first.")
+    patient = get_object_or_404(Patient.objects.select_related("family_physician"), pk=patient_id)
+    if request.method == "POST":
+        form = PhoneScreenForm(request.POST)
+        if form.is_valid():
+            screen = services.record_phone_screen(
+                patient,
+                back_pain_main_reason=form.cleaned_data["back_pain_main_reason"],
+                emergency_flags=form.cleaned_data["emergency_symptoms"],
+                by=request.user,
+            )
+            audit.record(
+                request, audit.Action.CREATE, f"Phone screen: {screen.outcome}", patient=patient
+            )
+            if screen.outcome == PhoneScreen.Outcome.BOOK:
+                url = _slot_search_url(patient)
+                if url is not None:
+                    return redirect(url)
+            return render(
+                request,
+                "triage/phone_screen_result.html",
+                {
+                    "patient": patient,
+                    "screen": screen,
+                    "flags": [rules.RED_FLAG_LABELS[code] for code in screen.emergency_flags],
+                },
+            )
+    else:
+        form = PhoneScreenForm()
+        audit.record(request, audit.Action.VIEW, "Phone screen", patient=patient)
+    return render(request, "triage/phone_screen.html", {"patient": patient, "form": form})
+
+
+@role_required(Role.FAMILY_PHYSICIAN)
+def clear_alert(request: HttpRequest, alert_id: int) -> HttpResponse:
+    alert = get_object_or_404(
+        PhysicianAlert.objects.select_related("patient", "episode", "decision"), pk=alert_id
+    )
+    if alert.physician_id != request.user.pk:
+        audit.record(
+            request, audit.Action.DENIED, "Red-flag alert of another panel", patient=alert.patient
+        )
+        raise PermissionDenied("This patient is not in your panel.")
+    if request.method == "POST":
+        form = ClearAlertForm(request.POST)
+        if form.is_valid():
+            try:
+                services.clear_alert(alert, request.user, form.cleaned_data["note"])
+            except services.AlertClearanceError as error:
+                form.add_error("note", str(error))
+            else:
+                audit.record(
+                    request, audit.Action.CHANGE, "Red-flag alert cleared", patient=alert.patient
+                )
+                messages.success(request, f"Alert cleared for {alert.patient.full_name}.")
+                return redirect("care_episodes:physician_home")
+    else:
+        form = ClearAlertForm()
+    audit.record(request, audit.Action.VIEW, "Red-flag alert", patient=alert.patient)
+    return render(request, "triage/clear_alert.html", {"alert": alert, "form": form})
