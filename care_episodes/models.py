@@ -120,6 +120,9 @@ class Assessment(models.Model):
     )
     presenting_complaint = models.TextField()
     onset = models.CharField("Onset", max_length=200, help_text="When and how it started.")
+    symptom_weeks = models.PositiveSmallIntegerField(
+        "Weeks since this episode's onset", null=True, blank=True
+    )
     pattern = models.CharField(max_length=30, choices=Pattern.choices)
     aggravating_factors = models.TextField(blank=True)
     easing_factors = models.TextField(blank=True)

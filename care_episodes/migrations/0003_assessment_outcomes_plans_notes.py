@@ -39,6 +39,7 @@ class Migration(migrations.Migration):
                 ('assessed_on', models.DateField()),
                 ('presenting_complaint', models.TextField()),
                 ('onset', models.CharField(help_text='When and how it started.', max_length=200, verbose_name='Onset')),
+                ('symptom_weeks', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="Weeks since this episode's onset")),
                 ('pattern', models.CharField(choices=[('back_dominant', 'Back-dominant pain'), ('leg_dominant', 'Leg-dominant pain (radicular)'), ('neurogenic_claudication', 'Neurogenic claudication')], max_length=30)),
                 ('aggravating_factors', models.TextField(blank=True)),
                 ('easing_factors', models.TextField(blank=True)),
