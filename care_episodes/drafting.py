@@ -149,6 +149,7 @@ def draft(facts: NoteFacts) -> tuple[str, str]:
                 _line("Medications", facts.medications),
                 "Uses opioids for back pain." if facts.opioid_use else "",
                 _line("Yellow flags", facts.yellow_flags),
+                _line("Patient's goals", facts.goals),
             ],
         ),
         _section(
@@ -170,7 +171,7 @@ def draft(facts: NoteFacts) -> tuple[str, str]:
                 _line("Exercises", "; ".join(facts.exercises)),
                 _line("Activity modifications", facts.activity_modifications),
                 _line("Work modifications", facts.work_modifications),
-                _line("Goals", facts.plan_goals or facts.goals),
+                _line("Plan goals", facts.plan_goals),
                 _line("Safety-netting advice given", facts.safety_netting),
             ],
         ),
