@@ -43,7 +43,7 @@ def line_chart(
     ticks: int = 5,
 ) -> LineChart:
     """Place (label, value) pairs evenly along x, scaled to the instrument's range on y."""
-    left, right, top, bottom = 40, 15, 10, height - 30
+    left, right, top, bottom = 40, 40, 10, height - 30
     plot_width, plot_height = width - left - right, bottom - top
     span = (high - low) or 1
     count = len(series)

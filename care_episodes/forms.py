@@ -64,6 +64,7 @@ class AssessmentForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["assessed_on"].initial = timezone.localdate()
+        self.fields["pattern"].choices = Assessment.Pattern.choices  # radios: no blank option
 
     def clean_assessed_on(self) -> Any:
         value = self.cleaned_data["assessed_on"]
