@@ -72,7 +72,7 @@ def recommendations(facts: NoteFacts) -> list[Recommendation]:
                 "An urgent red flag was found at triage.",
             )
         )
-    if facts.red_flag_disposition in {"emergency", "urgent_physician_review"}:
+    if facts.red_flag_disposition in {"emergency", "urgent_physician_review"} or facts.booking_hold:
         found.append(
             Recommendation(
                 "Imaging as indicated by the red-flag findings.",
