@@ -1,4 +1,9 @@
+from typing import Any
+
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 
 
@@ -80,3 +85,357 @@ class EpisodeEvent(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+
+class Assessment(models.Model):
+    """The physiotherapist's assessment of an episode (history, focused exam, working diagnosis)."""
+
+    class Pattern(models.TextChoices):
+        BACK_DOMINANT = "back_dominant", "Back-dominant pain"
+        LEG_DOMINANT = "leg_dominant", "Leg-dominant pain (radicular)"
+        NEUROGENIC_CLAUDICATION = "neurogenic_claudication", "Neurogenic claudication"
+
+    class WorkStatus(models.TextChoices):
+        WORKING_FULL = "working_full", "Working, full duties"
+        WORKING_MODIFIED = "working_modified", "Working, modified duties"
+        OFF_WORK = "off_work", "Off work because of back pain"
+        NOT_WORKING = "not_working", "Not in paid work (retired, student, caregiver…)"
+
+    class Finding(models.TextChoices):
+        NORMAL = "normal", "Normal"
+        ABNORMAL = "abnormal", "Abnormal"
+        NOT_TESTED = "not_tested", "Not tested"
+
+    class StraightLegRaise(models.TextChoices):
+        NEGATIVE = "negative", "Negative"
+        POSITIVE_LEFT = "positive_left", "Positive left"
+        POSITIVE_RIGHT = "positive_right", "Positive right"
+        POSITIVE_BOTH = "positive_both", "Positive both sides"
+        NOT_TESTED = "not_tested", "Not tested"
+
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="assessments")
+    assessed_on = models.DateField()
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    presenting_complaint = models.TextField()
+    onset = models.CharField("Onset", max_length=200, help_text="When and how it started.")
+    symptom_weeks = models.PositiveSmallIntegerField(
+        "Weeks since this episode's onset", null=True, blank=True
+    )
+    pattern = models.CharField(max_length=30, choices=Pattern.choices)
+    aggravating_factors = models.TextField(blank=True)
+    easing_factors = models.TextField(blank=True)
+    previous_episodes = models.TextField(blank=True)
+    work_status = models.CharField(max_length=20, choices=WorkStatus.choices)
+    medications = models.TextField(blank=True)
+    opioid_use = models.BooleanField("Uses opioids", default=False)
+    yellow_flags = models.TextField(
+        blank=True, help_text="Beliefs, fear of movement, mood, work and social factors."
+    )
+    red_flag_screen = models.TextField(
+        "Red-flag screen", help_text="What was asked and found (cauda equina, cancer, infection…)."
+    )
+    myotomes = models.CharField(max_length=12, choices=Finding.choices, default=Finding.NOT_TESTED)
+    dermatomes = models.CharField(
+        max_length=12, choices=Finding.choices, default=Finding.NOT_TESTED
+    )
+    reflexes = models.CharField(max_length=12, choices=Finding.choices, default=Finding.NOT_TESTED)
+    straight_leg_raise = models.CharField(
+        max_length=16, choices=StraightLegRaise.choices, default=StraightLegRaise.NOT_TESTED
+    )
+    neurological_details = models.TextField("Neurological screen details", blank=True)
+    working_diagnosis = models.CharField(max_length=300)
+    goals = models.TextField("Patient's goals")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["assessed_on", "id"]
+
+    def __str__(self) -> str:
+        return f"Assessment of {self.episode} on {self.assessed_on}"
+
+
+class OutcomeMeasurement(models.Model):
+    """The outcome measures taken on one occasion (any of them may be left out)."""
+
+    class Timepoint(models.TextChoices):
+        BASELINE = "baseline", "Baseline"
+        SIX_WEEKS = "six_weeks", "6 weeks"
+        DISCHARGE = "discharge", "Discharge"
+        THREE_MONTHS = "three_months", "3 months"
+        SIX_MONTHS = "six_months", "6 months"
+        TWELVE_MONTHS = "twelve_months", "12 months"
+        OTHER = "other", "Other"
+
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="outcomes")
+    measured_on = models.DateField()
+    timepoint = models.CharField(max_length=16, choices=Timepoint.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    nprs = models.PositiveSmallIntegerField("NPRS", null=True, blank=True)
+    rmdq = models.PositiveSmallIntegerField("RMDQ", null=True, blank=True)
+    rmdq_items = models.JSONField(null=True, blank=True)
+    psfs = models.DecimalField("PSFS mean", max_digits=3, decimal_places=1, null=True, blank=True)
+    psfs_activities = models.JSONField(default=list, blank=True)  # [{"activity": str, "score": n}]
+    grc = models.SmallIntegerField("Global rating of change", null=True, blank=True)
+    odi = models.DecimalField("ODI %", max_digits=4, decimal_places=1, null=True, blank=True)
+    odi_sections = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["measured_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(nprs__isnull=True) | models.Q(nprs__lte=10), name="nprs_0_10"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(rmdq__isnull=True) | models.Q(rmdq__lte=24), name="rmdq_0_24"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(psfs__isnull=True) | models.Q(psfs__gte=0, psfs__lte=10),
+                name="psfs_0_10",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(grc__isnull=True) | models.Q(grc__gte=-7, grc__lte=7),
+                name="grc_minus7_7",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(odi__isnull=True) | models.Q(odi__gte=0, odi__lte=100),
+                name="odi_0_100",
+            ),
+            # One measurement per scheduled timepoint ("other" may repeat).
+            models.UniqueConstraint(
+                fields=["episode", "timepoint"],
+                condition=~models.Q(timepoint="other"),
+                name="one_outcome_per_timepoint",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_timepoint_display()} outcomes for {self.episode}"
+
+
+class Exercise(models.Model):
+    """An exercise in the clinic's library, with its usual dosage and plain instructions."""
+
+    name = models.CharField(max_length=120, unique=True)
+    purpose = models.CharField(max_length=200)
+    sets = models.PositiveSmallIntegerField(default=1)
+    reps = models.CharField(max_length=40, help_text="Repetitions or hold time, e.g. 10 or 30 s.")
+    frequency = models.CharField(max_length=80)
+    progression = models.CharField(max_length=250, blank=True)
+    instructions = models.TextField()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def dosage(self) -> str:
+        return f"{self.sets} × {self.reps}, {self.frequency}"
+
+
+class SelfManagementPlan(models.Model):
+    """What the patient does between (or instead of) sessions; printed as the patient handout."""
+
+    class Topic(models.TextChoices):
+        BACK_PAIN_COMMON = "common", "Back pain is common and usually settles"
+        STAY_ACTIVE = "stay_active", "Staying active helps recovery"
+        HURT_NOT_HARM = "hurt_not_harm", "Hurt does not mean harm"
+        IMAGING = "imaging", "Why scans are rarely needed"
+        PACING = "pacing", "Pacing activity and graded return"
+        SLEEP = "sleep", "Sleep and rest positions"
+        MEDICATION = "medication", "Pain medication: what helps and what to avoid"
+        STRESS = "stress", "Stress, mood and pain"
+        WORK = "work", "Staying at or returning to work"
+        FLARE_UPS = "flare_ups", "Managing flare-ups"
+
+    episode = models.OneToOneField(Episode, on_delete=models.CASCADE, related_name="plan")
+    education_topics = ArrayField(
+        models.CharField(max_length=20, choices=Topic.choices), default=list, blank=True
+    )
+    exercises = models.ManyToManyField(Exercise, blank=True, related_name="+")
+    activity_modifications = models.TextField(blank=True)
+    work_modifications = models.TextField(blank=True)
+    goals = models.TextField(blank=True)
+    safety_netting = models.TextField(
+        "Safety-netting advice",
+        default=(
+            "Go to the Emergency Department now if you have new numbness around the genitals or "
+            "buttocks, cannot pass urine or control your bladder or bowels, or have new weakness in "
+            "both legs. Contact your family physician if you develop fever, unexplained weight loss "
+            "or pain that keeps you awake every night."
+        ),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"Self-management plan for {self.episode}"
+
+    def topic_labels(self) -> list[str]:
+        return [self.Topic(topic).label for topic in self.education_topics]
+
+
+class FollowUpPlan(models.Model):
+    """The follow-up matched to the STarT Back risk (proposed by the app, edited by the physio)."""
+
+    class CareModel(models.TextChoices):
+        SINGLE_SESSION = (
+            "single_session_advice",
+            "Single session: assessment, advice, self-management",
+        )
+        COURSE = "physiotherapy_course", "Course of physiotherapy"
+        PSYCHOLOGICALLY_INFORMED = (
+            "psychologically_informed_physiotherapy",
+            "Psychologically informed physiotherapy",
+        )
+
+    episode = models.OneToOneField(Episode, on_delete=models.CASCADE, related_name="follow_up")
+    care_model = models.CharField(max_length=40, choices=CareModel.choices)
+    sessions = models.PositiveSmallIntegerField("Sessions planned (including the assessment)")
+    interval_weeks = models.PositiveSmallIntegerField("Weeks between sessions", default=1)
+    notes = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(sessions__gte=1, sessions__lte=30),
+                name="follow_up_1_30_sessions",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_care_model_display()} ({self.sessions} sessions)"
+
+
+class Discharge(models.Model):
+    """Why and how an episode ended; the final outcomes are an OutcomeMeasurement at discharge."""
+
+    class Reason(models.TextChoices):
+        GOALS_MET = "goals_met", "Goals met"
+        SELF_MANAGING = "self_managing", "Self-managing with the plan"
+        PLATEAU = "plateau", "No further progress expected from physiotherapy"
+        REFERRED = "referred", "Referred to another service"
+        PATIENT_CHOICE = "patient_choice", "Patient chose to stop"
+        OTHER = "other", "Other"
+
+    episode = models.OneToOneField(Episode, on_delete=models.CASCADE, related_name="discharge")
+    discharged_on = models.DateField()
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    summary = models.TextField(blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"Discharge of {self.episode}: {self.get_reason_display()}"
+
+
+class ConsultationNote(models.Model):
+    """The physiotherapist's note to the family physician. Signed versions are immutable (save() and a
+    database trigger refuse changes); an addendum is a new version linked to the previous one."""
+
+    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="notes")
+    version = models.PositiveSmallIntegerField(default=1)
+    previous = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="addendum"
+    )
+    title = models.CharField(max_length=200)
+    body = models.TextField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="authored_notes"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="signed_notes",
+    )
+    search_vector = models.GeneratedField(
+        expression=SearchVector("title", "body", config="english"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [GinIndex(fields=["search_vector"], name="note_search_gin")]
+        constraints = [
+            models.UniqueConstraint(fields=["episode", "version"], name="one_note_per_version"),
+            models.UniqueConstraint(
+                fields=["episode"],
+                condition=models.Q(signed_at__isnull=True),
+                name="one_draft_note_per_episode",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(signed_at__isnull=True, signed_by__isnull=True)
+                | models.Q(signed_at__isnull=False, signed_by__isnull=False),
+                name="signed_note_has_signer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} (v{self.version})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk and not self._state.adding:
+            stored = (
+                type(self).objects.filter(pk=self.pk).values_list("signed_at", flat=True).first()
+            )
+            if stored is not None:
+                raise SignedNoteImmutable(
+                    "This note is signed and cannot be changed; write an addendum instead."
+                )
+        super().save(*args, **kwargs)
+
+    @property
+    def is_signed(self) -> bool:
+        return self.signed_at is not None
+
+
+class SignedNoteImmutable(Exception):
+    """A signed consultation note was about to be changed."""
+
+
+class NoteRead(models.Model):
+    """A physician read a signed note (kept apart so signed notes never change)."""
+
+    note = models.ForeignKey(ConsultationNote, on_delete=models.CASCADE, related_name="reads")
+    reader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    read_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["note", "reader"], name="one_read_per_reader")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.note} read by {self.reader}"
+
+
+class NoteReply(models.Model):
+    """A physician's question or comment on a note; the physiotherapist sees it."""
+
+    note = models.ForeignKey(ConsultationNote, on_delete=models.CASCADE, related_name="replies")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    seen_by_physio_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Reply to {self.note} by {self.author}"

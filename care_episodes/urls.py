@@ -5,5 +5,20 @@ from care_episodes import views
 app_name = "care_episodes"
 urlpatterns = [
     path("physio/", views.physio_home, name="physio_home"),
+    path("physio/episodes/<int:pk>/", views.episode_detail, name="episode_detail"),
+    path("physio/episodes/<int:pk>/assessment/", views.assessment_edit, name="assessment"),
+    path("physio/episodes/<int:pk>/outcomes/", views.outcome_add, name="outcome_add"),
+    path("physio/episodes/<int:pk>/plan/", views.plan_edit, name="plan"),
+    path("physio/episodes/<int:pk>/handout/", views.handout, name="handout"),
+    path("physio/episodes/<int:pk>/handout.pdf", views.handout_pdf, name="handout_pdf"),
+    path("physio/episodes/<int:pk>/follow-up/", views.follow_up_edit, name="follow_up"),
+    path("physio/episodes/<int:pk>/discharge/", views.discharge, name="discharge"),
+    path("physio/episodes/<int:pk>/status/", views.change_status, name="change_status"),
+    path("physio/episodes/<int:pk>/note/", views.note_draft, name="note_draft"),
+    path("physio/notes/<int:pk>/", views.note_edit, name="note_edit"),
+    path("physio/notes/<int:pk>/addendum/", views.note_addendum, name="note_addendum"),
+    path("notes/<int:pk>.pdf", views.note_pdf, name="note_pdf"),
     path("physician/", views.physician_home, name="physician_home"),
+    path("physician/notes/<int:pk>/", views.physician_note_detail, name="physician_note"),
+    path("physician/episodes/<int:pk>/", views.physician_episode, name="physician_episode"),
 ]

@@ -1,0 +1,268 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+
+from care_episodes import outcomes
+from care_episodes.models import (
+    Assessment,
+    ConsultationNote,
+    Discharge,
+    Episode,
+    Exercise,
+    FollowUpPlan,
+    OutcomeMeasurement,
+    SelfManagementPlan,
+)
+
+DATE = forms.DateInput(attrs={"type": "date"})
+TEXT = forms.Textarea(attrs={"rows": 2})
+
+
+class AssessmentForm(forms.ModelForm):
+    class Meta:
+        model = Assessment
+        fields = [
+            "assessed_on",
+            "presenting_complaint",
+            "onset",
+            "symptom_weeks",
+            "pattern",
+            "aggravating_factors",
+            "easing_factors",
+            "previous_episodes",
+            "work_status",
+            "medications",
+            "opioid_use",
+            "yellow_flags",
+            "red_flag_screen",
+            "myotomes",
+            "dermatomes",
+            "reflexes",
+            "straight_leg_raise",
+            "neurological_details",
+            "working_diagnosis",
+            "goals",
+        ]
+        widgets = {
+            "assessed_on": DATE,
+            "presenting_complaint": TEXT,
+            "aggravating_factors": TEXT,
+            "easing_factors": TEXT,
+            "previous_episodes": TEXT,
+            "medications": TEXT,
+            "yellow_flags": TEXT,
+            "red_flag_screen": TEXT,
+            "neurological_details": TEXT,
+            "goals": TEXT,
+            "pattern": forms.RadioSelect,
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assessed_on"].initial = timezone.localdate()
+        self.fields["pattern"].choices = Assessment.Pattern.choices  # radios: no blank option
+
+    def clean_assessed_on(self) -> Any:
+        value = self.cleaned_data["assessed_on"]
+        if value > timezone.localdate():
+            raise forms.ValidationError("The assessment date cannot be in the future.")
+        return value
+
+
+RMDQ_CHOICES = [(str(n), f"Statement {n}") for n in range(1, outcomes.RMDQ_ITEMS + 1)]
+
+
+class OutcomeForm(forms.Form):
+    measured_on = forms.DateField(widget=DATE, initial=timezone.localdate)
+    timepoint = forms.ChoiceField(choices=OutcomeMeasurement.Timepoint.choices)
+    nprs = forms.IntegerField(
+        label="Pain now (NPRS, 0 = no pain, 10 = worst imaginable)",
+        min_value=0,
+        max_value=10,
+        required=False,
+    )
+    rmdq_total = forms.IntegerField(
+        label="RMDQ total (0-24)", min_value=0, max_value=24, required=False
+    )
+    rmdq_items = forms.MultipleChoiceField(
+        label="Or tick the RMDQ statements the patient agreed with",
+        choices=RMDQ_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    grc = forms.IntegerField(
+        label="Global rating of change (-7 very much worse … +7 very much better)",
+        min_value=-7,
+        max_value=7,
+        required=False,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for n in range(1, outcomes.PSFS_MAX_ACTIVITIES + 1):
+            self.fields[f"psfs_activity_{n}"] = forms.CharField(
+                label=f"PSFS activity {n}", max_length=100, required=False
+            )
+            self.fields[f"psfs_score_{n}"] = forms.DecimalField(
+                label=f"PSFS activity {n} score (0 = unable, 10 = as before)",
+                min_value=0,
+                max_value=10,
+                decimal_places=1,
+                required=False,
+            )
+        if getattr(settings, "ODI_ENABLED", False):
+            for n in range(1, outcomes.ODI_SECTIONS + 1):
+                self.fields[f"odi_{n}"] = forms.IntegerField(
+                    label=f"ODI section {n} (0-5)", min_value=0, max_value=5, required=False
+                )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        activities = []
+        for n in range(1, outcomes.PSFS_MAX_ACTIVITIES + 1):
+            name, score = data.get(f"psfs_activity_{n}"), data.get(f"psfs_score_{n}")
+            if name and score is None:
+                self.add_error(f"psfs_score_{n}", "Give a score for this activity.")
+            elif score is not None and not name:
+                self.add_error(f"psfs_activity_{n}", "Name the activity this score is for.")
+            elif name:
+                activities.append((name, float(score)))
+        if activities and len(activities) < outcomes.PSFS_MIN_ACTIVITIES:
+            self.add_error(
+                "psfs_activity_1",
+                f"The PSFS needs {outcomes.PSFS_MIN_ACTIVITIES} to "
+                f"{outcomes.PSFS_MAX_ACTIVITIES} activities.",
+            )
+        data["psfs_activities"] = activities
+        items = data.get("rmdq_items") or []
+        if items and data.get("rmdq_total") is not None:
+            if len(items) != data["rmdq_total"]:
+                self.add_error(
+                    "rmdq_total",
+                    f"The total ({data['rmdq_total']}) does not match the {len(items)} ticked "
+                    "statements; give one or the other.",
+                )
+        data["rmdq_item_flags"] = (
+            [str(n) in items for n in range(1, outcomes.RMDQ_ITEMS + 1)] if items else None
+        )
+        odi = [data.get(f"odi_{n}") for n in range(1, outcomes.ODI_SECTIONS + 1)]
+        data["odi_sections"] = None
+        if any(value is not None for value in odi):
+            try:
+                outcomes.odi_score(odi)
+                data["odi_sections"] = odi
+            except outcomes.ScoringError as error:
+                self.add_error("odi_1", str(error))
+        measured = [data.get("nprs"), data.get("rmdq_total"), data.get("grc")]
+        if (
+            all(v is None for v in measured)
+            and not items
+            and not activities
+            and not any(v is not None for v in odi)
+        ):
+            raise forms.ValidationError("Enter at least one outcome measure.")
+        return data
+
+    def service_kwargs(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "measured_on": data["measured_on"],
+            "timepoint": data["timepoint"],
+            "nprs": data.get("nprs"),
+            "rmdq_total": data.get("rmdq_total"),
+            "rmdq_items": data.get("rmdq_item_flags"),
+            "psfs_activities": data.get("psfs_activities"),
+            "grc": data.get("grc"),
+            "odi_sections": data.get("odi_sections"),
+        }
+
+
+class PlanForm(forms.ModelForm):
+    education_topics = forms.MultipleChoiceField(
+        label="Education topics covered",
+        choices=SelfManagementPlan.Topic.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    exercises = forms.ModelMultipleChoiceField(
+        label="Exercises from the library",
+        queryset=Exercise.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    class Meta:
+        model = SelfManagementPlan
+        fields = [
+            "education_topics",
+            "exercises",
+            "activity_modifications",
+            "work_modifications",
+            "goals",
+            "safety_netting",
+        ]
+        widgets = {
+            "activity_modifications": TEXT,
+            "work_modifications": TEXT,
+            "goals": TEXT,
+            "safety_netting": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+class FollowUpForm(forms.ModelForm):
+    class Meta:
+        model = FollowUpPlan
+        fields = ["care_model", "sessions", "interval_weeks", "notes"]
+        widgets = {"notes": TEXT}
+
+    def clean_sessions(self) -> int:
+        value = self.cleaned_data["sessions"]
+        if not 1 <= value <= 30:
+            raise forms.ValidationError("Plan between 1 and 30 sessions.")
+        return value
+
+
+class DischargeForm(forms.ModelForm):
+    nprs = forms.IntegerField(label="Final NPRS (0-10)", min_value=0, max_value=10, required=False)
+    rmdq_total = forms.IntegerField(
+        label="Final RMDQ (0-24)", min_value=0, max_value=24, required=False
+    )
+    grc = forms.IntegerField(
+        label="Global rating of change (-7 to +7)", min_value=-7, max_value=7, required=False
+    )
+
+    class Meta:
+        model = Discharge
+        fields = ["discharged_on", "reason", "summary"]
+        widgets = {"discharged_on": DATE, "summary": TEXT}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["discharged_on"].initial = timezone.localdate()
+
+    def final_outcomes(self) -> dict[str, Any]:
+        return {key: self.cleaned_data.get(key) for key in ("nprs", "rmdq_total", "grc")}
+
+
+class NoteForm(forms.ModelForm):
+    class Meta:
+        model = ConsultationNote
+        fields = ["title", "body"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 24})}
+
+
+class ReplyForm(forms.Form):
+    text = forms.CharField(
+        label="Question or comment for the physiotherapist",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+    )
+
+
+class StatusForm(forms.Form):
+    to_status = forms.ChoiceField(label="New status", choices=Episode.Status.choices)
+    description = forms.CharField(label="Reason", max_length=250, required=False)

@@ -1,0 +1,241 @@
+"""Reads used by the care-episode pages: querysets shaped so list pages run a fixed number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
+from django.utils import timezone
+
+from care_episodes import outcomes
+from care_episodes.charts import LineChart, line_chart
+from care_episodes.lifecycle import ACTIVE
+from care_episodes.models import (
+    Assessment,
+    ConsultationNote,
+    Episode,
+    NoteRead,
+    NoteReply,
+    OutcomeMeasurement,
+)
+
+
+def note_sign_days() -> int:
+    return int(getattr(settings, "NOTE_SIGN_DAYS", 3))
+
+
+@dataclass
+class OpenEpisodeRow:
+    episode: Episode
+    next_due: outcomes.Due | None
+    note_overdue: bool
+    note_due_on: date | None
+
+
+def physio_open_episodes(user: Any, *, today: date | None = None) -> list[OpenEpisodeRow]:
+    """The physiotherapist's open episodes with the next outcome due and overdue notes (3 queries)."""
+    today = today or timezone.localdate()
+    signed = ConsultationNote.objects.filter(episode=OuterRef("pk"), signed_at__isnull=False)
+    episodes = (
+        Episode.objects.filter(physiotherapist=user, status__in=ACTIVE)
+        .select_related("patient")
+        .annotate(has_signed_note=Exists(signed))
+        .prefetch_related(
+            Prefetch(
+                "outcomes",
+                queryset=OutcomeMeasurement.objects.only(
+                    "id", "episode_id", "timepoint", "measured_on"
+                ),
+            )
+        )
+        .order_by("patient__last_name", "patient__first_name", "id")
+    )
+    rows = []
+    for episode in episodes:
+        measured = list(episode.outcomes.all())
+        baseline = next((m.measured_on for m in measured if m.timepoint == "baseline"), None)
+        due = outcomes.next_due(
+            baseline, [m.timepoint for m in measured], episode.discharged_on, today=today
+        )
+        note_due_on = None
+        if episode.first_assessed_on and not episode.has_signed_note:
+            note_due_on = episode.first_assessed_on + timedelta(days=note_sign_days())
+        rows.append(
+            OpenEpisodeRow(
+                episode=episode,
+                next_due=due,
+                note_overdue=note_due_on is not None and note_due_on < today,
+                note_due_on=note_due_on,
+            )
+        )
+    return rows
+
+
+def unseen_replies(user: Any) -> QuerySet[NoteReply]:
+    return (
+        NoteReply.objects.filter(note__author=user, seen_by_physio_at__isnull=True)
+        .select_related("note__episode__patient", "author")
+        .order_by("created_at")
+    )
+
+
+def latest_assessment(episode: Episode) -> Assessment | None:
+    return episode.assessments.order_by("-assessed_on", "-id").first()
+
+
+def latest_triage(episode: Episode) -> dict[str, Any] | None:
+    """The newest triage decision for the episode, read loosely so this app never depends on the
+    triage app's models at import time (None when triage has no decisions, or no model yet)."""
+    try:
+        model = apps.get_model("triage", "TriageDecision")
+    except LookupError:
+        return None
+    field_names = {f.name for f in model._meta.get_fields()}
+    if "episode" not in field_names:
+        return None
+    order = [name for name in ("decided_at", "created_at", "id") if name in field_names]
+    decision = model.objects.filter(episode=episode).order_by(*[f"-{n}" for n in order]).first()
+    if decision is None:
+        return None
+
+    def pick(*names: str) -> Any:
+        for name in names:
+            value = getattr(decision, name, None)
+            if value not in (None, ""):
+                return value
+        return None
+
+    return {
+        "total": pick("start_back_total", "sbst_total", "total"),
+        "psychosocial": pick("start_back_psychosocial", "sbst_psychosocial", "psychosocial"),
+        "risk": pick("risk", "start_back_risk"),
+        "disposition": pick("red_flag_disposition", "disposition"),
+        "matched_care": pick("matched_care"),
+        "rule_version": pick("rule_version"),
+        "decided_at": pick("decided_at", "created_at"),
+    }
+
+
+@dataclass
+class TimelineEntry:
+    at: datetime
+    kind: str
+    text: str
+    by: str
+
+
+def episode_timeline(episode: Episode) -> list[TimelineEntry]:
+    """Status changes and events, assessments, outcome measures and notes, oldest first."""
+    entries = [
+        TimelineEntry(event.at, "Event", event.description, str(event.by or ""))
+        for event in episode.events.select_related("by")
+    ]
+    for assessment in episode.assessments.select_related("by"):
+        entries.append(
+            TimelineEntry(
+                assessment.created_at,
+                "Assessment",
+                f"Assessment on {assessment.assessed_on:%Y-%m-%d}: {assessment.working_diagnosis}",
+                str(assessment.by or ""),
+            )
+        )
+    for measurement in episode.outcomes.select_related("by"):
+        entries.append(
+            TimelineEntry(
+                measurement.created_at,
+                "Outcome measures",
+                f"{measurement.get_timepoint_display()} measures on {measurement.measured_on:%Y-%m-%d}",
+                str(measurement.by or ""),
+            )
+        )
+    for note in episode.notes.select_related("author"):
+        state = "signed" if note.signed_at else "draft"
+        entries.append(
+            TimelineEntry(
+                note.signed_at or note.created_at,
+                "Consultation note",
+                f"Consultation note version {note.version} ({state})",
+                str(note.author),
+            )
+        )
+    return sorted(entries, key=lambda entry: entry.at)
+
+
+@dataclass
+class OutcomeRow:
+    measurement: OutcomeMeasurement
+    changes: dict[str, outcomes.Change | None]
+
+
+@dataclass
+class InstrumentChart:
+    instrument: outcomes.Instrument
+    label: str
+    chart: LineChart
+
+
+CHARTED = [
+    outcomes.Instrument.NPRS,
+    outcomes.Instrument.RMDQ,
+    outcomes.Instrument.PSFS,
+    outcomes.Instrument.ODI,
+]
+
+
+def outcome_history(episode: Episode) -> tuple[list[OutcomeRow], list[InstrumentChart]]:
+    """Each measurement with its change from baseline, and one chart per instrument measured."""
+    measurements = list(episode.outcomes.all())
+    baseline = next((m for m in measurements if m.timepoint == "baseline"), None)
+    rows = []
+    for measurement in measurements:
+        changes: dict[str, outcomes.Change | None] = {}
+        if baseline is not None and measurement.pk != baseline.pk:
+            for instrument in (
+                outcomes.Instrument.NPRS,
+                outcomes.Instrument.RMDQ,
+                outcomes.Instrument.PSFS,
+            ):
+                before, after = getattr(baseline, instrument), getattr(measurement, instrument)
+                if before is not None and after is not None:
+                    changes[instrument] = outcomes.meaningful_change(
+                        instrument, float(before), float(after)
+                    )
+        rows.append(OutcomeRow(measurement, changes))
+    charts = []
+    for instrument in CHARTED:
+        series = [
+            (f"{m.measured_on:%Y-%m-%d}", float(getattr(m, instrument)))
+            for m in measurements
+            if getattr(m, instrument) is not None
+        ]
+        if series:
+            low, high = outcomes.RANGES[instrument]
+            charts.append(
+                InstrumentChart(
+                    instrument, outcomes.LABELS[instrument], line_chart(series, low, high)
+                )
+            )
+    return rows, charts
+
+
+def physician_inbox(user: Any, query: str = "") -> QuerySet[ConsultationNote]:
+    """Signed notes about the physician's own panel, unread first, newest first; optional search."""
+    notes = (
+        ConsultationNote.objects.filter(
+            signed_at__isnull=False, episode__patient__family_physician=user
+        )
+        .select_related("episode__patient", "author")
+        .annotate(is_read=Exists(NoteRead.objects.filter(note=OuterRef("pk"), reader=user)))
+    )
+    if query.strip():
+        search = SearchQuery(query, config="english", search_type="websearch")
+        notes = notes.filter(search_vector=search).annotate(
+            rank=SearchRank(F("search_vector"), search)
+        )
+        return notes.order_by("is_read", "-rank", "-signed_at")
+    return notes.order_by("is_read", "-signed_at")

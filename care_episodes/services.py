@@ -1,0 +1,348 @@
+"""Writes for care episodes: one function per use case, each in one transaction."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from care_episodes import drafting, lifecycle, outcomes
+from care_episodes.lifecycle import IllegalTransition
+from care_episodes.models import (
+    Assessment,
+    ConsultationNote,
+    Discharge,
+    Episode,
+    FollowUpPlan,
+    NoteRead,
+    NoteReply,
+    OutcomeMeasurement,
+    SelfManagementPlan,
+)
+from care_episodes.selectors import latest_assessment, latest_triage
+
+S = Episode.Status
+
+# Matched care (Keele SBST): risk -> (care model, default sessions including the assessment).
+DEFAULT_FOLLOW_UP_SESSIONS = {"low": 1, "medium": 6, "high": 8}
+CARE_MODEL_FOR_RISK = {
+    "low": FollowUpPlan.CareModel.SINGLE_SESSION,
+    "medium": FollowUpPlan.CareModel.COURSE,
+    "high": FollowUpPlan.CareModel.PSYCHOLOGICALLY_INFORMED,
+}
+
+
+def follow_up_sessions() -> dict[str, int]:
+    return {**DEFAULT_FOLLOW_UP_SESSIONS, **getattr(settings, "FOLLOW_UP_SESSIONS", {})}
+
+
+@transaction.atomic
+def record_assessment(episode: Episode, *, by: Any, **fields: Any) -> Assessment:
+    """Save an assessment; the first one moves the episode to assessed and starts the note clock."""
+    assessment = Assessment.objects.create(episode=episode, by=by, **fields)
+    if episode.status in {S.REQUESTED, S.BOOKED}:
+        lifecycle.transition(
+            episode,
+            S.ASSESSED,
+            by=by,
+            description="First assessment completed",
+            on=assessment.assessed_on,
+        )
+    elif episode.status in {S.ASSESSED, S.IN_CARE}:
+        if episode.first_assessed_on is None:
+            episode.first_assessed_on = assessment.assessed_on
+            episode.save(update_fields=["first_assessed_on"])
+        lifecycle.note_event(episode, "Reassessment recorded", by=by)
+    else:
+        raise IllegalTransition(
+            f"An episode that is {episode.get_status_display().lower()} cannot be assessed."
+        )
+    return assessment
+
+
+@transaction.atomic
+def record_outcomes(
+    episode: Episode,
+    *,
+    by: Any,
+    measured_on: date,
+    timepoint: str,
+    nprs: int | None = None,
+    rmdq_total: int | None = None,
+    rmdq_items: list[bool] | None = None,
+    psfs_activities: list[tuple[str, float]] | None = None,
+    grc: int | None = None,
+    odi_sections: list[int | None] | None = None,
+) -> OutcomeMeasurement:
+    """Score and store the measures taken on one occasion (scoring rules in outcomes.py)."""
+    psfs_activities = psfs_activities or []
+    measurement = OutcomeMeasurement.objects.create(
+        episode=episode,
+        by=by,
+        measured_on=measured_on,
+        timepoint=timepoint,
+        nprs=None if nprs is None else outcomes.nprs_score(nprs),
+        rmdq=(
+            outcomes.rmdq_score(items=rmdq_items, total=rmdq_total)
+            if rmdq_items is not None or rmdq_total is not None
+            else None
+        ),
+        rmdq_items=rmdq_items,
+        psfs=(
+            outcomes.psfs_score([score for _, score in psfs_activities])
+            if psfs_activities
+            else None
+        ),
+        psfs_activities=[{"activity": name, "score": score} for name, score in psfs_activities],
+        grc=None if grc is None else outcomes.grc_score(grc),
+        odi=outcomes.odi_score(odi_sections) if odi_sections else None,
+        odi_sections=odi_sections,
+    )
+    return measurement
+
+
+@transaction.atomic
+def save_plan(
+    episode: Episode, *, by: Any, exercises: Any = (), **fields: Any
+) -> SelfManagementPlan:
+    plan, created = SelfManagementPlan.objects.update_or_create(
+        episode=episode, defaults={**fields, "by": by}
+    )
+    plan.exercises.set(exercises)
+    lifecycle.note_event(
+        episode, "Self-management plan " + ("written" if created else "updated"), by=by
+    )
+    return plan
+
+
+def proposed_follow_up(episode: Episode) -> dict[str, Any]:
+    """Matched care for the episode's risk; medium when the risk is not known yet (D)."""
+    risk = episode.risk or "medium"
+    return {
+        "care_model": CARE_MODEL_FOR_RISK[risk],
+        "sessions": follow_up_sessions()[risk],
+        "interval_weeks": 1 if risk == "low" else 2,
+    }
+
+
+@transaction.atomic
+def save_follow_up(episode: Episode, *, by: Any, **fields: Any) -> FollowUpPlan:
+    """Store the follow-up plan; more than one session puts an assessed episode into care."""
+    plan, _ = FollowUpPlan.objects.update_or_create(episode=episode, defaults=fields)
+    if plan.sessions > 1 and episode.status == S.ASSESSED:
+        lifecycle.transition(episode, S.IN_CARE, by=by, description=f"Follow-up planned: {plan}")
+    else:
+        lifecycle.note_event(episode, f"Follow-up planned: {plan}", by=by)
+    return plan
+
+
+@transaction.atomic
+def discharge(
+    episode: Episode,
+    *,
+    by: Any,
+    reason: str,
+    discharged_on: date,
+    summary: str = "",
+    final_outcomes: dict[str, Any] | None = None,
+) -> Discharge:
+    """Discharge with a reason and (optionally) the final outcome measures."""
+    lifecycle.transition(
+        episode,
+        S.DISCHARGED,
+        by=by,
+        description=f"Discharged: {Discharge.Reason(reason).label}",
+        on=discharged_on,
+    )
+    record = Discharge.objects.create(
+        episode=episode, by=by, reason=reason, discharged_on=discharged_on, summary=summary
+    )
+    if final_outcomes and any(value is not None for value in final_outcomes.values()):
+        record_outcomes(
+            episode,
+            by=by,
+            measured_on=discharged_on,
+            timepoint=OutcomeMeasurement.Timepoint.DISCHARGE,
+            **final_outcomes,
+        )
+    return record
+
+
+def _neuro_summary(assessment: Assessment) -> str:
+    parts = [
+        f"myotomes {assessment.get_myotomes_display().lower()}",
+        f"dermatomes {assessment.get_dermatomes_display().lower()}",
+        f"reflexes {assessment.get_reflexes_display().lower()}",
+        f"straight-leg raise {assessment.get_straight_leg_raise_display().lower()}",
+    ]
+    text = ", ".join(parts) + "."
+    if assessment.neurological_details.strip():
+        text += " " + assessment.neurological_details.strip()
+    return text
+
+
+def _baseline_lines(episode: Episode) -> list[str]:
+    baseline = episode.outcomes.filter(timepoint=OutcomeMeasurement.Timepoint.BASELINE).first()
+    if baseline is None:
+        return []
+    lines = []
+    if baseline.nprs is not None:
+        lines.append(f"NPRS {baseline.nprs}/10")
+    if baseline.rmdq is not None:
+        lines.append(f"RMDQ {baseline.rmdq}/24")
+    if baseline.psfs is not None:
+        activities = ", ".join(
+            f"{item['activity']} {item['score']}" for item in baseline.psfs_activities
+        )
+        lines.append(f"PSFS mean {baseline.psfs}/10 ({activities})")
+    if baseline.odi is not None:
+        lines.append(f"ODI {baseline.odi}%")
+    return lines
+
+
+def note_facts(episode: Episode) -> drafting.NoteFacts:
+    """Gather the assessment, triage, outcomes and plans as plain values for drafting."""
+    assessment = latest_assessment(episode)
+    if assessment is None:
+        raise IllegalTransition("Complete the assessment before drafting the consultation note.")
+    triage = latest_triage(episode) or {}
+    plan = getattr(episode, "plan", None) if hasattr(episode, "plan") else None
+    follow_up = FollowUpPlan.objects.filter(episode=episode).first()
+    physio = assessment.by or episode.physiotherapist
+    next_steps = "Continue the self-management plan."
+    if follow_up is not None:
+        next_steps = (
+            "Review at the next physiotherapy session."
+            if follow_up.sessions > 1
+            else "Discharged to self-management after this session; re-refer if not improving."
+        )
+    return drafting.NoteFacts(
+        patient_name=episode.patient.full_name,
+        date_of_birth=episode.patient.date_of_birth,
+        assessed_on=assessment.assessed_on,
+        physiotherapist=(physio.get_full_name() or physio.get_username()) if physio else "",
+        presenting_complaint=assessment.presenting_complaint,
+        onset=assessment.onset,
+        pattern=assessment.pattern,
+        pattern_label=assessment.get_pattern_display(),
+        aggravating_factors=assessment.aggravating_factors,
+        easing_factors=assessment.easing_factors,
+        previous_episodes=assessment.previous_episodes,
+        work_status=assessment.get_work_status_display(),
+        medications=assessment.medications,
+        opioid_use=assessment.opioid_use,
+        yellow_flags=assessment.yellow_flags,
+        red_flag_screen=assessment.red_flag_screen,
+        neurological_screen=_neuro_summary(assessment),
+        working_diagnosis=assessment.working_diagnosis,
+        goals=assessment.goals,
+        risk=str(triage.get("risk") or episode.risk or ""),
+        start_back_total=triage.get("total"),
+        start_back_psychosocial=triage.get("psychosocial"),
+        red_flag_disposition=str(triage.get("disposition") or ""),
+        booking_hold=episode.booking_hold,
+        symptom_weeks=assessment.symptom_weeks,
+        baseline_outcomes=_baseline_lines(episode),
+        education_topics=plan.topic_labels() if plan else [],
+        exercises=[f"{ex.name} ({ex.dosage})" for ex in plan.exercises.all()] if plan else [],
+        activity_modifications=plan.activity_modifications if plan else "",
+        work_modifications=plan.work_modifications if plan else "",
+        plan_goals=plan.goals if plan else "",
+        safety_netting=plan.safety_netting if plan else "",
+        follow_up=(
+            f"{follow_up.get_care_model_display()}: {follow_up.sessions} session(s), every "
+            f"{follow_up.interval_weeks} week(s). {follow_up.notes}".strip()
+            if follow_up
+            else ""
+        ),
+        next_steps=next_steps,
+    )
+
+
+@transaction.atomic
+def draft_note(episode: Episode, *, by: Any) -> ConsultationNote:
+    """Write (or rewrite) the draft note from the current assessment and plan."""
+    title, body = drafting.draft(note_facts(episode))
+    draft = episode.notes.filter(signed_at__isnull=True).first()
+    if draft is not None:
+        draft.title, draft.body = title, body
+        draft.save()
+        return draft
+    last = episode.notes.order_by("-version").first()
+    note = ConsultationNote.objects.create(
+        episode=episode,
+        version=(last.version + 1) if last else 1,
+        previous=last,
+        title=title,
+        body=body,
+        author=by,
+    )
+    lifecycle.note_event(episode, "Consultation note drafted", by=by)
+    return note
+
+
+@transaction.atomic
+def update_note(note: ConsultationNote, *, title: str, body: str) -> ConsultationNote:
+    note.title, note.body = title, body
+    note.save()  # refuses a signed note (SignedNoteImmutable), as does the database trigger
+    return note
+
+
+@transaction.atomic
+def sign_note(note: ConsultationNote, *, by: Any) -> ConsultationNote:
+    note.signed_at = timezone.now()
+    note.signed_by = by
+    note.save()
+    lifecycle.note_event(
+        note.episode, f"Consultation note version {note.version} signed and sent", by=by
+    )
+    return note
+
+
+@transaction.atomic
+def start_addendum(note: ConsultationNote, *, by: Any) -> ConsultationNote:
+    """A new draft version linked to the signed one; the signed note itself never changes."""
+    if not note.is_signed:
+        raise IllegalTransition("Only a signed note takes an addendum; edit the draft instead.")
+    existing = note.episode.notes.filter(signed_at__isnull=True).first()
+    if existing is not None:
+        return existing
+    addendum = ConsultationNote.objects.create(
+        episode=note.episode,
+        version=note.version + 1,
+        previous=note,
+        title=f"Addendum to: {note.title}"[:200],
+        body=f"Addendum to version {note.version} signed "
+        f"{timezone.localtime(note.signed_at):%Y-%m-%d}.\n\n",
+        author=by,
+    )
+    lifecycle.note_event(note.episode, f"Addendum (version {addendum.version}) started", by=by)
+    return addendum
+
+
+def mark_read(note: ConsultationNote, *, reader: Any) -> NoteRead:
+    read, _ = NoteRead.objects.get_or_create(note=note, reader=reader)
+    return read
+
+
+@transaction.atomic
+def reply_to_note(note: ConsultationNote, *, author: Any, text: str) -> NoteReply:
+    reply = NoteReply.objects.create(note=note, author=author, text=text)
+    NoteRead.objects.get_or_create(note=note, reader=author)
+    lifecycle.note_event(
+        note.episode, "Family physician replied to the consultation note", by=author
+    )
+    return reply
+
+
+def mark_replies_seen(episode: Episode) -> None:
+    NoteReply.objects.filter(note__episode=episode, seen_by_physio_at__isnull=True).update(
+        seen_by_physio_at=timezone.now()
+    )
+
+
+def change_status(episode: Episode, to_status: str, *, by: Any, description: str = "") -> None:
+    lifecycle.transition(episode, to_status, by=by, description=description)
