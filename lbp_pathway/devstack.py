@@ -199,7 +199,7 @@ def run(patients: int) -> int:
             # Own session: Ctrl-C reaches this launcher only, which then stops them in order.
             children.append(subprocess.Popen(command, cwd=BASE_DIR, start_new_session=True))
         url = f"http://127.0.0.1:{port}/accounts/login/"
-        if not _wait_for_http(f"http://127.0.0.1:{port}/healthz", 60):
+        if not _wait_for_http(f"http://127.0.0.1:{port}/healthz", 180):
             print("The web server did not answer; see the messages above.", flush=True)
             raise KeyboardInterrupt
         password = os.environ["DEMO_PASSWORD"]

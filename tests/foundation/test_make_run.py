@@ -41,18 +41,15 @@ DEMO_HOMES = {
 }
 
 
-def sign_in_each_demo_account(base_url: str, password: str) -> None:
+def sign_in_each_demo_account(request, base_url: str, password: str) -> None:
     """In Chromium when it is installed (the user's view), otherwise skip that part with a message."""
     if not os.path.exists(CHROMIUM):
         print("Chromium missing: demo sign-in through the browser not checked")
         return
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
-        )
-        page = browser.new_page(base_url=base_url)
+    browser = request.getfixturevalue("chromium")
+    context = browser.new_context(base_url=base_url)
+    try:
+        page = context.new_page()
         for username, home in DEMO_HOMES.items():
             page.goto("/accounts/login/")
             page.get_by_label("Username").fill(username)
@@ -61,11 +58,12 @@ def sign_in_each_demo_account(base_url: str, password: str) -> None:
             page.wait_for_url(f"**{home}")
             page.get_by_role("button", name="Sign out").click()
             page.wait_for_url("**/accounts/login/")
-        browser.close()
+    finally:
+        context.close()
 
 
 @pytest.mark.slow
-def test_run_serves_the_login_page_and_ctrl_c_leaves_no_process_behind(tmp_path):
+def test_run_serves_the_login_page_and_ctrl_c_leaves_no_process_behind(tmp_path, request):
     data = tmp_path / "data"
     port = free_port()
     env = {
@@ -99,7 +97,7 @@ def test_run_serves_the_login_page_and_ctrl_c_leaves_no_process_behind(tmp_path)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/") as response:
             assert response.status == 200
             assert b"Sign in" in response.read()
-        sign_in_each_demo_account(f"http://127.0.0.1:{port}", "demo-pass-phrase-1")
+        sign_in_each_demo_account(request, f"http://127.0.0.1:{port}", "demo-pass-phrase-1")
         children = psutil.Process(launcher.pid).children(recursive=True)
         names = " ".join(" ".join(child.cmdline()) for child in children)
         assert "gunicorn" in names and "worker" in names and "beat" in names

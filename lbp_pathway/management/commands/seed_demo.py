@@ -19,7 +19,7 @@ DEMO_USERS = [
 ]
 
 # Each app that has demo data provides `<app>/demo.py` with `seed(patients=..., stdout=...)`.
-SEEDED_APPS = ["intake", "triage", "care_episodes", "referrals", "reminders"]
+SEEDED_APPS = ["intake", "care_episodes", "triage", "referrals", "reminders"]
 
 
 def create_demo_accounts(password: str) -> list[User]:
