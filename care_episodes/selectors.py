@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
@@ -89,35 +88,24 @@ def latest_assessment(episode: Episode) -> Assessment | None:
 
 
 def latest_triage(episode: Episode) -> dict[str, Any] | None:
-    """The newest triage decision for the episode, read loosely so this app never depends on the
-    triage app's models at import time (None when triage has no decisions, or no model yet)."""
-    try:
-        model = apps.get_model("triage", "TriageDecision")
-    except LookupError:
-        return None
-    field_names = {f.name for f in model._meta.get_fields()}
-    if "episode" not in field_names:
-        return None
-    order = [name for name in ("decided_at", "created_at", "id") if name in field_names]
-    decision = model.objects.filter(episode=episode).order_by(*[f"-{n}" for n in order]).first()
+    """The newest triage decision for the episode, in the words the assessment and the note use."""
+    from triage.models import TriageDecision
+
+    decision = TriageDecision.objects.filter(episode=episode).order_by("-decided_at", "-id").first()
     if decision is None:
         return None
-
-    def pick(*names: str) -> Any:
-        for name in names:
-            value = getattr(decision, name, None)
-            if value not in (None, ""):
-                return value
-        return None
-
+    outputs = decision.outputs or {}
+    start_back = outputs.get("start_back", {})
     return {
-        "total": pick("start_back_total", "sbst_total", "total"),
-        "psychosocial": pick("start_back_psychosocial", "sbst_psychosocial", "psychosocial"),
-        "risk": pick("risk", "start_back_risk"),
-        "disposition": pick("red_flag_disposition", "disposition"),
-        "matched_care": pick("matched_care"),
-        "rule_version": pick("rule_version"),
-        "decided_at": pick("decided_at", "created_at"),
+        "total": start_back.get("total"),
+        "psychosocial": start_back.get("psychosocial"),
+        "risk": decision.risk,
+        "disposition": decision.disposition,
+        "matched_care": outputs.get("matched_care"),
+        "rule_version": decision.rule_version,
+        "decided_at": decision.decided_at,
+        "red_flags": (decision.inputs or {}).get("red_flags", []),
+        "eligibility": outputs.get("eligibility", {}),
     }
 
 
