@@ -22,7 +22,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
 from django.http import FileResponse, Http404, HttpRequest
 from django.utils.deconstruct import deconstructible
-from django.utils.functional import LazyObject
+from django.utils.functional import cached_property
 
 # Kinds we accept, each with its file extensions and a check of the first bytes.
 KINDS: dict[str, tuple[tuple[str, ...], str]] = {
@@ -113,18 +113,22 @@ def private_upload_to(instance: Any, filename: str) -> str:
     return f"{instance._meta.app_label}/{uuid.uuid4().hex}{extension}"
 
 
-class _PrivateStorage(LazyObject):
-    def _setup(self) -> None:
-        # base_url=None: these files have no URL; only protected_download sends them.
-        self._wrapped = FileSystemStorage(
-            location=Path(settings.MEDIA_ROOT) / "private",
-            base_url=None,
-            file_permissions_mode=0o600,
-            directory_permissions_mode=0o700,
-        )
+class PrivateFileStorage(FileSystemStorage):
+    """Files under MEDIA_ROOT/private, which no URL pattern or web server serves. They have no URL:
+    a view checks access, audits, then calls protected_download."""
+
+    def __init__(self) -> None:
+        super().__init__(file_permissions_mode=0o600, directory_permissions_mode=0o700)
+
+    @cached_property
+    def base_location(self) -> str:
+        return str(Path(settings.MEDIA_ROOT) / "private")
+
+    def url(self, name: str | None) -> str:
+        raise ValueError("Private files have no URL: send them with protected_download().")
 
 
-private_storage = _PrivateStorage()
+private_storage = PrivateFileStorage()
 
 
 def protected_download(
