@@ -49,9 +49,7 @@ def _snapshot(user) -> tuple:
 @pytest.mark.django_db
 @FUZZ
 @given(username=HOSTILE, password=HOSTILE)
-def test_hostile_sign_in_input_never_breaks_the_page_or_signs_anyone_in(
-    physio, username, password
-):
+def test_hostile_sign_in_input_never_breaks_the_page_or_signs_anyone_in(physio, username, password):
     client = Client(raise_request_exception=False)
     before = _snapshot(physio)
     response = client.post(reverse("login"), {"username": username, "password": password})
