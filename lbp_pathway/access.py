@@ -254,6 +254,18 @@ def episode_patient(**kwargs: Any) -> Any:
         raise Http404("No such episode.") from error
 
 
+def _patient_id_in(url_kwargs: dict[str, Any]) -> int | None:
+    """The patient a refused URL was about (`patient_id` or `episode_id`), for the audit log."""
+    if isinstance(url_kwargs.get("patient_id"), int):
+        return url_kwargs["patient_id"]
+    if isinstance(url_kwargs.get("episode_id"), int):
+        try:
+            return episode_patient(**url_kwargs).pk
+        except Http404:
+            return None
+    return None
+
+
 def role_required(*roles: Role) -> Callable:
     """Guard a view: anonymous users go to the login page, other roles get 403.
 
@@ -267,12 +279,11 @@ def role_required(*roles: Role) -> Callable:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not has_role(request.user, *roles):
-                patient_id = kwargs.get("patient_id")
                 match = request.resolver_match
                 _audit_denied(
                     request,
                     f"Page refused: {match.view_name if match else request.path}",
-                    patient_id if isinstance(patient_id, int) else None,
+                    _patient_id_in(kwargs),
                 )
                 raise PermissionDenied("Your role does not give access to this page.")
             return view(request, *args, **kwargs)

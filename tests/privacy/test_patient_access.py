@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
@@ -179,3 +180,20 @@ def test_front_desk_sees_demographics_of_any_patient_but_no_clinical_record(fron
 def test_an_inactive_account_sees_nothing(physician, patient):
     physician.is_active = False
     assert not can_view_patient_clinical(physician, patient)
+
+
+def test_a_refused_episode_page_names_the_patient_in_the_audit_log(rf, front_desk):
+    from lbp_pathway.access import role_required
+
+    episode = EpisodeFactory()
+
+    @role_required(Role.PHYSIOTHERAPIST)
+    def notes(request, episode_id):
+        raise AssertionError("never reached")
+
+    request = rf.get(f"/episodes/{episode.pk}/notes/")
+    request.user, request.resolver_match = front_desk, None
+    with pytest.raises(PermissionDenied):
+        notes(request, episode_id=episode.pk)
+    event = AuditEvent.objects.get()
+    assert (event.action, event.patient_id) == ("denied", episode.patient_id)
