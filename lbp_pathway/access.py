@@ -1,4 +1,10 @@
-"""Who may do what: the roles, their home pages, their navigation and the view guard, in one place."""
+"""Who may do what, in one place: the roles, the access matrix (which role sees which part of a patient's
+record, and for which patients), home pages, navigation, and the guards every view wears.
+
+Views declare their rule with `role_required(...)`, `public`, or `patient_record_view(...)` for pages
+showing one patient's record; tests/privacy/test_url_matrix.py walks every URL and checks each declared
+rule for every role. Refusals on patient pages are recorded in the audit log as `denied`.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +14,9 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
 
 
 class Role(StrEnum):
@@ -60,8 +67,60 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("Administration", "administration_home"),
         ("Users", "admin:index"),
         ("Audit log", "audit_log"),
+        ("Break-glass review", "break_glass_review"),
+        ("Security", "security_settings"),
     ],
 }
+
+
+class Area(StrEnum):
+    """Parts of the record and of the service, as the access matrix names them."""
+
+    DEMOGRAPHICS = "demographics"  # name, date of birth, contact details, health card
+    SCHEDULING = "scheduling"  # slots, appointments, day sheets, waitlist
+    REFERRAL_WORKLIST = "referral worklist"  # referrals in, their status
+    TRIAGE_DISPOSITION = (
+        "triage disposition"  # the outcome (book, urgent, emergency), not the answers
+    )
+    CLINICAL_RECORDS = "clinical records"  # triage answers, assessments, notes, alerts, episodes
+    AGGREGATES = "aggregates"  # dashboards and reports without patient identities
+    CONFIGURATION = "configuration"  # users, roles, sites, security settings
+    AUDIT_LOG = "audit log"  # who looked at what (metadata, no clinical content)
+
+
+class Scope(StrEnum):
+    ALL = "every patient"
+    IN_CARE = "patients in the physiotherapist's care"  # an episode with them as physiotherapist
+    PANEL = "patients in the physician's panel"  # Patient.family_physician
+
+
+# The access matrix (PHIPA: the minimum a role needs for its work). Absent means no access.
+ACCESS: dict[Role, dict[Area, Scope]] = {
+    Role.FRONT_DESK: {
+        Area.DEMOGRAPHICS: Scope.ALL,
+        Area.SCHEDULING: Scope.ALL,
+        Area.REFERRAL_WORKLIST: Scope.ALL,
+        Area.TRIAGE_DISPOSITION: Scope.ALL,
+    },
+    Role.PHYSIOTHERAPIST: {
+        Area.DEMOGRAPHICS: Scope.ALL,
+        Area.SCHEDULING: Scope.ALL,
+        Area.REFERRAL_WORKLIST: Scope.ALL,
+        Area.TRIAGE_DISPOSITION: Scope.ALL,
+        Area.CLINICAL_RECORDS: Scope.IN_CARE,
+    },
+    Role.FAMILY_PHYSICIAN: {
+        Area.DEMOGRAPHICS: Scope.PANEL,
+        Area.TRIAGE_DISPOSITION: Scope.PANEL,
+        Area.CLINICAL_RECORDS: Scope.PANEL,
+    },
+    Role.MANAGER: {Area.AGGREGATES: Scope.ALL},
+    Role.ADMINISTRATOR: {Area.CONFIGURATION: Scope.ALL, Area.AUDIT_LOG: Scope.ALL},
+}
+
+# Clinicians may open a record outside their care or panel with a recorded reason ("break the glass");
+# the access is time-limited, audited as break_glass and reviewed by the privacy officer.
+BREAK_GLASS_ROLES = frozenset({Role.FAMILY_PHYSICIAN, Role.PHYSIOTHERAPIST})
 
 
 def roles_of(user: Any) -> list[Role]:
@@ -79,11 +138,139 @@ def has_role(user: Any, *roles: Role) -> bool:
     return any(role in roles for role in roles_of(user))
 
 
+def roles_with(area: Area) -> frozenset[Role]:
+    return frozenset(role for role, areas in ACCESS.items() if area in areas)
+
+
+class Basis(StrEnum):
+    """Why a user may see a patient's record; shown in the audit log's `reason`."""
+
+    ROLE = "role"
+    IN_CARE = "in care"
+    PANEL = "panel"
+    BREAK_GLASS = "break the glass"
+
+
+def _in_care(user: Any, patient: Any) -> bool:
+    from care_episodes.models import Episode
+
+    return Episode.objects.filter(patient_id=patient.pk, physiotherapist_id=user.pk).exists()
+
+
+def _in_panel(user: Any, patient: Any) -> bool:
+    return patient.family_physician_id is not None and patient.family_physician_id == user.pk
+
+
+def active_emergency_access(user: Any, patient_id: int) -> Any:
+    from lbp_pathway.models import EmergencyAccess
+
+    return (
+        EmergencyAccess.objects.filter(
+            user_id=user.pk, patient_id=patient_id, expires_at__gt=timezone.now()
+        )
+        .order_by("-expires_at")
+        .first()
+    )
+
+
+def access_basis(user: Any, patient: Any, area: Area = Area.CLINICAL_RECORDS) -> Basis | None:
+    """Why `user` may see `area` of `patient`'s record, or None when they may not."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    roles = roles_of(user)
+    scopes = {ACCESS[role][area] for role in roles if area in ACCESS[role]}
+    if Scope.ALL in scopes:
+        return Basis.ROLE
+    if Scope.PANEL in scopes and _in_panel(user, patient):
+        return Basis.PANEL
+    if Scope.IN_CARE in scopes and _in_care(user, patient):
+        return Basis.IN_CARE
+    if (
+        area in (Area.CLINICAL_RECORDS, Area.DEMOGRAPHICS, Area.TRIAGE_DISPOSITION)
+        and BREAK_GLASS_ROLES.intersection(roles)
+        and active_emergency_access(user, patient.pk) is not None
+    ):
+        return Basis.BREAK_GLASS
+    return None
+
+
+def can_view_patient_clinical(user: Any, patient: Any) -> bool:
+    return access_basis(user, patient, Area.CLINICAL_RECORDS) is not None
+
+
+def can_break_glass(user: Any) -> bool:
+    return bool(BREAK_GLASS_ROLES.intersection(roles_of(user)))
+
+
+class PatientAccessDenied(PermissionDenied):
+    """Refused access to one patient's record; the 403 page offers break the glass when allowed."""
+
+    def __init__(self, patient_id: int | None, message: str = "") -> None:
+        self.patient_id = patient_id
+        super().__init__(message or "This patient's record is not available to you.")
+
+
+def _audit_denied(request: HttpRequest, what: str, patient_id: int | None) -> None:
+    from lbp_pathway import audit
+
+    audit.record(request, audit.Action.DENIED, what, patient_id=patient_id)
+
+
+def require_patient_access(
+    request: HttpRequest,
+    patient: Any,
+    *,
+    area: Area = Area.CLINICAL_RECORDS,
+    what: str = "Patient record",
+) -> Basis:
+    """Return why the signed-in user may see `area` of `patient`'s record; otherwise record a `denied`
+    audit event and raise PatientAccessDenied (403). Recording the `view` itself is the caller's job
+    (or use `patient_record_view`, which does both)."""
+    basis = access_basis(request.user, patient, area)
+    if basis is None:
+        _audit_denied(request, what, patient.pk)
+        raise PatientAccessDenied(patient.pk)
+    return basis
+
+
+def patient_from_url(**kwargs: Any) -> Any:
+    """Default lookup for `patient_record_view`: the `patient_id` (or `pk`) URL argument."""
+    from intake.models import Patient
+
+    pk = kwargs.get("patient_id", kwargs.get("pk"))
+    try:
+        return Patient.objects.get(pk=pk)
+    except (Patient.DoesNotExist, ValueError, TypeError) as error:
+        raise Http404("No such patient.") from error
+
+
+def episode_patient(**kwargs: Any) -> Any:
+    """Lookup for episode pages (`episode_id` URL argument): the episode's patient."""
+    from care_episodes.models import Episode
+
+    try:
+        return Episode.objects.select_related("patient").get(pk=kwargs["episode_id"]).patient
+    except (Episode.DoesNotExist, KeyError, ValueError) as error:
+        raise Http404("No such episode.") from error
+
+
+def _patient_id_in(url_kwargs: dict[str, Any]) -> int | None:
+    """The patient a refused URL was about (`patient_id` or `episode_id`), for the audit log."""
+    if isinstance(url_kwargs.get("patient_id"), int):
+        return url_kwargs["patient_id"]
+    if isinstance(url_kwargs.get("episode_id"), int):
+        try:
+            return episode_patient(**url_kwargs).pk
+        except Http404:
+            return None
+    return None
+
+
 def role_required(*roles: Role) -> Callable:
     """Guard a view: anonymous users go to the login page, other roles get 403.
 
     The allowed roles are kept on the view (`allowed_roles`) so the access-matrix test can check that
-    every URL declares who may open it.
+    every URL declares who may open it. A refusal on a URL naming a patient (`patient_id`) is audited.
     """
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -92,10 +279,74 @@ def role_required(*roles: Role) -> Callable:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not has_role(request.user, *roles):
+                match = request.resolver_match
+                _audit_denied(
+                    request,
+                    f"Page refused: {match.view_name if match else request.path}",
+                    _patient_id_in(kwargs),
+                )
                 raise PermissionDenied("Your role does not give access to this page.")
             return view(request, *args, **kwargs)
 
         guarded.allowed_roles = frozenset(roles)  # type: ignore[attr-defined]
+        return guarded
+
+    return decorator
+
+
+def patient_record_view(
+    *roles: Role,
+    what: str,
+    area: Area = Area.CLINICAL_RECORDS,
+    lookup: Callable[..., Any] = patient_from_url,
+) -> Callable:
+    """Guard a page showing part of one patient's record, and audit it.
+
+    1. anonymous -> login page; a role outside `roles` (default: every role the matrix gives `area`)
+       -> 403, audited as `denied` (the role check comes before any lookup, so a wrong role never
+       learns whether the record exists);
+    2. `lookup(**url_kwargs)` finds the patient (404 when missing);
+    3. a user whose care, panel or break-the-glass grant does not cover the patient -> 403, audited as
+       `denied`; the 403 page offers break the glass to clinicians;
+    4. a GET is audited as `view` (or `break_glass` with the grant's reason); other methods are left to
+       the view's service, which records `create`/`change` itself;
+    5. the view runs with `request.patient` and `request.access_basis` set.
+    """
+    allowed = frozenset(roles) if roles else roles_with(area)
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            from lbp_pathway import audit
+
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not has_role(request.user, *allowed):
+                try:
+                    patient_id = lookup(**kwargs).pk
+                except (Http404, ObjectDoesNotExist):
+                    patient_id = None
+                _audit_denied(request, what, patient_id)
+                raise PermissionDenied("Your role does not give access to this page.")
+            patient = lookup(**kwargs)
+            basis = require_patient_access(request, patient, area=area, what=what)
+            if basis is Basis.BREAK_GLASS:
+                grant = active_emergency_access(request.user, patient.pk)
+                audit.record(
+                    request,
+                    audit.Action.BREAK_GLASS,
+                    what,
+                    patient=patient,
+                    reason=grant.reason if grant else "",
+                )
+            elif request.method in ("GET", "HEAD"):
+                audit.record(request, audit.Action.VIEW, what, patient=patient, reason=basis.value)
+            request.patient = patient  # type: ignore[attr-defined]
+            request.access_basis = basis  # type: ignore[attr-defined]
+            return view(request, *args, **kwargs)
+
+        guarded.allowed_roles = allowed  # type: ignore[attr-defined]
+        guarded.patient_record = True  # type: ignore[attr-defined]
         return guarded
 
     return decorator

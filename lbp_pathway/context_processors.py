@@ -16,3 +16,13 @@ def navigation(request: HttpRequest) -> dict:
             if item not in items:
                 items.append(item)
     return {"nav_items": items, "user_roles": [role.value for role in roles]}
+
+
+def session_timeout(request: HttpRequest) -> dict:
+    """Seconds of inactivity before sign-out, for the idle warning (static/js/session.js)."""
+    from django.conf import settings
+
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"session_idle_seconds": settings.SESSION_IDLE_MINUTES * 60}

@@ -51,7 +51,7 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEMO_MODE else "")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "lbp_pathway.apps.PathwayAdminConfig",  # Django's admin, administrators only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -81,6 +81,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "lbp_pathway.middleware.IdleTimeoutMiddleware",
+    "lbp_pathway.middleware.TwoFactorMiddleware",
+    "lbp_pathway.middleware.NoStoreMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -100,6 +103,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "lbp_pathway.context_processors.navigation",
+                "lbp_pathway.context_processors.session_timeout",
             ],
         },
     },
@@ -137,7 +141,17 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "lbp_pathway.passwords.CharacterVarietyValidator"},
+    {"NAME": "lbp_pathway.passwords.MaximumLengthValidator"},
 ]
+# Sign-in throttling: this many failures for one username from one address within the window lock
+# that username there for the lock time (an administrator can lift it at /administration/security/).
+SIGN_IN_FAILURE_LIMIT = env_int("SIGN_IN_FAILURE_LIMIT", 5)
+SIGN_IN_FAILURE_WINDOW_MINUTES = env_int("SIGN_IN_FAILURE_WINDOW_MINUTES", 15)
+SIGN_IN_LOCK_MINUTES = env_int("SIGN_IN_LOCK_MINUTES", 15)
+# Break the glass: how long a clinician's emergency access to one record lasts.
+BREAK_GLASS_MINUTES = env_int("BREAK_GLASS_MINUTES", 60)
+TWO_FACTOR_ISSUER = os.environ.get("TWO_FACTOR_ISSUER", "LBP Pathway")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -183,10 +197,23 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 15) * 60
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 15)
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# Uploads: checked by lbp_pathway/uploads.py, stored outside any served path, sent only by views that
+# check access (lbp_pathway.uploads.protected_download).
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_MB", 10) * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 SECURE_REFERRER_POLICY = "same-origin"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -205,10 +232,18 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# No personal health information in logs: every handler scrubs health card numbers, emails and phone
+# numbers and query strings (lbp_pathway/phi_logging.py). Keep new handlers behind the same filter.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"scrub_phi": {"()": "lbp_pathway.phi_logging.ScrubPersonalInformation"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["scrub_phi"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"pgserver": {"level": "WARNING"}},
+    "loggers": {
+        "pgserver": {"level": "WARNING"},
+        # Django's own request and server logs go through the same scrubbing handler.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }

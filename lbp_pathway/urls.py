@@ -2,17 +2,15 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from lbp_pathway import views
+from lbp_pathway import account_views, privacy_views, views
 from lbp_pathway.access import any_signed_in, public
+
+handler403 = "lbp_pathway.views.permission_denied"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path(
-        "accounts/login/",
-        public(auth_views.LoginView.as_view(redirect_authenticated_user=True)),
-        name="login",
-    ),
+    path("accounts/login/", account_views.sign_in, name="login"),
     path("accounts/logout/", public(auth_views.LogoutView.as_view()), name="logout"),
     path(
         "accounts/password/",
@@ -24,7 +22,40 @@ urlpatterns = [
         any_signed_in(auth_views.PasswordChangeDoneView.as_view()),
         name="password_change_done",
     ),
+    path("accounts/two-factor/", account_views.two_factor_settings, name="two_factor_settings"),
+    path("accounts/two-factor/enrol/", account_views.two_factor_enrol, name="two_factor_enrol"),
+    path("accounts/two-factor/verify/", account_views.two_factor_verify, name="two_factor_verify"),
+    path("accounts/session/", account_views.session_status, name="session_status"),
+    path("accounts/session/keepalive/", account_views.session_keepalive, name="session_keepalive"),
+    path("break-glass/<int:patient_id>/", privacy_views.break_glass, name="break_glass"),
     path("administration/", views.administration_home, name="administration_home"),
+    path("administration/audit/", privacy_views.audit_log, name="audit_log"),
+    path(
+        "administration/audit/export.csv",
+        privacy_views.audit_log_export,
+        name="audit_log_export",
+    ),
+    path(
+        "administration/break-glass/",
+        privacy_views.break_glass_review,
+        name="break_glass_review",
+    ),
+    path(
+        "administration/break-glass/<int:grant_id>/reviewed/",
+        privacy_views.break_glass_reviewed,
+        name="break_glass_reviewed",
+    ),
+    path("administration/security/", privacy_views.security_settings, name="security_settings"),
+    path(
+        "administration/security/unlock/<int:failures_id>/",
+        privacy_views.unlock_sign_in,
+        name="unlock_sign_in",
+    ),
+    path(
+        "administration/security/two-factor/<int:user_id>/reset/",
+        privacy_views.reset_two_factor,
+        name="reset_two_factor",
+    ),
     path("admin/", admin.site.urls),
     path("frontdesk/", include("intake.urls")),
     path("triage/", include("triage.urls")),

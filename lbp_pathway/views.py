@@ -7,7 +7,15 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
-from lbp_pathway.access import HOME, Role, public, role_required, roles_of
+from lbp_pathway.access import (
+    HOME,
+    PatientAccessDenied,
+    Role,
+    can_break_glass,
+    public,
+    role_required,
+    roles_of,
+)
 
 
 @login_required
@@ -48,3 +56,19 @@ def healthz(request: HttpRequest) -> JsonResponse:
     database, broker = _database_ok(), _broker_ok()
     status = {"database": "ok" if database else "down", "broker": "ok" if broker else "down"}
     return JsonResponse(status, status=200 if database and broker else 503)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The 403 page; on a patient record it offers clinicians the break-the-glass form."""
+    patient_id = getattr(exception, "patient_id", None)
+    offer = (
+        isinstance(exception, PatientAccessDenied)
+        and patient_id is not None
+        and can_break_glass(request.user)
+    )
+    return render(
+        request,
+        "403.html",
+        {"break_glass_patient_id": patient_id if offer else None, "next": request.get_full_path()},
+        status=403,
+    )

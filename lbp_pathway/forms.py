@@ -1,0 +1,104 @@
+"""Forms for sign-in, two-factor codes, break the glass, the audit log search and security settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+
+from lbp_pathway import services
+from lbp_pathway.access import Role
+from lbp_pathway.audit import client_address
+from lbp_pathway.models import AuditEvent
+
+LOCKED_MESSAGE = (
+    "This account is temporarily locked after too many failed sign-ins. Try again in {minutes} "
+    "minutes, or ask an administrator to unlock it."
+)
+
+
+def locked_message() -> str:
+    from django.conf import settings
+
+    return LOCKED_MESSAGE.format(minutes=settings.SIGN_IN_LOCK_MINUTES)
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form, throttled per username and address (lbp_pathway/throttle.py)."""
+
+    def clean(self) -> dict[str, Any]:
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        address = client_address(self.request) if self.request else None
+        if username and services.sign_in_locked(username, address):
+            raise ValidationError(locked_message(), code="locked")
+        try:
+            return super().clean()
+        except ValidationError:
+            if username and password is not None:
+                if services.record_sign_in_failure(username, address):
+                    raise ValidationError(locked_message(), code="locked") from None
+            raise
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label="Six-digit code from your authenticator app",
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].replace(" ", "")
+        if not (code.isascii() and code.isdigit() and len(code) == 6):
+            raise ValidationError("Enter the six digits your app shows.")
+        return code
+
+
+class BreakGlassForm(forms.Form):
+    reason = forms.CharField(
+        label="Clinical reason for opening this record",
+        min_length=services.MIN_REASON_LENGTH,
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Recorded in the audit log and reviewed by the privacy officer.",
+    )
+
+
+class AuditSearchForm(forms.Form):
+    patient_id = forms.IntegerField(
+        label="Patient id", required=False, min_value=1, max_value=2**63 - 1
+    )
+    username = forms.CharField(label="Username", required=False, max_length=150)
+    action = forms.ChoiceField(
+        label="Action", required=False, choices=[("", "Any")] + list(AuditEvent.Action.choices)
+    )
+    date_from = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", "The end date is before the start date.")
+        return data
+
+
+class TwoFactorRulesForm(forms.Form):
+    required_roles = forms.MultipleChoiceField(
+        label="Roles that must use two-factor authentication",
+        required=False,
+        choices=[(role.value, role.value) for role in Role],
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def roles(self) -> set[Role]:
+        return {Role(value) for value in self.cleaned_data["required_roles"]}

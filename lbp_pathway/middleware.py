@@ -1,0 +1,112 @@
+"""Session security: idle sign-out, the two-factor gate, and no caching of signed-in pages."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.http import urlencode
+
+LAST_ACTIVITY = "lbp_last_activity"
+TWO_FACTOR = "lbp_two_factor"  # "ok", "verify" (enrolled, code not given yet) or "enrol" (required)
+
+# Pages reachable before the second factor is given (and the idle-status poll, which is not activity).
+TWO_FACTOR_OPEN = {"two_factor_verify", "two_factor_enrol", "logout", "session_status", "healthz"}
+NOT_ACTIVITY = {"session_status"}
+
+
+def idle_seconds() -> int:
+    return settings.SESSION_IDLE_MINUTES * 60
+
+
+def seconds_left(request: HttpRequest) -> int:
+    last = request.session.get(LAST_ACTIVITY)
+    if last is None:
+        return idle_seconds()
+    return max(0, int(last + idle_seconds() - time.time()))
+
+
+def two_factor_state(user: Any) -> str:
+    from lbp_pathway.models import TwoFactorDevice
+    from lbp_pathway.services import two_factor_required
+
+    if TwoFactorDevice.objects.filter(user=user).exists():
+        return "verify"
+    return "enrol" if two_factor_required(user) else "ok"
+
+
+def _url_name(request: HttpRequest) -> str | None:
+    match = getattr(request, "resolver_match", None)
+    return match.view_name if match else None
+
+
+class IdleTimeoutMiddleware:
+    """Sign a user out after SESSION_IDLE_MINUTES without a request. Django's own session expiry
+    (SESSION_COOKIE_AGE) is the backstop; this check says why and works with the idle warning."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view: Any, args: Any, kwargs: Any) -> Any:
+        if not request.user.is_authenticated:
+            return None
+        if seconds_left(request) <= 0:
+            logout(request)
+            minutes = settings.SESSION_IDLE_MINUTES
+            messages.info(request, f"You were signed out after {minutes} minutes without activity.")
+            if _url_name(request) in NOT_ACTIVITY:
+                return JsonResponse({"seconds_left": 0, "signed_in": False})
+            return redirect_to_login(request.get_full_path())
+        if _url_name(request) not in NOT_ACTIVITY:
+            request.session[LAST_ACTIVITY] = int(time.time())
+        return None
+
+
+class TwoFactorMiddleware:
+    """Until a signed-in user who has an authenticator (or whose role requires one) gives a code,
+    every page sends them to the code (or enrolment) page."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view: Any, args: Any, kwargs: Any) -> Any:
+        if not request.user.is_authenticated:
+            return None
+        state = request.session.get(TWO_FACTOR)
+        if state is None:
+            state = request.session[TWO_FACTOR] = two_factor_state(request.user)
+        if state == "ok" or _url_name(request) in TWO_FACTOR_OPEN:
+            return None
+        target = "two_factor_verify" if state == "verify" else "two_factor_enrol"
+        return redirect(reverse(target) + "?" + urlencode({"next": request.get_full_path()}))
+
+
+class NoStoreMiddleware:
+    """Pages shown to a signed-in user hold personal health information: browsers and proxies must
+    not keep them (the back button after sign-out shows nothing)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
+            add_never_cache_headers(response)
+            patch_cache_control(response, private=True)
+        return response

@@ -1,0 +1,196 @@
+"""The privacy officer's pages (audit log, break-the-glass review, security settings) and the
+clinician's break-the-glass form."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from lbp_pathway import audit, selectors, services
+from lbp_pathway.access import BREAK_GLASS_ROLES, Role, role_required
+from lbp_pathway.forms import AuditSearchForm, BreakGlassForm, TwoFactorRulesForm
+from lbp_pathway.models import EmergencyAccess, TwoFactorRule
+
+AUDIT_PAGE_SIZE = 50
+CSV_COLUMNS = ["at", "username", "user_id", "action", "patient_id", "what", "path", "ip", "reason"]
+
+
+def _audit_filters(form: AuditSearchForm) -> dict:
+    data = form.cleaned_data
+    return {
+        "patient_id": data.get("patient_id"),
+        "username": (data.get("username") or "").strip(),
+        "action": data.get("action") or "",
+        "date_from": data.get("date_from"),
+        "date_to": data.get("date_to"),
+    }
+
+
+@role_required(Role.ADMINISTRATOR)
+def audit_log(request: HttpRequest) -> HttpResponse:
+    form = AuditSearchForm(request.GET or None)
+    page = None
+    if form.is_bound and form.is_valid():
+        events = selectors.audit_events(**_audit_filters(form))
+    elif not form.is_bound:
+        events = selectors.audit_events()
+    else:
+        events = None
+    if events is not None:
+        page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "lbp_pathway/audit_log.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+    )
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@role_required(Role.ADMINISTRATOR)
+def audit_log_export(request: HttpRequest) -> HttpResponse:
+    form = AuditSearchForm(request.GET)
+    if not form.is_valid():
+        messages.error(request, "Correct the search before exporting.")
+        return redirect("audit_log")
+    filters = _audit_filters(form)
+    events = list(selectors.audit_events(**filters))
+    # The export is itself an access to the audit trail: it goes in the trail.
+    audit.record(
+        request,
+        audit.Action.PRINT,
+        "Audit log export (CSV)",
+        patient_id=filters["patient_id"],
+        reason=selectors.describe_filters(filters) or "all events",
+    )
+    writer = csv.writer(_Echo())
+
+    def rows():
+        yield writer.writerow(CSV_COLUMNS)
+        for event in events:
+            yield writer.writerow(
+                [
+                    timezone.localtime(event.at).isoformat(timespec="seconds"),
+                    event.username,
+                    event.user_id or "",
+                    event.action,
+                    event.patient_id or "",
+                    _csv_safe(event.what),
+                    _csv_safe(event.path),
+                    event.ip_address or "",
+                    _csv_safe(event.reason),
+                ]
+            )
+
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.csv"'
+    return response
+
+
+def _csv_safe(value: str) -> str:
+    # Spreadsheet formula injection: a cell starting with = + - @ would run as a formula.
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+@role_required(*BREAK_GLASS_ROLES)
+def break_glass(request: HttpRequest, patient_id: int) -> HttpResponse:
+    from intake.models import Patient
+
+    patient = Patient.objects.filter(pk=patient_id).first()
+    if patient is None:
+        raise Http404("No such patient.")
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = ""
+    form = BreakGlassForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            grant = services.break_the_glass(request, patient, form.cleaned_data["reason"])
+        except services.RefusedError as error:
+            form.add_error("reason", str(error))
+        else:
+            until = timezone.localtime(grant.expires_at).strftime("%H:%M")
+            messages.warning(
+                request,
+                f"Emergency access granted until {until}. It is recorded and will be reviewed.",
+            )
+            return redirect(target or "home")
+    return render(
+        request,
+        "lbp_pathway/break_glass.html",
+        {"form": form, "patient_id": patient.pk, "next": target},
+    )
+
+
+@role_required(Role.ADMINISTRATOR)
+def break_glass_review(request: HttpRequest) -> HttpResponse:
+    show_all = request.GET.get("show") == "all"
+    grants = selectors.emergency_accesses(unreviewed_only=not show_all)[:200]
+    return render(
+        request,
+        "lbp_pathway/break_glass_review.html",
+        {"grants": grants, "show_all": show_all, "now": timezone.now()},
+    )
+
+
+@role_required(Role.ADMINISTRATOR)
+@require_POST
+def break_glass_reviewed(request: HttpRequest, grant_id: int) -> HttpResponse:
+    grant = get_object_or_404(EmergencyAccess, pk=grant_id)
+    services.review_emergency_access(grant, request.user, request.POST.get("note", "").strip())
+    messages.success(request, "Marked as reviewed.")
+    return redirect("break_glass_review")
+
+
+@role_required(Role.ADMINISTRATOR)
+def security_settings(request: HttpRequest) -> HttpResponse:
+    required = set(
+        TwoFactorRule.objects.filter(required=True).values_list("group__name", flat=True)
+    )
+    form = TwoFactorRulesForm(request.POST or None, initial={"required_roles": sorted(required)})
+    if request.method == "POST" and form.is_valid():
+        services.set_two_factor_rules(form.roles())
+        messages.success(
+            request, "Two-factor rules saved. They apply from each user's next sign-in."
+        )
+        return redirect("security_settings")
+    return render(
+        request,
+        "lbp_pathway/security_settings.html",
+        {
+            "form": form,
+            "locks": selectors.current_locks(),
+            "two_factor_users": selectors.two_factor_users(),
+        },
+    )
+
+
+@role_required(Role.ADMINISTRATOR)
+@require_POST
+def unlock_sign_in(request: HttpRequest, failures_id: int) -> HttpResponse:
+    services.unlock(failures_id, request.user)
+    messages.success(request, "Unlocked: the user can sign in again.")
+    return redirect("security_settings")
+
+
+@role_required(Role.ADMINISTRATOR)
+@require_POST
+def reset_two_factor(request: HttpRequest, user_id: int) -> HttpResponse:
+    user = get_object_or_404(get_user_model(), pk=user_id)
+    services.reset_two_factor(user, request.user)
+    messages.success(request, f"Two-factor authentication reset for {user.get_username()}.")
+    return redirect("security_settings")

@@ -1,0 +1,17 @@
+"""On sign-in: decide whether the session still needs a second factor, and start the idle clock."""
+
+import time
+from typing import Any
+
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+
+from lbp_pathway.middleware import LAST_ACTIVITY, TWO_FACTOR, two_factor_state
+
+
+@receiver(user_logged_in, dispatch_uid="lbp_session_security")
+def start_secure_session(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    if request is None or not hasattr(request, "session"):
+        return
+    request.session[TWO_FACTOR] = two_factor_state(user)
+    request.session[LAST_ACTIVITY] = int(time.time())
