@@ -165,6 +165,99 @@ def stratum_mix(filters: Filters) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda row: order.get(row["stratum"], 9))
 
 
+def _first_last(column: str) -> str:
+    """Baseline (first) and final (last) value of an outcome column per episode, with its count."""
+    return f"""
+        (array_agg(o.{column} ORDER BY o.measured_on, o.id) FILTER (WHERE o.{column} IS NOT NULL))[1]
+            AS {column}_first,
+        (array_agg(o.{column} ORDER BY o.measured_on DESC, o.id DESC)
+            FILTER (WHERE o.{column} IS NOT NULL))[1] AS {column}_last,
+        count(o.{column}) AS {column}_n"""
+
+
+def outcomes_by_stratum(filters: Filters) -> list[dict[str, Any]]:
+    """Change from baseline to discharge for discharged episodes, by stratum, and the share reaching a
+    meaningful change (NPRS 2 points or 30%, RMDQ 5 points or 30%, PSFS 2 points: rules section 5)."""
+    where, params = filters.episode_where()
+    sql = f"""
+        WITH m AS (
+            SELECT o.episode_id, {_first_last("nprs")}, {_first_last("rmdq")}, {_first_last("psfs")}
+            FROM care_episodes_outcomemeasurement o
+            JOIN care_episodes_episode e ON e.id = o.episode_id
+            WHERE e.status = 'discharged' AND {where}
+            GROUP BY o.episode_id
+        )
+        SELECT CASE e.risk WHEN '' THEN 'not triaged' ELSE e.risk END AS stratum,
+               count(*) FILTER (WHERE m.nprs_n >= 2) AS nprs_episodes,
+               avg(m.nprs_first - m.nprs_last) FILTER (WHERE m.nprs_n >= 2) AS nprs_change,
+               avg(((m.nprs_first - m.nprs_last) >= 2
+                    OR (m.nprs_first > 0 AND (m.nprs_first - m.nprs_last) >= 0.3 * m.nprs_first))::int)
+                   FILTER (WHERE m.nprs_n >= 2) AS nprs_meaningful,
+               count(*) FILTER (WHERE m.rmdq_n >= 2) AS rmdq_episodes,
+               avg(m.rmdq_first - m.rmdq_last) FILTER (WHERE m.rmdq_n >= 2) AS rmdq_change,
+               avg(((m.rmdq_first - m.rmdq_last) >= 5
+                    OR (m.rmdq_first > 0 AND (m.rmdq_first - m.rmdq_last) >= 0.3 * m.rmdq_first))::int)
+                   FILTER (WHERE m.rmdq_n >= 2) AS rmdq_meaningful,
+               count(*) FILTER (WHERE m.psfs_n >= 2) AS psfs_episodes,
+               avg(m.psfs_last - m.psfs_first) FILTER (WHERE m.psfs_n >= 2) AS psfs_change,
+               avg(((m.psfs_last - m.psfs_first) >= 2)::int) FILTER (WHERE m.psfs_n >= 2)
+                   AS psfs_meaningful
+        FROM m JOIN care_episodes_episode e ON e.id = m.episode_id
+        GROUP BY 1
+    """
+    rows = _rows(sql, params)
+    for row in rows:
+        for key in ("nprs", "rmdq", "psfs"):
+            row[f"{key}_change"] = _round(row[f"{key}_change"])
+            share = row[f"{key}_meaningful"]
+            row[f"{key}_meaningful"] = None if share is None else round(float(share) * 100, 1)
+    order = {"low": 0, "medium": 1, "high": 2, "not triaged": 3}
+    return sorted(rows, key=lambda row: order.get(row["stratum"], 9))
+
+
+def note_sign_days() -> int:
+    return int(getattr(settings, "NOTE_SIGN_DAYS", 3))
+
+
+def resource_use(filters: Filters, today: date | None = None) -> dict[str, Any]:
+    """Referrals made from the period's episodes (imaging outside the guideline, specialists, the Rapid
+    Access Clinic), emergency diversions and consultation notes signed late."""
+    where, params = filters.episode_where()
+    params = {**params, "sign_days": note_sign_days(), "today": today or date.today()}
+    sql = f"""
+        WITH eps AS (SELECT e.id, e.status, e.first_assessed_on FROM care_episodes_episode e
+                     WHERE {where}),
+        refs AS (
+            SELECT count(*) FILTER (WHERE r.kind = 'imaging') AS imaging,
+                   count(*) FILTER (WHERE r.kind = 'imaging' AND r.imaging_outside_guideline)
+                       AS imaging_outside_guideline,
+                   count(*) FILTER (WHERE r.kind IN ('spine_surgeon', 'rheumatology', 'pain_program'))
+                       AS specialist,
+                   count(*) FILTER (WHERE r.kind = 'rac_lbp') AS rapid_access_clinic
+            FROM referrals_referral r JOIN eps ON eps.id = r.episode_id
+            WHERE r.status <> 'cancelled'
+        ),
+        notes AS (
+            SELECT count(*) FILTER (
+                       WHERE (n.signed_at IS NULL AND %(today)s - eps.first_assessed_on > %(sign_days)s)
+                          OR (n.signed_at AT TIME ZONE 'America/Toronto')::date - eps.first_assessed_on
+                             > %(sign_days)s) AS notes_late,
+                   count(*) AS notes
+            FROM care_episodes_consultationnote n JOIN eps ON eps.id = n.episode_id
+            WHERE n.version = 1 AND eps.first_assessed_on IS NOT NULL
+        )
+        SELECT (SELECT count(*) FROM eps WHERE eps.first_assessed_on IS NOT NULL) AS assessed,
+               (SELECT count(*) FROM eps WHERE eps.status = 'sent_to_emergency') AS emergency_diversions,
+               refs.*, notes.*
+        FROM refs, notes
+    """
+    row = _rows(sql, params)[0]
+    assessed = row["assessed"]
+    for key in ("imaging", "imaging_outside_guideline", "specialist", "rapid_access_clinic"):
+        row[f"{key}_per_100"] = round(row[key] * 100 / assessed, 1) if assessed else None
+    return row
+
+
 def suppress_small_counts(
     rows: list[dict[str, Any]], count_keys: tuple[str, ...]
 ) -> list[dict[str, Any]]:
