@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 from uuid import uuid4
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from reminders.channels import (
@@ -314,93 +315,130 @@ def _notify_in_app(reminder: Reminder, now: datetime) -> None:
     _finish(reminder, Status.SENT)
 
 
-def _prepare(
-    reminder_id: int, token: str, now: datetime
-) -> tuple[str, str, OutgoingMessage | None]:
-    """Check the claim and the rules, write the delivery row; return what to send, if anything."""
-    reminder = (
-        Reminder.objects.select_for_update(of=("self",))
-        .select_related("patient", "user", "about_patient")
-        .filter(pk=reminder_id)
-        .first()
-    )
-    if reminder is None or reminder.status != Status.SENDING or reminder.claim_token != token:
-        return "skipped", "", None
+@dataclass(frozen=True)
+class Send:
+    reminder_id: int
+    token: str
+    channel: str
+    message: OutgoingMessage
+
+
+def _check(reminder: Reminder, now: datetime) -> tuple[str, OutgoingMessage | None]:
+    """Apply the rules to one claimed reminder: what to send, or why nothing is sent."""
     if _appointment_passed(reminder, now):
         _finish(reminder, Status.CANCELLED, "the appointment time has passed")
-        return "cancelled", "", None
+        return "cancelled", None
     if reminder.for_patient:
         patient = reminder.patient
         channel = patient_channel(patient, reminder.kind, reminder.channel)
         if channel is None:
             _finish(reminder, Status.CANCELLED, "no consent to email or SMS reminders")
-            return "cancelled", "", None
+            return "cancelled", None
         quiet = quiet_hours()
         if quiet and quiet.contains(now):
             reminder.due_at = quiet.postpone(now)
             _finish(reminder, Status.PENDING, "postponed out of quiet hours")
-            return "postponed", "", None
-        reminder.channel = channel
+            return "postponed", None
+        if channel != reminder.channel:
+            reminder.channel = channel
+            reminder.save(update_fields=["channel", "updated_at"])
         address = patient.phone if channel == "sms" else patient.email
         wording = patient_wording(reminder.kind, patient.preferred_language, reminder.context)
     elif reminder.channel == Channel.IN_APP:
         _notify_in_app(reminder, now)
-        return "sent", "", None
+        return "sent", None
     else:
         address = reminder.user.email
         if not address:
             _finish(reminder, Status.CANCELLED, "no email address")
-            return "cancelled", "", None
+            return "cancelled", None
         link = getattr(settings, "SITE_URL", "") + (
             reminder.context.get("url") or "/notifications/"
         )
         wording = staff_email_wording(reminder.kind, link)
-    delivery, _ = Delivery.objects.select_for_update().get_or_create(
-        key=reminder.delivery_key,
-        defaults={"reminder": reminder, "channel": reminder.channel, "started_at": now},
-    )
-    if delivery.status == Delivery.Status.SENT:
-        reminder.sent_at = delivery.finished_at or now
-        _finish(reminder, Status.SENT)
-        return "already sent", "", None
-    delivery.attempts += 1
-    delivery.status = Delivery.Status.SENDING
-    delivery.channel = reminder.channel
-    delivery.save()
-    reminder.save()
-    return (
-        "send",
-        reminder.channel,
-        OutgoingMessage(delivery.key, address, wording.subject, wording.body),
-    )
+    message = OutgoingMessage(reminder.delivery_key, address, wording.subject, wording.body)
+    return "send", message
 
 
-def _record_outcome(
-    reminder_id: int,
-    token: str,
-    message: OutgoingMessage,
-    reference: str,
-    error: str,
-    permanent: bool,
-) -> str:
+def _prepare(ids: list[int], token: str, now: datetime) -> tuple[dict[int, str], list[Send]]:
+    """Step 1, one transaction for a chunk: lock the claimed rows, apply the rules, and write each
+    delivery row (its unique key is the message's idempotency key) before anything leaves."""
+    outcomes: dict[int, str] = dict.fromkeys(ids, "skipped")
+    reminders = list(
+        Reminder.objects.select_for_update(of=("self",))
+        .select_related("patient", "user", "about_patient")
+        .filter(pk__in=ids, status=Status.SENDING, claim_token=token)
+    )
+    sends: list[Send] = []
+    for reminder in reminders:
+        outcomes[reminder.pk], message = _check(reminder, now)
+        if message is not None:
+            sends.append(Send(reminder.pk, token, reminder.channel, message))
+    if not sends:
+        return outcomes, sends
+    by_key = {send.message.idempotency_key: send for send in sends}
+    existing = {d.key: d for d in Delivery.objects.filter(key__in=by_key)}
+    already_sent = [k for k, d in existing.items() if d.status == Delivery.Status.SENT]
+    if already_sent:  # recorded as sent before: never again, just bring the reminder up to date
+        done = [by_key[k].reminder_id for k in already_sent]
+        Reminder.objects.filter(pk__in=done).update(
+            status=Status.SENT, sent_at=now, claimed_at=None, claim_token="", updated_at=now
+        )
+        for reminder_id in done:
+            outcomes[reminder_id] = "already sent"
+        sends = [s for s in sends if s.message.idempotency_key not in already_sent]
+    retried = [k for k in existing if k not in already_sent]
+    if retried:  # an earlier attempt died mid-send: send again under the same key
+        Delivery.objects.filter(key__in=retried).update(
+            attempts=F("attempts") + 1, status=Delivery.Status.SENDING, error=""
+        )
+    Delivery.objects.bulk_create(
+        [
+            Delivery(
+                reminder_id=s.reminder_id,
+                key=s.message.idempotency_key,
+                channel=s.channel,
+                attempts=1,
+                started_at=now,
+            )
+            for s in sends
+            if s.message.idempotency_key not in existing
+        ]
+    )
+    return outcomes, sends
+
+
+def _record_sent(sent: list[tuple[Send, str]]) -> None:
+    """Step 3 for the messages the channels took: deliveries and reminders marked sent together.
+    Recorded even if a reminder was cancelled or claimed again meanwhile: the message went out."""
     now = timezone.now()
-    reminder = Reminder.objects.select_for_update().get(pk=reminder_id)
-    delivery = Delivery.objects.select_for_update().get(key=message.idempotency_key)
-    delivery.finished_at = now
-    if not error:
-        delivery.status = Delivery.Status.SENT
-        delivery.provider_reference = reference[:200]
-        delivery.error = ""
-        delivery.save()
-        # Record what happened even if the reminder was cancelled or re-claimed meanwhile: it went out.
-        reminder.attempts += 1
-        reminder.sent_at = now
-        _finish(reminder, Status.SENT)
-        return "sent"
-    delivery.status = Delivery.Status.FAILED
-    delivery.error = error[:300]
-    delivery.save()
-    if reminder.status != Status.SENDING or reminder.claim_token != token:
+    # One UPDATE for the chunk (Django's bulk_update builds a CASE per row, far slower here).
+    rows = [(send.message.idempotency_key, reference[:200]) for send, reference in sent]
+    values = ", ".join(["(%s, %s)"] * len(rows))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Delivery._meta.db_table} AS d SET status = %s, provider_reference = v.ref, "
+            f"finished_at = %s, error = '' FROM (VALUES {values}) AS v(key, ref) WHERE d.key = v.key",
+            [Delivery.Status.SENT, now, *[item for row in rows for item in row]],
+        )
+    Reminder.objects.filter(pk__in=[send.reminder_id for send, _ in sent]).update(
+        status=Status.SENT,
+        sent_at=now,
+        attempts=F("attempts") + 1,
+        last_error="",
+        claimed_at=None,
+        claim_token="",
+        updated_at=now,
+    )
+
+
+def _record_failure(send: Send, error: str, permanent: bool) -> str:
+    now = timezone.now()
+    Delivery.objects.filter(key=send.message.idempotency_key).update(
+        status=Delivery.Status.FAILED, error=error[:300], finished_at=now
+    )
+    reminder = Reminder.objects.select_for_update().get(pk=send.reminder_id)
+    if reminder.status != Status.SENDING or reminder.claim_token != send.token:
         return "failed"  # cancelled or claimed again meanwhile: that owner decides
     reminder.attempts += 1
     if permanent or reminder.attempts >= settings.REMINDER_MAX_ATTEMPTS:
@@ -411,32 +449,49 @@ def _record_outcome(
     return "retry"
 
 
-def deliver_reminder(reminder_id: int, token: str, *, now: datetime | None = None) -> str:
-    """Send one claimed reminder at most once. Safe to run again for the same claim.
+def deliver_reminders(ids: list[int], token: str, *, now: datetime | None = None) -> list[str]:
+    """Send claimed reminders, each at most once; safe to run again for the same claim.
 
-    1. Under a row lock, check the claim, consent and quiet hours and write the Delivery row (its
-       unique key is the message's idempotency key), then commit.
-    2. Hand the message to its channel outside any transaction.
-    3. Record the outcome; a transient failure is retried later with exponential back-off, up to
-       REMINDER_MAX_ATTEMPTS, then the reminder is failed.
+    1. In one transaction: lock the rows still claimed under `token`, check consent, quiet hours and
+       the appointment time, and write each Delivery row (unique key = idempotency key); commit.
+    2. Hand each message to its channel, outside any transaction, with that key.
+    3. Record the outcomes. A transient failure is retried later with exponential back-off, up to
+       REMINDER_MAX_ATTEMPTS, then the reminder is failed; a refused address fails it at once.
+    A worker killed between 1 and 3 leaves the rows in sending: they are claimed again after
+    REMINDER_CLAIM_TIMEOUT_SECONDS and sent again under the same key, which the provider deduplicates.
     """
     now = now or timezone.now()
     with transaction.atomic():
-        outcome, channel, message = _prepare(reminder_id, token, now)
-    if message is None:
-        return outcome
-    reference, error, permanent = "", "", False
-    try:
-        reference = channel_for(channel).send(message)
-    except PermanentSendError as failure:
-        error, permanent = str(failure) or "refused", True
-    except TransientSendError as failure:
-        error = str(failure) or "temporary failure"
-    except Exception as failure:  # an unexpected provider error: retry rather than lose it
-        log.exception("reminder %s: unexpected error while sending", reminder_id)
-        error = f"{type(failure).__name__}: {failure}"
-    with transaction.atomic():
-        return _record_outcome(reminder_id, token, message, reference, error, permanent)
+        outcomes, sends = _prepare(list(ids), token, now)
+    sent: list[tuple[Send, str]] = []
+    failures: list[tuple[Send, str, bool]] = []
+    channels: dict[str, Any] = {}
+    for send in sends:
+        try:
+            channel = channels.get(send.channel) or channels.setdefault(
+                send.channel, channel_for(send.channel)
+            )
+            sent.append((send, channel.send(send.message)))
+        except PermanentSendError as failure:
+            failures.append((send, str(failure) or "refused", True))
+        except TransientSendError as failure:
+            failures.append((send, str(failure) or "temporary failure", False))
+        except Exception as failure:  # an unexpected provider error: retry rather than lose it
+            log.exception("reminder %s: unexpected error while sending", send.reminder_id)
+            failures.append((send, f"{type(failure).__name__}: {failure}", False))
+    if sent:
+        with transaction.atomic():
+            _record_sent(sent)
+        for send, _ in sent:
+            outcomes[send.reminder_id] = "sent"
+    for send, error, permanent in failures:
+        with transaction.atomic():
+            outcomes[send.reminder_id] = _record_failure(send, error, permanent)
+    return [outcomes[i] for i in ids]
+
+
+def deliver_reminder(reminder_id: int, token: str, *, now: datetime | None = None) -> str:
+    return deliver_reminders([reminder_id], token, now=now)[0]
 
 
 @transaction.atomic

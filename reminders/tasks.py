@@ -54,8 +54,7 @@ def dispatch_due_reminders() -> int:
 )
 def send_reminders(ids: list[int], token: str) -> dict[str, int]:
     outcomes: dict[str, int] = {}
-    for reminder_id in ids:
-        outcome = services.deliver_reminder(reminder_id, token)
+    for outcome in services.deliver_reminders(ids, token):
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
     return outcomes
 

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 def deliver_due(now=None) -> list[str]:
     token, ids = services.claim_due_reminders(now=now)
-    return [services.deliver_reminder(i, token, now=now) for i in ids]
+    return services.deliver_reminders(ids, token, now=now)
 
 
 def noon(days: int = 3) -> datetime:
@@ -297,7 +297,7 @@ def test_a_resend_after_a_crash_mid_send_reuses_the_delivery_key(recording, sett
     ReminderFactory(key="appointment:77:48h")
     token, [rid] = services.claim_due_reminders()
     with transaction.atomic():  # the worker wrote its delivery row, then died before recording
-        services._prepare(rid, token, timezone.now())
+        services._prepare([rid], token, timezone.now())
     later = timezone.now() + timedelta(seconds=61)
     token2, [same] = services.claim_due_reminders(now=later)
     assert services.deliver_reminder(same, token2) == "sent"
@@ -313,7 +313,7 @@ def test_manager_resend_of_a_failed_reminder_happens_once(recording):
     assert [m["key"] for m in recording.sent()] == [f"{reminder.key}#1"]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_dispatchers_claiming_at_once_never_claim_the_same_reminder(recording):
     ReminderFactory.create_batch(10)
     first_claimed = threading.Event()

@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from lbp_pathway.celery import app as celery_app
@@ -73,26 +73,31 @@ class Workers:
         env.update(extra)
         return env
 
-    def start(self, name: str, **extra: str) -> subprocess.Popen:
-        log = self.tmp / f"{name}.log"
-        command = [
-            sys.executable, "-m", "celery", "-A", "lbp_pathway", "worker", "-B",
-            "--pool", "threads", "--concurrency", "4", "--loglevel", "INFO",
-            "--hostname", f"{name}@%h", "--without-gossip", "--without-mingle",
-            "--schedule", str(self.tmp / f"{name}-beat"),
-        ]  # fmt: skip
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=self.env(**extra),
-            stdout=log.open("w"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: beat and pool die with it
-        )
-        self.processes.append(process)
-        wait_for(lambda: "ready." in log.read_text() or process.poll() is not None, 60)
-        assert process.poll() is None, log.read_text()[-3000:]
-        return process
+    def start(self, *names: str, **extra: str) -> subprocess.Popen:
+        """Start one worker per name, all at once, and wait until every one is ready."""
+        started = []
+        for name in names:
+            log = self.tmp / f"{name}.log"
+            command = [
+                sys.executable, "-m", "celery", "-A", "lbp_pathway", "worker", "-B",
+                "--pool", "threads", "--concurrency", "4", "--loglevel", "INFO",
+                "--hostname", f"{name}@%h", "--without-gossip", "--without-mingle",
+                "--schedule", str(self.tmp / f"{name}-beat"),
+            ]  # fmt: skip
+            process = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env=self.env(**extra),
+                stdout=log.open("w"),
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group: beat and pool die with it
+            )
+            self.processes.append(process)
+            started.append((process, log))
+        for process, log in started:
+            wait_for(lambda p=process, f=log: "ready." in f.read_text() or p.poll() is not None, 60)
+            assert process.poll() is None, log.read_text()[-3000:]
+        return started[0][0]
 
     def kill(self, process: subprocess.Popen) -> None:
         os.killpg(process.pid, signal.SIGKILL)
@@ -159,21 +164,22 @@ def test_a_due_reminder_is_sent_once_by_the_worker(workers, recording):
 
 
 def test_two_dispatchers_at_once_send_each_reminder_once(workers, recording):
-    patients = ConsentingPatientFactory.create_batch(150)
-    for n, patient in enumerate(patients):
-        services.schedule_reminder(
-            kind="appointment",
-            key=f"appointment:{n}:48h",
-            due_at=timezone.now(),
-            patient=patient,
-            context={"site": "Kingston East"},
-        )
-    workers.start("left")
-    workers.start("right")
-    wait_for(lambda: statuses()["sent"] == 150, what="150 reminders sent")
+    workers.start("left", "right")  # two workers, each with its own beat and dispatcher
+    patients = ConsentingPatientFactory.create_batch(3)
+    with transaction.atomic():  # all due at the same moment, for both dispatchers to race for
+        for n in range(600):
+            services.schedule_reminder(
+                kind="appointment",
+                key=f"appointment:{n}:48h",
+                due_at=timezone.now(),
+                patient=patients[n % 3],
+                context={"site": "Kingston East"},
+            )
+    wait_for(lambda: statuses()["sent"] == 600, what="600 reminders sent")
     attempts = Counter(m["key"] for m in recording.attempts())
-    assert len(attempts) == 150 and set(attempts.values()) == {1}
-    assert Delivery.objects.filter(attempts=1, status="sent").count() == 150
+    assert len(attempts) == 600 and set(attempts.values()) == {1}
+    assert Delivery.objects.filter(attempts=1, status="sent").count() == 600
+    assert len({m["pid"] for m in recording.attempts()}) == 2  # both workers really sent some
 
 
 def test_killing_the_worker_mid_send_loses_nothing_and_sends_no_duplicate(workers, recording):
