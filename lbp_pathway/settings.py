@@ -130,6 +130,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "reminders-dispatch": {
         "task": "reminders.tasks.dispatch_due_reminders",
         "schedule": float(env_int("REMINDER_DISPATCH_SECONDS", 30)),
+        # Ticks queued while no worker runs are dropped, not piled up; one run catches up.
+        "options": {"expires": float(env_int("REMINDER_DISPATCH_SECONDS", 30)) * 2},
     },
 }
 

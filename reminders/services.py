@@ -231,6 +231,82 @@ def cancel_appointment_reminders(appointment_id: int) -> int:
     return cancel_reminders(f"appointment:{appointment_id}:", reason="appointment cancelled")
 
 
+# The other kinds, for the apps whose events make them due. Each is cancelled by its key prefix when
+# the awaited thing happens (note signed, follow-up booked, referral answered, review done).
+
+
+def schedule_outcome_reminder(
+    *, patient: Any, key: str, due_at: datetime, site: str, questionnaire_url: str
+) -> Reminder:
+    """Outcome re-measurement due: the patient gets the secure questionnaire link (built by triage)."""
+    return schedule_reminder(
+        kind=Kind.OUTCOME_DUE,
+        key=key,
+        due_at=due_at,
+        patient=patient,
+        context={"site": site, "url": questionnaire_url},
+    )
+
+
+def schedule_follow_up_reminder(
+    *, patient: Any, episode_id: int, due_at: datetime, site: str, phone: str = ""
+) -> Reminder:
+    """The plan needs a follow-up visit and none is booked by due_at."""
+    return schedule_reminder(
+        kind=Kind.FOLLOW_UP_NOT_BOOKED,
+        key=f"follow_up:{episode_id}",
+        due_at=due_at,
+        patient=patient,
+        context={"site": site, "phone": phone},
+    )
+
+
+def schedule_unsigned_note_reminder(
+    *, physiotherapist: Any, patient: Any, note_key: str, assessed_at: datetime, url: str
+) -> Reminder:
+    """Remind the physio REMINDER_NOTE_UNSIGNED_DAYS after the assessment if the note is unsigned."""
+    days = settings.REMINDER_NOTE_UNSIGNED_DAYS
+    return schedule_reminder(
+        kind=Kind.NOTE_UNSIGNED,
+        key=f"note_unsigned:{note_key}",
+        due_at=assessed_at + timedelta(days=days),
+        user=physiotherapist,
+        about_patient=patient,
+        context={"detail": f"assessed {days} days ago, note not signed", "url": url},
+    )
+
+
+def schedule_referral_overdue_reminders(
+    *, referral_id: int, due_at: datetime, recipients: Iterable[Any], patient: Any, url: str
+) -> list[Reminder]:
+    """A referral past its service level: the physio and the front desk are told."""
+    return [
+        schedule_reminder(
+            kind=Kind.REFERRAL_OVERDUE,
+            key=f"referral_overdue:{referral_id}:{user.pk}",
+            due_at=due_at,
+            user=user,
+            about_patient=patient,
+            context={"detail": "no reply within the service level", "url": url},
+        )
+        for user in recipients
+    ]
+
+
+def schedule_physician_review_reminder(
+    *, physician: Any, patient: Any, episode_id: int, due_at: datetime, url: str
+) -> Reminder:
+    """An urgent red-flag review is still pending at due_at."""
+    return schedule_reminder(
+        kind=Kind.PHYSICIAN_REVIEW,
+        key=f"physician_review:{episode_id}",
+        due_at=due_at,
+        user=physician,
+        about_patient=patient,
+        context={"detail": "urgent review pending", "url": url},
+    )
+
+
 # Dispatching: claim due rows, then deliver each one at most once.
 
 

@@ -335,3 +335,35 @@ def test_two_dispatchers_claiming_at_once_never_claim_the_same_reminder(recordin
     thread.join()
     assert len(claims["first"]) == 4 and len(claims["second"]) == 6
     assert not set(claims["first"]) & set(claims["second"])
+
+
+def test_unsigned_note_reminder_is_due_days_after_the_assessment_and_cancelled_on_signing(
+    settings,
+):
+    settings.REMINDER_NOTE_UNSIGNED_DAYS = 3
+    physio = UserFactory()
+    assessed = timezone.now()
+    reminder = services.schedule_unsigned_note_reminder(
+        physiotherapist=physio,
+        patient=PatientFactory(),
+        note_key="episode-5",
+        assessed_at=assessed,
+        url="/episodes/5/note/",
+    )
+    assert (reminder.user, reminder.channel) == (physio, "in_app")
+    assert reminder.due_at == assessed + timedelta(days=3)
+    assert services.cancel_reminders("note_unsigned:episode-5") == 1
+    assert deliver_due(now=assessed + timedelta(days=4)) == []
+
+
+def test_overdue_referral_tells_the_physio_and_the_front_desk(recording):
+    physio, desk = UserFactory(), UserFactory()
+    services.schedule_referral_overdue_reminders(
+        referral_id=3,
+        due_at=timezone.now(),
+        recipients=[physio, desk],
+        patient=PatientFactory(),
+        url="/referrals/3/",
+    )
+    assert deliver_due() == ["sent", "sent"]
+    assert set(Notification.objects.values_list("user", flat=True)) == {physio.pk, desk.pk}
