@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -71,7 +73,7 @@ def resend(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("reminders:outbox")
 
 
-def _may_see_patient(user, patient: Patient) -> bool:  # noqa: ANN001
+def _may_see_patient(user: Any, patient: Patient) -> bool:
     if has_role(user, Role.FRONT_DESK):
         return True  # front desk books and calls patients; reminders hold no clinical content
     if has_role(user, Role.FAMILY_PHYSICIAN) and patient.family_physician_id == user.pk:
