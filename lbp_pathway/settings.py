@@ -131,7 +131,14 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "America/Toronto"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "reminders-dispatch": {
+        "task": "reminders.tasks.dispatch_due_reminders",
+        "schedule": float(env_int("REMINDER_DISPATCH_SECONDS", 30)),
+        # Ticks queued while no worker runs are dropped, not piled up; one run catches up.
+        "options": {"expires": float(env_int("REMINDER_DISPATCH_SECONDS", 30)) * 2},
+    },
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -185,6 +192,20 @@ EMAIL_BACKEND = os.environ.get(
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "LBP Pathway <no-reply@localhost>")
+
+# Reminders (reminders/): patients are never messaged in quiet hours ("" turns them off); SMS goes
+# through a pluggable backend (the logging one writes to the log); staff reminders also by email if on.
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "reminders.channels.LoggingSMSBackend")
+REMINDER_QUIET_HOURS = os.environ.get("REMINDER_QUIET_HOURS", "21:00-08:00 America/Toronto")
+REMINDER_APPOINTMENT_LEAD_HOURS = [
+    int(h) for h in env_list("REMINDER_APPOINTMENT_LEAD_HOURS", "48")
+]
+REMINDER_NOTE_UNSIGNED_DAYS = env_int("REMINDER_NOTE_UNSIGNED_DAYS", 3)
+REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", 5)
+REMINDER_RETRY_BASE_SECONDS = env_int("REMINDER_RETRY_BASE_SECONDS", 60)
+REMINDER_CLAIM_TIMEOUT_SECONDS = env_int("REMINDER_CLAIM_TIMEOUT_SECONDS", 300)
+REMINDER_STAFF_EMAIL = env_bool("REMINDER_STAFF_EMAIL")
+REMINDER_RECORDING_FILE = os.environ.get("REMINDER_RECORDING_FILE", "")
 
 # Web hardening: strict cookies, HSTS and HTTPS redirect whenever we are not a local demo.
 HTTPS = env_bool("HTTPS", default=not DEMO_MODE)

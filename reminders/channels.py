@@ -1,0 +1,97 @@
+"""Delivery channels behind one small interface: `send(message) -> provider reference`.
+
+Email goes through Django's email backends (EMAIL_BACKEND); SMS through the backend named by the
+SMS_BACKEND setting. Each message carries its idempotency key: email puts it in the Message-ID header,
+SMS backends hand it to the provider, so a send repeated after a crash is recognised as the same one.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from dataclasses import dataclass
+from typing import Protocol
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.utils.module_loading import import_string
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    idempotency_key: str
+    to: str
+    subject: str
+    body: str
+
+
+class TransientSendError(Exception):
+    """The channel could not take the message now (network, provider busy): try again later."""
+
+
+class PermanentSendError(Exception):
+    """The message can never be delivered as addressed (refused address): do not retry."""
+
+
+class Channel(Protocol):
+    def send(self, message: OutgoingMessage) -> str: ...
+
+
+class EmailChannel:
+    def send(self, message: OutgoingMessage) -> str:
+        domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].rstrip(">") or "localhost"
+        message_id = f"<{message.idempotency_key.replace(' ', '_')}@{domain}>"
+        email = EmailMessage(
+            subject=message.subject,
+            body=message.body,
+            to=[message.to],
+            headers={"Message-ID": message_id, "X-Idempotency-Key": message.idempotency_key},
+        )
+        try:
+            get_connection(fail_silently=False).send_messages([email])
+        except smtplib.SMTPRecipientsRefused as error:
+            raise PermanentSendError(f"address refused: {error}") from error
+        except (smtplib.SMTPException, OSError) as error:
+            raise TransientSendError(f"{type(error).__name__}: {error}") from error
+        return message_id
+
+
+class LoggingSMSBackend:
+    """Demo SMS backend: writes the message to the log instead of sending it."""
+
+    def send(self, message: OutgoingMessage) -> str:
+        log.info("SMS to %s [%s]: %s", message.to, message.idempotency_key, message.body)
+        return f"log:{message.idempotency_key}"
+
+
+class RecordingSMSBackend:
+    """Test SMS backend: records messages in a file that other processes can read, and, like a real
+    provider given an idempotency key, accepts each key once (see reminders/recording.py)."""
+
+    def send(self, message: OutgoingMessage) -> str:
+        from reminders.recording import record
+
+        return record("sms", message.to, message.subject, message.body, message.idempotency_key)
+
+
+class SMSChannel:
+    def __init__(self) -> None:
+        self.backend = import_string(settings.SMS_BACKEND)()
+
+    def send(self, message: OutgoingMessage) -> str:
+        try:
+            return self.backend.send(message)
+        except (PermanentSendError, TransientSendError):
+            raise
+        except OSError as error:
+            raise TransientSendError(f"{type(error).__name__}: {error}") from error
+
+
+def channel_for(name: str) -> Channel:
+    if name == "email":
+        return EmailChannel()
+    if name == "sms":
+        return SMSChannel()
+    raise ValueError(f"no outgoing channel called {name!r}")

@@ -1,0 +1,24 @@
+from django import forms
+
+from reminders.models import Reminder
+
+
+def _any(choices: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [("", "Any"), *choices]
+
+
+class OutboxFilterForm(forms.Form):
+    status = forms.ChoiceField(choices=_any(Reminder.Status.choices), required=False)
+    kind = forms.ChoiceField(choices=_any(Reminder.Kind.choices), required=False)
+    channel = forms.ChoiceField(choices=_any(Reminder.Channel.choices), required=False)
+    recipient = forms.RegexField(
+        regex=r"^[PSps]-[0-9A-Fa-f]{10}$",
+        required=False,
+        label="Recipient reference",
+        help_text="e.g. P-1A2B3C4D5E (patients) or S-… (staff)",
+        error_messages={"invalid": "A reference looks like P-1A2B3C4D5E or S-1A2B3C4D5E."},
+    )
+
+
+class ResendForm(forms.Form):
+    generation = forms.IntegerField(min_value=0, widget=forms.HiddenInput)

@@ -1,0 +1,116 @@
+"""The words of each reminder, per kind and language.
+
+Patient messages leave the clinic by email or SMS: they name the site, a time and a link, never a
+diagnosis, a risk level or any other clinical detail. Staff messages sent by email say only that a
+notification is waiting; the detail stays in the app.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils import dateformat, timezone, translation
+
+from reminders.rules import message_language
+
+# {when} is filled in with the local date and time in the message's language.
+PATIENT_MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
+    "appointment": {
+        "en": (
+            "Appointment reminder",
+            "You have an appointment at {site} on {when}.",
+        ),
+        "fr": (
+            "Rappel de rendez-vous",
+            "Vous avez un rendez-vous à {site} le {when}.",
+        ),
+    },
+    "outcome_due": {
+        "en": (
+            "A short questionnaire from {site}",
+            "{site} asks you to answer a short questionnaire: {url}",
+        ),
+        "fr": (
+            "Un court questionnaire de {site}",
+            "{site} vous invite à répondre à un court questionnaire : {url}",
+        ),
+    },
+    "follow_up_not_booked": {
+        "en": (
+            "Please book your next visit",
+            "Please call {site} to book your next visit.",
+        ),
+        "fr": (
+            "Veuillez prendre votre prochain rendez-vous",
+            "Veuillez appeler {site} pour prendre votre prochain rendez-vous.",
+        ),
+    },
+}
+
+# Added when the site's phone number is known.
+PHONE_LINES = {
+    "en": " Questions or changes: {phone}.",
+    "fr": " Questions ou changements : {phone}.",
+}
+
+DATE_FORMATS = {"en": r"l, F j, Y \a\t g:i A", "fr": r"l j F Y \à G \h i"}
+
+STAFF_TITLES = {
+    "note_unsigned": "Consultation note not signed",
+    "referral_overdue": "Referral overdue",
+    "physician_review": "Urgent physician review pending",
+    "appointment": "Appointment reminder",
+    "outcome_due": "Outcome measures due",
+    "follow_up_not_booked": "Follow-up not booked",
+}
+
+
+@dataclass(frozen=True)
+class Wording:
+    subject: str
+    body: str
+
+
+class _Blank(dict):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def local_when(value: str | datetime, language: str) -> str:
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    with translation.override(language):
+        return dateformat.format(timezone.localtime(moment), DATE_FORMATS[language])
+
+
+def patient_wording(kind: str, preferred_language: str, context: dict) -> Wording:
+    language = message_language(preferred_language)
+    subject, body = PATIENT_MESSAGES[kind][language]
+    values = _Blank(context)
+    if context.get("starts_at"):
+        values["when"] = local_when(context["starts_at"], language)
+    if context.get("phone"):
+        body += PHONE_LINES[language]
+    return Wording(subject.format_map(values), body.format_map(values))
+
+
+def staff_title(kind: str) -> str:
+    return STAFF_TITLES[kind]
+
+
+def staff_notification_text(kind: str, patient_name: str, context: dict) -> tuple[str, str]:
+    """Title and body of an in-app notification (seen only by the staff member it is for)."""
+    title = staff_title(kind)
+    detail = context.get("detail", "")
+    body = f"{patient_name}: {detail}" if patient_name and detail else patient_name or detail
+    return title, body
+
+
+def staff_email_wording(kind: str, link: str) -> Wording:
+    return Wording(
+        subject="LBP Pathway: you have a new notification",
+        body=(
+            f"You have a new notification in LBP Pathway ({staff_title(kind).lower()}).\n"
+            f"Sign in to read it: {link}"
+        ),
+    )

@@ -1,0 +1,73 @@
+"""Recording email/SMS backends for tests and benches, readable across processes.
+
+Every send appends a JSON line to REMINDER_RECORDING_FILE under an exclusive file lock: an "attempt"
+line always, and an "accepted" line only the first time an idempotency key is seen, the way a provider
+that honours idempotency keys behaves. REMINDER_RECORDING_DELAY (seconds) makes the provider slow to
+answer after accepting, so a test can kill a worker in the middle of a send.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.mail.backends.base import BaseEmailBackend
+
+
+def recording_path() -> Path:
+    path = os.environ.get("REMINDER_RECORDING_FILE") or settings.REMINDER_RECORDING_FILE
+    if not path:
+        raise RuntimeError("set REMINDER_RECORDING_FILE to use the recording backends")
+    return Path(path)
+
+
+def record(channel: str, to: str, subject: str, body: str, key: str) -> str:
+    path = recording_path()
+    with path.open("a+", encoding="utf-8") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        handle.seek(0)
+        seen = any(
+            line.strip()
+            and json.loads(line).get("event") == "accepted"
+            and json.loads(line)["key"] == key
+            for line in handle
+        )
+        entry = {"channel": channel, "to": to, "subject": subject, "body": body, "key": key}
+        handle.write(json.dumps({**entry, "event": "attempt", "pid": os.getpid()}) + "\n")
+        if not seen:
+            handle.write(json.dumps({**entry, "event": "accepted"}) + "\n")
+        handle.flush()
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    delay = float(os.environ.get("REMINDER_RECORDING_DELAY") or 0)
+    if delay:
+        time.sleep(delay)
+    return f"recorded:{key}"
+
+
+def read_recording(path: Path | str | None = None) -> list[dict[str, Any]]:
+    path = Path(path) if path else recording_path()
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8") as handle:
+        fcntl.flock(handle, fcntl.LOCK_SH)
+        lines = [json.loads(line) for line in handle if line.strip()]
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return lines
+
+
+class RecordingEmailBackend(BaseEmailBackend):
+    """A Django email backend that records instead of sending (EMAIL_BACKEND in tests)."""
+
+    def send_messages(self, email_messages: Any) -> int:
+        for message in email_messages:
+            key = message.extra_headers.get("X-Idempotency-Key") or message.extra_headers.get(
+                "Message-ID", ""
+            )
+            for to in message.to:
+                record("email", to, message.subject, message.body, key)
+        return len(email_messages)

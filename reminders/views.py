@@ -1,0 +1,97 @@
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from care_episodes.models import Episode
+from intake.models import Patient
+from lbp_pathway import audit
+from lbp_pathway.access import Role, has_role, role_required
+from reminders import selectors, services
+from reminders.forms import OutboxFilterForm, ResendForm
+from reminders.models import Reminder
+
+STAFF = (Role.FRONT_DESK, Role.PHYSIOTHERAPIST, Role.FAMILY_PHYSICIAN)
+
+
+@role_required(*STAFF)
+def inbox(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.notifications_for(request.user), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "reminders/inbox.html",
+        {"page": page, "unread": selectors.unread_count(request.user)},
+    )
+
+
+@require_POST
+@role_required(*STAFF)
+def mark_read(request: HttpRequest) -> HttpResponse:
+    raw = request.POST.get("notification")
+    ids = [int(raw)] if raw and raw.isdigit() else None
+    services.mark_notifications_read(request.user, ids)
+    return redirect("reminders:inbox")
+
+
+@role_required(Role.MANAGER)
+def outbox(request: HttpRequest) -> HttpResponse:
+    form = OutboxFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    reminders = selectors.outbox(**{k: v for k, v in filters.items() if v})
+    page = Paginator(reminders, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "reminders/outbox.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": selectors.outbox_rows(page.object_list),
+            "totals": selectors.outbox_totals(),
+            "query": query.urlencode(),
+        },
+    )
+
+
+@require_POST
+@role_required(Role.MANAGER)
+def resend(request: HttpRequest, pk: int) -> HttpResponse:
+    reminder = get_object_or_404(Reminder, pk=pk)
+    form = ResendForm(request.POST)
+    if form.is_valid() and services.resend_reminder(
+        reminder, generation=form.cleaned_data["generation"]
+    ):
+        messages.success(request, "The reminder will be sent again within a minute.")
+    else:
+        messages.info(request, "That reminder was already re-sent or is no longer failed.")
+    return redirect("reminders:outbox")
+
+
+def _may_see_patient(user: Any, patient: Patient) -> bool:
+    if has_role(user, Role.FRONT_DESK):
+        return True  # front desk books and calls patients; reminders hold no clinical content
+    if has_role(user, Role.FAMILY_PHYSICIAN) and patient.family_physician_id == user.pk:
+        return True
+    return (
+        has_role(user, Role.PHYSIOTHERAPIST)
+        and Episode.objects.filter(patient=patient, physiotherapist=user).exists()
+    )
+
+
+@role_required(*STAFF)
+def patient_history(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = get_object_or_404(Patient, pk=patient_id)
+    if not _may_see_patient(request.user, patient):
+        audit.record(request, audit.Action.DENIED, "reminder history", patient=patient)
+        return render(request, "403.html", status=403)
+    audit.record(request, audit.Action.VIEW, "reminder history", patient=patient)
+    reminders = selectors.reminders_about(patient)
+    return render(
+        request, "reminders/patient_history.html", {"patient": patient, "reminders": reminders}
+    )
