@@ -152,12 +152,13 @@ def default_appointment_type(episode: Episode | None) -> AppointmentType:
 # Slots -----------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass
 class FreeSlot:
     start: datetime
     end: datetime
     practitioner: User
     site: Site
+    confirm_url: str = ""
 
     @property
     def practitioner_name(self) -> str:
