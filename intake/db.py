@@ -16,3 +16,11 @@ class PhoneDigits(models.Func):
     function = "regexp_replace"
     template = "%(function)s(%(expressions)s, '\\D', '', 'g')"
     output_field = models.TextField()
+
+
+class FoldedName(models.Func):
+    """intake_fold(first_name || ' ' || last_name): exactly the expression of the trigram index."""
+
+    function = "intake_fold"
+    arg_joiner = " || ' ' || "
+    output_field = models.TextField()

@@ -10,12 +10,11 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
-from django.db.models.functions import Concat
 from django.utils import timezone
 
 from care_episodes.models import Episode
 from intake import slots as slot_rules
-from intake.db import Fold, PhoneDigits
+from intake.db import Fold, FoldedName, PhoneDigits
 from intake.identifiers import digits_only
 from intake.models import (
     Appointment,
@@ -91,9 +90,7 @@ def search_patients(query: str, limit: int = SEARCH_LIMIT) -> list[Patient]:
             name_words.append(token)
     patients = Patient.objects.select_related("family_physician")
     if name_words:
-        patients = patients.annotate(
-            search_name=Fold(Concat("first_name", Value(" "), "last_name"))
-        )
+        patients = patients.annotate(search_name=FoldedName("first_name", "last_name"))
         for word in name_words:
             conditions &= Q(search_name__contains=Fold(Value(word)))
     if by_phone:
