@@ -290,7 +290,10 @@ def _store_cases(
     for case, episode in zip(cases, episodes, strict=True):
         for number, visit in enumerate(case.visits):
             if visit["end"] > now:
-                status = Appointment.Status.BOOKED
+                # A few future cancellations leave freed slots for the waitlist to fill.
+                status = rng.choices(
+                    [Appointment.Status.BOOKED, Appointment.Status.CANCELLED], weights=[97, 3]
+                )[0]
             elif number == 0:
                 status = (
                     Appointment.Status.COMPLETED if case.first_done else Appointment.Status.NO_SHOW

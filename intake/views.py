@@ -503,8 +503,9 @@ def day_sheet(request: HttpRequest) -> HttpResponse:
     own = has_role(request.user, Role.PHYSIOTHERAPIST) and not has_role(request.user, FRONT_DESK)
     if own and "practitioner" not in data:
         data["practitioner"] = str(request.user.pk)
-    form = DaySheetForm(data)
     day = timezone.localdate()
+    data.setdefault("day", day.isoformat())
+    form = DaySheetForm(data)
     practitioner = None
     if form.is_valid():
         day = form.cleaned_data["day"] or day

@@ -7,6 +7,7 @@ from tests.intake.factories import (
     PhysioFactory,
     WeeklyAvailabilityFactory,
     at,
+    ensure_appointment_types,
     next_weekday,
 )
 
@@ -15,6 +16,7 @@ class Clinic:
     """A physio who works at Sydenham Street on Mondays 9-12 and at Portsmouth on Tuesdays 13-17."""
 
     def __init__(self) -> None:
+        ensure_appointment_types()
         self.physio = PhysioFactory(username="physio1", first_name="Priya", last_name="Tremblay")
         self.downtown = SiteFactory(name="Sydenham Street")
         self.west = SiteFactory(name="Portsmouth")

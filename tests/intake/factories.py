@@ -32,11 +32,26 @@ def at(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=TZ)
 
 
+def ensure_appointment_types() -> None:
+    """The two types migration 0003 creates. A transactional test that runs after a Playwright test
+    can start on an emptied database (its serialized rollback is skipped), so tests recreate them."""
+    for code, name, minutes, is_new in [
+        ("new_assessment", "New LBP assessment", 60, True),
+        ("follow_up", "Follow-up", 30, False),
+    ]:
+        AppointmentType.objects.get_or_create(
+            code=code,
+            defaults={"name": name, "duration_minutes": minutes, "is_new_assessment": is_new},
+        )
+
+
 def new_assessment() -> AppointmentType:
+    ensure_appointment_types()
     return AppointmentType.objects.get(code="new_assessment")
 
 
 def follow_up() -> AppointmentType:
+    ensure_appointment_types()
     return AppointmentType.objects.get(code="follow_up")
 
 
