@@ -1,5 +1,27 @@
+from datetime import timedelta
+
 from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import (
+    BigIntegerRangeField,
+    DateTimeRangeField,
+    RangeBoundary,
+    RangeOperators,
+)
 from django.db import models
+
+
+class TsTzRange(models.Func):
+    function = "TSTZRANGE"
+    output_field = DateTimeRangeField()
+
+
+class PractitionerPoint(models.Func):
+    """int8range(id, id, '[]'): one practitioner as a range, so GiST can compare it without btree_gist."""
+
+    function = "INT8RANGE"
+    template = "%(function)s(%(expressions)s, %(expressions)s, '[]')"
+    output_field = BigIntegerRangeField()
 
 
 class Site(models.Model):
@@ -60,3 +82,233 @@ class Patient(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+
+class AppointmentType(models.Model):
+    """What a visit is for and how long it takes (new LBP assessment 60 min, follow-up 30 min)."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=80)
+    duration_minutes = models.PositiveSmallIntegerField()
+    # The first visit of an episode: arriving for it stops the wait clock (Episode.first_assessed_on).
+    is_new_assessment = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-is_new_assessment", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(duration_minutes__gte=5, duration_minutes__lte=240),
+                name="appointment_type_duration_5_to_240",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.duration_minutes} min)"
+
+    @property
+    def duration(self) -> timedelta:
+        return timedelta(minutes=self.duration_minutes)
+
+
+class WeeklyAvailability(models.Model):
+    """A practitioner works at a site every given weekday between two times (local time)."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, "Monday"
+        TUESDAY = 1, "Tuesday"
+        WEDNESDAY = 2, "Wednesday"
+        THURSDAY = 3, "Thursday"
+        FRIDAY = 4, "Friday"
+        SATURDAY = 5, "Saturday"
+        SUNDAY = 6, "Sunday"
+
+    practitioner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="weekly_availability"
+    )
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="weekly_availability")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    start = models.TimeField()
+    end = models.TimeField()
+
+    class Meta:
+        ordering = ["practitioner", "weekday", "start"]
+        verbose_name_plural = "weekly availability"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")),
+                name="availability_ends_after_it_starts",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(weekday__lte=6), name="availability_weekday_0_to_6"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.practitioner} at {self.site}, {self.get_weekday_display()} {self.start:%H:%M}-{self.end:%H:%M}"
+
+
+class AvailabilityException(models.Model):
+    """Days a practitioner does not work despite the weekly template: holidays, sick days."""
+
+    practitioner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="availability_exceptions"
+    )
+    first_day = models.DateField()
+    last_day = models.DateField()
+    reason = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["first_day"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(last_day__gte=models.F("first_day")),
+                name="exception_ends_on_or_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.practitioner} off {self.first_day}..{self.last_day}"
+
+
+class Appointment(models.Model):
+    class Status(models.TextChoices):
+        BOOKED = "booked", "Booked"
+        ARRIVED = "arrived", "Arrived"
+        NO_SHOW = "no_show", "No-show"
+        CANCELLED = "cancelled", "Cancelled"
+        COMPLETED = "completed", "Completed"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="appointments")
+    episode = models.ForeignKey(
+        "care_episodes.Episode", on_delete=models.PROTECT, related_name="appointments"
+    )
+    practitioner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointments"
+    )
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="appointments")
+    appointment_type = models.ForeignKey(AppointmentType, on_delete=models.PROTECT)
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.BOOKED)
+    cancel_reason = models.CharField(max_length=200, blank=True)
+    rescheduled_from = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="rescheduled_to"
+    )
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["start"]
+        indexes = [
+            models.Index(fields=["practitioner", "start"]),
+            models.Index(fields=["site", "start"]),
+            models.Index(fields=["start"]),
+            models.Index(fields=["patient", "start"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")),
+                name="appointment_ends_after_it_starts",
+            ),
+            # No double booking, enforced by PostgreSQL whatever the application does: two live
+            # appointments of one practitioner never overlap. The practitioner is compared as a
+            # one-point range so the GiST index needs no extension (the embedded PostgreSQL has no
+            # btree_gist); this is the same rule as `practitioner WITH =`.
+            ExclusionConstraint(
+                name="appointment_no_double_booking",
+                expressions=[
+                    (PractitionerPoint("practitioner"), RangeOperators.OVERLAPS),
+                    (TsTzRange("start", "end", RangeBoundary()), RangeOperators.OVERLAPS),
+                ],
+                condition=~models.Q(status="cancelled"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient} with {self.practitioner} at {self.start:%Y-%m-%d %H:%M}"
+
+
+class IncomingReferral(models.Model):
+    """A family physician of the team asks the physiotherapist to see a patient."""
+
+    class Urgency(models.TextChoices):
+        URGENT = "urgent", "Urgent"
+        ROUTINE = "routine", "Routine"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "To book"
+        BOOKED = "booked", "Booked"
+        CLOSED = "closed", "Closed"
+
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="incoming_referrals"
+    )
+    referring_physician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="referrals_sent_to_physio"
+    )
+    episode = models.OneToOneField(
+        "care_episodes.Episode", on_delete=models.PROTECT, related_name="incoming_referral"
+    )
+    reason = models.TextField(max_length=1000)
+    urgency = models.CharField(max_length=7, choices=Urgency.choices, default=Urgency.ROUTINE)
+    received_on = models.DateField()
+    status = models.CharField(max_length=6, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["received_on", "id"]
+        indexes = [models.Index(fields=["status", "urgency", "received_on"])]
+
+    def __str__(self) -> str:
+        return f"Referral of {self.patient} ({self.get_urgency_display()})"
+
+
+class WaitlistEntry(models.Model):
+    """A patient who would take an earlier slot if one frees up."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting"
+        OFFERED = "offered", "Offered"
+        DONE = "done", "Done"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="waitlist_entries")
+    appointment = models.ForeignKey(
+        Appointment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    practitioner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Leave empty for any physiotherapist.",
+    )
+    site = models.ForeignKey(
+        Site,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Leave empty for any site.",
+    )
+    note = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=7, choices=Status.choices, default=Status.WAITING)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        verbose_name_plural = "waitlist entries"
+        indexes = [models.Index(fields=["status", "added_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=models.Q(status="waiting"),
+                name="one_waiting_entry_per_patient",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient} waiting since {self.added_at:%Y-%m-%d}"

@@ -5,4 +5,18 @@ from intake import views
 app_name = "intake"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("patients/", views.patient_search, name="patient_search"),
+    path("patients/new/", views.patient_create, name="patient_create"),
+    path("patients/<int:pk>/", views.patient_detail, name="patient_detail"),
+    path("patients/<int:pk>/edit/", views.patient_edit, name="patient_edit"),
+    path("patients/<int:pk>/waitlist/", views.waitlist_add, name="waitlist_add"),
+    path("book/", views.slot_search, name="slot_search"),
+    path("book/confirm/", views.booking_confirm, name="booking_confirm"),
+    path("appointments/<int:pk>/status/", views.appointment_status, name="appointment_status"),
+    path("appointments/<int:pk>/cancel/", views.appointment_cancel, name="appointment_cancel"),
+    path("referrals/", views.referral_worklist, name="referral_worklist"),
+    path("refer/", views.refer_patient, name="refer_patient"),
+    path("waitlist/", views.waitlist, name="waitlist"),
+    path("waitlist/<int:pk>/done/", views.waitlist_done, name="waitlist_done"),
+    path("day-sheet/", views.day_sheet, name="day_sheet"),
 ]

@@ -1,9 +1,519 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""Front-desk pages: thin views that parse input, call a service or selector, and render."""
 
-from lbp_pathway.access import Role, role_required
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.models import User
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from intake import selectors, services
+from intake.appointment_rules import IllegalAppointmentChange
+from intake.forms import (
+    CancelForm,
+    DaySheetForm,
+    PatientForm,
+    ReferralForm,
+    SlotFilterForm,
+    WaitlistForm,
+)
+from intake.models import (
+    Appointment,
+    AppointmentType,
+    IncomingReferral,
+    Patient,
+    Site,
+    WaitlistEntry,
+)
+from lbp_pathway import audit
+from lbp_pathway.access import Role, has_role, role_required
+
+FRONT_DESK = Role.FRONT_DESK
 
 
-@role_required(Role.FRONT_DESK)
+def phone_screen_url(patient: Patient) -> str:
+    """The triage phone screen when it exists (it sends a passed caller on to slot search)."""
+    try:
+        base = reverse("triage:phone_screen")
+    except NoReverseMatch:
+        base = reverse("intake:slot_search")
+    return f"{base}?{urlencode({'patient': patient.pk})}"
+
+
+def _safe_next(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return fallback
+
+
+# Home and patients --------------------------------------------------------------------------------
+
+
+@role_required(FRONT_DESK)
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "intake/home.html")
+    return render(
+        request,
+        "intake/home.html",
+        {"arrivals": selectors.todays_arrivals(), "counts": selectors.worklist_counts()},
+    )
+
+
+@role_required(FRONT_DESK)
+def patient_search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    patients = selectors.search_patients(query) if query else []
+    for patient in patients:
+        patient.book_url = phone_screen_url(patient)
+    return render(
+        request,
+        "intake/patient_search.html",
+        {"query": query, "patients": patients, "limit": selectors.SEARCH_LIMIT},
+    )
+
+
+@role_required(FRONT_DESK)
+def patient_create(request: HttpRequest) -> HttpResponse:
+    form = PatientForm(request.POST or None)
+    duplicates: list[Patient] = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if not request.POST.get("different_person"):
+            duplicates = selectors.likely_duplicates(
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                date_of_birth=data["date_of_birth"],
+            )
+        if not duplicates:
+            try:
+                patient = services.register_patient(**data)
+            except services.DuplicateHealthCard as duplicate:
+                form.add_error("health_card_number", _duplicate_card_message(duplicate.existing))
+            else:
+                audit.record(request, audit.Action.CREATE, "Patient registration", patient=patient)
+                messages.success(request, f"{patient.full_name} is registered.")
+                return redirect("intake:patient_detail", patient.pk)
+    return render(
+        request,
+        "intake/patient_form.html",
+        {"form": form, "duplicates": duplicates, "creating": True},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+def _duplicate_card_message(existing: Patient) -> str:
+    return format_html(
+        'This health card number is already registered to <a href="{}">{}</a>.',
+        reverse("intake:patient_detail", args=[existing.pk]),
+        existing.full_name,
+    )
+
+
+@role_required(FRONT_DESK)
+def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = get_object_or_404(Patient, pk=pk)
+    form = PatientForm(request.POST or None, instance=patient)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_patient(patient, **form.cleaned_data)
+        except services.DuplicateHealthCard as duplicate:
+            form.add_error("health_card_number", _duplicate_card_message(duplicate.existing))
+        else:
+            audit.record(request, audit.Action.CHANGE, "Patient demographics", patient=patient)
+            messages.success(request, "Changes saved.")
+            return redirect("intake:patient_detail", patient.pk)
+    return render(
+        request,
+        "intake/patient_form.html",
+        {"form": form, "patient": patient, "creating": False},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@role_required(FRONT_DESK)
+def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = get_object_or_404(Patient.objects.select_related("family_physician"), pk=pk)
+    audit.record(
+        request, audit.Action.VIEW, "Patient demographics and appointments", patient=patient
+    )
+    episodes = list(
+        patient.episodes.select_related("physiotherapist", "site").order_by("-requested_on", "-id")
+    )
+    return render(
+        request,
+        "intake/patient_detail.html",
+        {
+            "patient": patient,
+            "appointments": selectors.patient_appointments(patient),
+            "episodes": episodes,
+            "book_url": phone_screen_url(patient),
+            "waitlist_form": WaitlistForm(),
+            "waiting": patient.waitlist_entries.filter(status=WaitlistEntry.Status.WAITING).first(),
+            "now": timezone.now(),
+        },
+    )
+
+
+# Booking --------------------------------------------------------------------------------------------
+
+
+def _patient_from(request: HttpRequest) -> Patient | None:
+    value = request.GET.get("patient") or request.POST.get("patient")
+    if not value:
+        return None
+    if not str(value).isdigit():
+        raise Http404("No such patient")
+    return get_object_or_404(Patient, pk=value)
+
+
+def _optional(model, request: HttpRequest, name: str):
+    value = request.GET.get(name) or request.POST.get(name)
+    if not value:
+        return None
+    if not str(value).isdigit():
+        raise Http404(f"No such {name}")
+    return get_object_or_404(model, pk=value)
+
+
+def _booking_context(request: HttpRequest, patient: Patient | None) -> dict:
+    referral = _optional(IncomingReferral, request, "referral")
+    reschedule = _optional(Appointment, request, "reschedule")
+    waitlist = _optional(WaitlistEntry, request, "waitlist")
+    for item in (referral, reschedule, waitlist):
+        if item is not None and patient is not None and item.patient_id != patient.pk:
+            raise Http404("That does not belong to this patient")
+    return {"referral": referral, "reschedule": reschedule, "waitlist": waitlist}
+
+
+def _appointment_type(
+    request: HttpRequest, patient: Patient | None, extra: dict
+) -> AppointmentType:
+    code = request.GET.get("type") or request.POST.get("type")
+    if code:
+        return get_object_or_404(AppointmentType, code=code)
+    if extra["reschedule"] is not None:
+        return extra["reschedule"].appointment_type
+    if extra["referral"] is not None:
+        return selectors.default_appointment_type(extra["referral"].episode)
+    episode = selectors.continuing_episode(patient) if patient else None
+    return selectors.default_appointment_type(episode)
+
+
+@role_required(FRONT_DESK)
+def slot_search(request: HttpRequest) -> HttpResponse:
+    patient = _patient_from(request)
+    extra = _booking_context(request, patient)
+    kind = _appointment_type(request, patient, extra)
+    form = SlotFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    found = selectors.free_slots(
+        appointment_type=kind,
+        practitioner_id=filters["practitioner"].pk if filters.get("practitioner") else None,
+        site_id=filters["site"].pk if filters.get("site") else None,
+        part_of_day=filters.get("part_of_day") or None,
+    )
+    carry = {"patient": patient.pk if patient else "", "type": kind.code}
+    for name in ("referral", "reschedule", "waitlist"):
+        if extra[name] is not None:
+            carry[name] = extra[name].pk
+    for slot in found:
+        slot.confirm_url = (
+            reverse("intake:booking_confirm")
+            + "?"
+            + urlencode(
+                {
+                    **carry,
+                    "practitioner": slot.practitioner.pk,
+                    "site": slot.site.pk,
+                    "start": slot.start.isoformat(),
+                }
+            )
+        )
+    return render(
+        request,
+        "intake/slot_search.html",
+        {
+            "patient": patient,
+            "form": form,
+            "slots": found,
+            "appointment_type": kind,
+            "appointment_types": AppointmentType.objects.all(),
+            "carry": carry,
+            **extra,
+        },
+    )
+
+
+@role_required(FRONT_DESK)
+def booking_confirm(request: HttpRequest) -> HttpResponse:
+    patient = _patient_from(request)
+    if patient is None:
+        messages.error(request, "Choose the patient first.")
+        return redirect("intake:patient_search")
+    extra = _booking_context(request, patient)
+    kind = _appointment_type(request, patient, extra)
+    source = request.POST if request.method == "POST" else request.GET
+    practitioner = _optional(User, request, "practitioner")
+    site = _optional(Site, request, "site")
+    start = parse_datetime(source.get("start", ""))
+    if practitioner is None or site is None or start is None or timezone.is_naive(start):
+        return HttpResponseBadRequest("Choose a slot from the list.")
+    slot = {
+        "practitioner": practitioner,
+        "site": site,
+        "start": start.astimezone(selectors.local_tz()),
+    }
+    status = 200
+    if request.method == "POST":
+        try:
+            if extra["reschedule"] is not None:
+                appointment = services.reschedule_appointment(
+                    extra["reschedule"],
+                    practitioner=practitioner,
+                    site=site,
+                    start=start,
+                    by=request.user,
+                )
+            else:
+                appointment = services.book_appointment(
+                    patient=patient,
+                    practitioner=practitioner,
+                    site=site,
+                    start=start,
+                    appointment_type=kind,
+                    by=request.user,
+                    episode=extra["referral"].episode if extra["referral"] else None,
+                )
+        except services.SlotTaken as taken:
+            status = 409
+            if taken.next_slot is not None:
+                slot = {
+                    "practitioner": taken.next_slot.practitioner,
+                    "site": taken.next_slot.site,
+                    "start": taken.next_slot.start,
+                }
+                messages.error(
+                    request,
+                    f"{taken} The next free slot is shown below: confirm it or choose another.",
+                )
+            else:
+                messages.error(
+                    request, f"{taken} There is no other free slot in the next four weeks."
+                )
+                slot = None
+        except (services.BookingRefused, IllegalAppointmentChange) as refused:
+            messages.error(request, str(refused))
+            status, slot = 409, None
+        else:
+            if extra["waitlist"] is not None:
+                services.close_waitlist_entry(extra["waitlist"])
+            audit.record(request, audit.Action.CHANGE, "Appointment booked", patient=patient)
+            local = appointment.start.astimezone(selectors.local_tz())
+            messages.success(
+                request,
+                f"Booked: {kind.name} on {local:%A %-d %B at %H:%M} with "
+                f"{practitioner.get_full_name() or practitioner.username} at {site.name}.",
+            )
+            return redirect("intake:patient_detail", patient.pk)
+    return render(
+        request,
+        "intake/booking_confirm.html",
+        {
+            "patient": patient,
+            "slot": slot,
+            "end": slot["start"] + kind.duration if slot else None,
+            "appointment_type": kind,
+            **extra,
+        },
+        status=status,
+    )
+
+
+@role_required(FRONT_DESK)
+@require_POST
+def appointment_status(request: HttpRequest, pk: int) -> HttpResponse:
+    appointment = get_object_or_404(Appointment.objects.select_related("appointment_type"), pk=pk)
+    to_status = request.POST.get("to", "")
+    if to_status not in {
+        Appointment.Status.ARRIVED,
+        Appointment.Status.NO_SHOW,
+        Appointment.Status.COMPLETED,
+    }:
+        return HttpResponseBadRequest("Unknown change.")
+    try:
+        services.change_appointment_status(appointment, to_status, by=request.user)
+    except IllegalAppointmentChange as refused:
+        messages.error(request, str(refused))
+    else:
+        audit.record(
+            request,
+            audit.Action.CHANGE,
+            f"Appointment marked {to_status}",
+            patient_id=appointment.patient_id,
+        )
+        messages.success(
+            request, f"{appointment.patient.full_name}: {appointment.get_status_display().lower()}."
+        )
+    return redirect(
+        _safe_next(request, reverse("intake:patient_detail", args=[appointment.patient_id]))
+    )
+
+
+@role_required(FRONT_DESK)
+def appointment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    appointment = get_object_or_404(
+        Appointment.objects.select_related("patient", "practitioner", "site", "appointment_type"),
+        pk=pk,
+    )
+    form = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.cancel_appointment(
+                appointment, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except IllegalAppointmentChange as refused:
+            messages.error(request, str(refused))
+        else:
+            audit.record(
+                request,
+                audit.Action.CHANGE,
+                "Appointment cancelled",
+                patient_id=appointment.patient_id,
+            )
+            messages.success(
+                request, "Appointment cancelled. The waitlist shows who to offer the time to."
+            )
+        return redirect("intake:patient_detail", appointment.patient_id)
+    return render(
+        request, "intake/appointment_cancel.html", {"appointment": appointment, "form": form}
+    )
+
+
+# Referrals and waitlist -------------------------------------------------------------------------------
+
+
+@role_required(FRONT_DESK)
+def referral_worklist(request: HttpRequest) -> HttpResponse:
+    referrals = selectors.referral_worklist()
+    for referral in referrals:
+        referral.book_url = (
+            reverse("intake:slot_search")
+            + "?"
+            + urlencode({"patient": referral.patient_id, "referral": referral.pk})
+        )
+    return render(request, "intake/referral_worklist.html", {"referrals": referrals})
+
+
+@role_required(Role.FAMILY_PHYSICIAN)
+def refer_patient(request: HttpRequest) -> HttpResponse:
+    panel = Patient.objects.filter(family_physician=request.user)
+    patient = None
+    if request.GET.get("patient") or request.POST.get("patient"):
+        value = request.GET.get("patient") or request.POST.get("patient")
+        patient = get_object_or_404(panel, pk=value if str(value).isdigit() else 0)
+    query = request.GET.get("q", "").strip()
+    matches = []
+    if patient is None and query:
+        matches = [
+            p for p in selectors.search_patients(query) if p.family_physician_id == request.user.pk
+        ]
+    form = ReferralForm(request.POST or None)
+    if patient is not None and request.method == "POST" and form.is_valid():
+        referral = services.refer_patient(
+            patient=patient,
+            physician=request.user,
+            reason=form.cleaned_data["reason"],
+            urgency=form.cleaned_data["urgency"],
+        )
+        audit.record(request, audit.Action.CREATE, "Referral to physiotherapy", patient=patient)
+        messages.success(
+            request,
+            f"{patient.full_name} is referred ({referral.get_urgency_display().lower()}); the front desk will book the visit.",
+        )
+        return redirect("intake:refer_patient")
+    return render(
+        request,
+        "intake/refer_patient.html",
+        {"patient": patient, "form": form, "query": query, "matches": matches},
+    )
+
+
+@role_required(FRONT_DESK)
+def waitlist(request: HttpRequest) -> HttpResponse:
+    entries = selectors.waiting_entries()
+    freed = selectors.freed_slots(entries)
+    for item in freed:
+        appointment = item.appointment
+        for entry in item.candidates:
+            params = {
+                "patient": entry.patient_id,
+                "practitioner": appointment.practitioner_id,
+                "site": appointment.site_id,
+                "start": appointment.start.isoformat(),
+                "waitlist": entry.pk,
+            }
+            if (
+                entry.appointment is not None
+                and entry.appointment.status == Appointment.Status.BOOKED
+            ):
+                params["reschedule"] = entry.appointment_id
+            else:
+                params["type"] = appointment.appointment_type.code
+            entry.offer_url = reverse("intake:booking_confirm") + "?" + urlencode(params)
+    return render(request, "intake/waitlist.html", {"entries": entries, "freed": freed})
+
+
+@role_required(FRONT_DESK)
+@require_POST
+def waitlist_add(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = get_object_or_404(Patient, pk=pk)
+    form = WaitlistForm(request.POST)
+    if form.is_valid():
+        services.add_to_waitlist(patient=patient, **form.cleaned_data)
+        audit.record(request, audit.Action.CHANGE, "Added to waitlist", patient=patient)
+        messages.success(request, f"{patient.full_name} is on the waitlist for an earlier slot.")
+    else:
+        messages.error(request, "The waitlist request was not saved: check the choices.")
+    return redirect("intake:patient_detail", patient.pk)
+
+
+@role_required(FRONT_DESK)
+@require_POST
+def waitlist_done(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = get_object_or_404(WaitlistEntry, pk=pk)
+    services.close_waitlist_entry(entry)
+    messages.success(request, "Removed from the waitlist.")
+    return redirect("intake:waitlist")
+
+
+# Day sheets ----------------------------------------------------------------------------------------
+
+
+@role_required(FRONT_DESK, Role.PHYSIOTHERAPIST)
+def day_sheet(request: HttpRequest) -> HttpResponse:
+    data = request.GET.copy()
+    own = has_role(request.user, Role.PHYSIOTHERAPIST) and not has_role(request.user, FRONT_DESK)
+    if own and "practitioner" not in data:
+        data["practitioner"] = str(request.user.pk)
+    day = timezone.localdate()
+    data.setdefault("day", day.isoformat())
+    form = DaySheetForm(data)
+    practitioner = None
+    if form.is_valid():
+        day = form.cleaned_data["day"] or day
+        practitioner = form.cleaned_data["practitioner"]
+    sheet = selectors.day_sheet(day, practitioner.pk if practitioner else None)
+    audit.record(request, audit.Action.VIEW, f"Day sheet {day:%Y-%m-%d}")
+    return render(
+        request,
+        "intake/day_sheet.html",
+        {"form": form, "day": day, "sheet": sheet, "practitioner": practitioner},
+    )

@@ -1,0 +1,26 @@
+"""Database functions used by intake queries (defined by migration 0004)."""
+
+from django.db import models
+
+
+class Fold(models.Func):
+    """intake_fold(text): lower case, accents removed; IMMUTABLE, so the search indexes can use it."""
+
+    function = "intake_fold"
+    output_field = models.TextField()
+
+
+class PhoneDigits(models.Func):
+    """The digits of a phone number, as indexed for search."""
+
+    function = "regexp_replace"
+    template = "%(function)s(%(expressions)s, '\\D', '', 'g')"
+    output_field = models.TextField()
+
+
+class FoldedName(models.Func):
+    """intake_fold(first_name || ' ' || last_name): exactly the expression of the trigram index."""
+
+    function = "intake_fold"
+    arg_joiner = " || ' ' || "
+    output_field = models.TextField()

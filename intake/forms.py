@@ -1,0 +1,156 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.models import User
+
+from intake import selectors
+from intake.identifiers import (
+    InvalidIdentifier,
+    normalise_health_card,
+    normalise_postal_code,
+    normalise_version_code,
+)
+from intake.models import IncomingReferral, Patient, WaitlistEntry
+from intake.slots import AFTERNOON, MORNING
+from lbp_pathway.access import Role
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.get_full_name() or obj.username
+
+
+class PatientForm(forms.ModelForm):
+    """Demographics as the front desk records them; identifiers are checked and normalised."""
+
+    family_physician = PersonChoiceField(
+        queryset=User.objects.none(), required=False, empty_label="Not in the team / unknown"
+    )
+    # Typed with spaces or dashes as printed on the card; stored as its 10 digits.
+    health_card_number = forms.CharField(
+        max_length=14,
+        required=False,
+        label="Ontario health card number",
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+    class Meta:
+        model = Patient
+        fields = [
+            "first_name",
+            "last_name",
+            "date_of_birth",
+            "sex",
+            "gender",
+            "health_card_number",
+            "health_card_version",
+            "phone",
+            "email",
+            "postal_code",
+            "preferred_language",
+            "consent_email_reminders",
+            "consent_sms_reminders",
+            "family_physician",
+        ]
+        widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"})}
+        labels = {
+            "health_card_version": "Version code",
+            "consent_email_reminders": "Agrees to reminders by email",
+            "consent_sms_reminders": "Agrees to reminders by text message (SMS)",
+            "gender": "Gender (as the patient describes it)",
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["family_physician"].queryset = selectors.users_with_role(Role.FAMILY_PHYSICIAN)
+
+    def clean_health_card_number(self) -> str | None:
+        value = self.cleaned_data.get("health_card_number") or ""
+        if not value.strip():
+            return None
+        try:
+            return normalise_health_card(value)
+        except InvalidIdentifier as error:
+            raise forms.ValidationError(str(error)) from error
+
+    def clean_health_card_version(self) -> str:
+        try:
+            return normalise_version_code(self.cleaned_data.get("health_card_version", ""))
+        except InvalidIdentifier as error:
+            raise forms.ValidationError(str(error)) from error
+
+    def clean_postal_code(self) -> str:
+        value = self.cleaned_data.get("postal_code", "")
+        if not value.strip():
+            return ""
+        try:
+            return normalise_postal_code(value)
+        except InvalidIdentifier as error:
+            raise forms.ValidationError(str(error)) from error
+
+    def validate_unique(self) -> None:
+        # The service explains a duplicate health card with a link to the existing record.
+        pass
+
+
+class SlotFilterForm(forms.Form):
+    site = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any site")
+    practitioner = PersonChoiceField(
+        queryset=User.objects.none(), required=False, empty_label="Any physiotherapist"
+    )
+    part_of_day = forms.ChoiceField(
+        choices=[("", "Any time"), (MORNING, "Morning"), (AFTERNOON, "Afternoon")],
+        required=False,
+        label="Time of day",
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        from intake.models import Site
+
+        self.fields["site"].queryset = Site.objects.all()
+        self.fields["practitioner"].queryset = selectors.users_with_role(Role.PHYSIOTHERAPIST)
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        max_length=200, label="Reason for cancelling", widget=forms.TextInput()
+    )
+
+
+class ReferralForm(forms.ModelForm):
+    class Meta:
+        model = IncomingReferral
+        fields = ["reason", "urgency"]
+        widgets = {
+            "reason": forms.Textarea(attrs={"rows": 4}),
+            "urgency": forms.RadioSelect,
+        }
+        labels = {"reason": "Reason for referral"}
+
+
+class WaitlistForm(forms.ModelForm):
+    class Meta:
+        model = WaitlistEntry
+        fields = ["practitioner", "site", "note"]
+        field_classes = {"practitioner": PersonChoiceField}
+        labels = {"practitioner": "Preferred physiotherapist", "site": "Preferred site"}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["practitioner"].queryset = selectors.users_with_role(Role.PHYSIOTHERAPIST)
+        self.fields["practitioner"].empty_label = "Any physiotherapist"
+        self.fields["site"].empty_label = "Any site"
+
+
+class DaySheetForm(forms.Form):
+    day = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}), required=False, label="Day"
+    )
+    practitioner = PersonChoiceField(
+        queryset=User.objects.none(), required=False, empty_label="Every physiotherapist"
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["practitioner"].queryset = selectors.users_with_role(Role.PHYSIOTHERAPIST)

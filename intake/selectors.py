@@ -1,0 +1,392 @@
+"""Reads used by the intake pages. Each list issues a fixed number of queries whatever the data size."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from care_episodes.models import Episode
+from intake import slots as slot_rules
+from intake.db import Fold, FoldedName, PhoneDigits
+from intake.identifiers import digits_only
+from intake.models import (
+    Appointment,
+    AppointmentType,
+    AvailabilityException,
+    IncomingReferral,
+    Patient,
+    Site,
+    WaitlistEntry,
+    WeeklyAvailability,
+)
+from lbp_pathway.access import Role
+
+SEARCH_LIMIT = 50
+# An episode in one of these states is continued by a new booking rather than replaced.
+CONTINUING = [
+    Episode.Status.REQUESTED,
+    Episode.Status.BOOKED,
+    Episode.Status.ASSESSED,
+    Episode.Status.IN_CARE,
+    Episode.Status.SENT_TO_EMERGENCY,
+]
+
+
+def local_tz() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def users_with_role(role: Role) -> QuerySet[User]:
+    return User.objects.filter(groups__name=role.value, is_active=True).order_by(
+        "last_name", "first_name", "username"
+    )
+
+
+# Patients ---------------------------------------------------------------------------------------
+
+_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%Y/%m/%d", "%d-%m-%Y")
+
+
+def _as_date(token: str) -> date | None:
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(token, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_patients(query: str, limit: int = SEARCH_LIMIT) -> list[Patient]:
+    """Patients matching every word of the query: name parts (partial, accents and case ignored), a
+    date of birth (2001-04-30 or 30/04/2001), or 4+ digits of a health card or phone number."""
+    query = (query or "").strip()
+    if not query:
+        return []
+    conditions = Q()
+    name_words: list[str] = []
+    by_phone = False
+    for token in re.split(r"\s+", query):
+        born = _as_date(token)
+        digits = digits_only(token)
+        if born is not None:
+            conditions &= Q(date_of_birth=born)
+        elif len(digits) >= 4 and len(digits) >= len(re.sub(r"[\s().+-]", "", token)):
+            conditions &= Q(health_card_number__startswith=digits) | Q(
+                phone_digits__contains=digits
+            )
+            by_phone = True
+        else:
+            name_words.append(token)
+    patients = Patient.objects.select_related("family_physician")
+    if name_words:
+        patients = patients.annotate(search_name=FoldedName("first_name", "last_name"))
+        for word in name_words:
+            conditions &= Q(search_name__contains=Fold(Value(word)))
+    if by_phone:
+        patients = patients.annotate(phone_digits=PhoneDigits("phone"))
+    return list(patients.filter(conditions).order_by("last_name", "first_name", "id")[:limit])
+
+
+def likely_duplicates(
+    *, first_name: str, last_name: str, date_of_birth: date, exclude_id: int | None = None
+) -> list[Patient]:
+    """Patients born the same day whose first or last name matches once accents and case are set
+    aside: probably the same person registered before."""
+    found = (
+        Patient.objects.filter(date_of_birth=date_of_birth)
+        .annotate(fold_first=Fold("first_name"), fold_last=Fold("last_name"))
+        .filter(
+            Q(fold_last=Fold(Value(last_name.strip())))
+            | Q(fold_first=Fold(Value(first_name.strip())))
+        )
+        .order_by("last_name", "first_name")
+    )
+    if exclude_id is not None:
+        found = found.exclude(pk=exclude_id)
+    return list(found[:10])
+
+
+def patient_appointments(patient: Patient) -> list[Appointment]:
+    return list(
+        Appointment.objects.filter(patient=patient)
+        .select_related("practitioner", "site", "appointment_type")
+        .order_by("-start")
+    )
+
+
+def continuing_episode(patient: Patient) -> Episode | None:
+    return (
+        Episode.objects.filter(patient=patient, status__in=CONTINUING)
+        .order_by("-requested_on", "-id")
+        .first()
+    )
+
+
+def default_appointment_type(episode: Episode | None) -> AppointmentType:
+    """A new episode starts with a new-assessment visit; later visits are follow-ups."""
+    types = {t.code: t for t in AppointmentType.objects.all()}
+    if episode is not None and (
+        episode.first_assessed_on
+        or episode.appointments.filter(appointment_type__is_new_assessment=True)
+        .exclude(status=Appointment.Status.CANCELLED)
+        .exists()
+    ):
+        return types.get("follow_up") or next(iter(types.values()))
+    return types.get("new_assessment") or next(iter(types.values()))
+
+
+# Slots -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class FreeSlot:
+    start: datetime
+    end: datetime
+    practitioner: User
+    site: Site
+    confirm_url: str = ""
+
+    @property
+    def practitioner_name(self) -> str:
+        return self.practitioner.get_full_name() or self.practitioner.username
+
+
+def free_slots(
+    *,
+    appointment_type: AppointmentType,
+    practitioner_id: int | None = None,
+    site_id: int | None = None,
+    part_of_day: str | None = None,
+    now: datetime | None = None,
+    days: int = 28,
+    limit: int = 12,
+) -> list[FreeSlot]:
+    """The next free slots across sites, in time order: three queries whatever the schedule size."""
+    now = now or timezone.now()
+    tz = local_tz()
+    windows_qs = WeeklyAvailability.objects.select_related("practitioner", "site")
+    if practitioner_id:
+        windows_qs = windows_qs.filter(practitioner_id=practitioner_id)
+    if site_id:
+        windows_qs = windows_qs.filter(site_id=site_id)
+    window_rows = list(windows_qs)
+    practitioner_ids = {row.practitioner_id for row in window_rows}
+    first_day = now.astimezone(tz).date()
+    last_day = first_day + timedelta(days=days)
+    days_off = [
+        slot_rules.DaysOff(off.practitioner_id, off.first_day, off.last_day)
+        for off in AvailabilityException.objects.filter(
+            practitioner_id__in=practitioner_ids, last_day__gte=first_day, first_day__lte=last_day
+        )
+    ]
+    busy = [
+        slot_rules.Busy(pid, start, end)
+        for pid, start, end in Appointment.objects.filter(
+            practitioner_id__in=practitioner_ids,
+            start__lt=datetime.combine(last_day + timedelta(days=1), time(), tzinfo=tz),
+            end__gt=now,
+        )
+        .exclude(status=Appointment.Status.CANCELLED)
+        .values_list("practitioner_id", "start", "end")
+    ]
+    found = slot_rules.free_slots(
+        windows=[
+            slot_rules.Window(row.practitioner_id, row.site_id, row.weekday, row.start, row.end)
+            for row in window_rows
+        ],
+        days_off=days_off,
+        busy=busy,
+        now=now,
+        tz=tz,
+        duration=timedelta(minutes=appointment_type.duration_minutes),
+        days=days,
+        part_of_day=part_of_day,
+        limit=limit,
+    )
+    practitioners = {row.practitioner_id: row.practitioner for row in window_rows}
+    sites = {row.site_id: row.site for row in window_rows}
+    return [
+        FreeSlot(
+            slot.start.astimezone(tz),
+            slot.end.astimezone(tz),
+            practitioners[slot.practitioner_id],
+            sites[slot.site_id],
+        )
+        for slot in found
+    ]
+
+
+def within_availability(
+    *, practitioner_id: int, site_id: int, start: datetime, end: datetime
+) -> bool:
+    day = start.astimezone(local_tz()).date()
+    windows = [
+        slot_rules.Window(row.practitioner_id, row.site_id, row.weekday, row.start, row.end)
+        for row in WeeklyAvailability.objects.filter(practitioner_id=practitioner_id)
+    ]
+    days_off = [
+        slot_rules.DaysOff(off.practitioner_id, off.first_day, off.last_day)
+        for off in AvailabilityException.objects.filter(
+            practitioner_id=practitioner_id, first_day__lte=day, last_day__gte=day
+        )
+    ]
+    return slot_rules.within_availability(
+        windows=windows,
+        days_off=days_off,
+        practitioner_id=practitioner_id,
+        site_id=site_id,
+        start=start,
+        end=end,
+        tz=local_tz(),
+    )
+
+
+# Day sheets and worklists ------------------------------------------------------------------------
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    tz = local_tz()
+    return (
+        datetime.combine(day, time(), tzinfo=tz),
+        datetime.combine(day + timedelta(days=1), time(), tzinfo=tz),
+    )
+
+
+@dataclass
+class SiteDay:
+    site: Site
+    appointments: list[Appointment]
+
+
+@dataclass
+class PractitionerDay:
+    practitioner: User
+    sites: list[SiteDay]
+
+
+def day_sheet(day: date, practitioner_id: int | None = None) -> list[PractitionerDay]:
+    """Each practitioner's appointments of the day, grouped by site, in time order (one query)."""
+    start, end = day_bounds(day)
+    appointments = (
+        Appointment.objects.filter(start__gte=start, start__lt=end)
+        .select_related("patient", "site", "practitioner", "appointment_type")
+        .order_by("practitioner__last_name", "practitioner_id", "start")
+    )
+    if practitioner_id:
+        appointments = appointments.filter(practitioner_id=practitioner_id)
+    grouped: dict[int, PractitionerDay] = {}
+    by_site: dict[tuple[int, int], SiteDay] = {}
+    for appointment in appointments:
+        person = grouped.setdefault(
+            appointment.practitioner_id, PractitionerDay(appointment.practitioner, [])
+        )
+        key = (appointment.practitioner_id, appointment.site_id)
+        if key not in by_site:
+            by_site[key] = SiteDay(appointment.site, [])
+            person.sites.append(by_site[key])
+        by_site[key].appointments.append(appointment)
+    return list(grouped.values())
+
+
+def todays_arrivals(now: datetime | None = None) -> list[Appointment]:
+    now = now or timezone.now()
+    start, end = day_bounds(now.astimezone(local_tz()).date())
+    return list(
+        Appointment.objects.filter(start__gte=start, start__lt=end)
+        .exclude(status=Appointment.Status.CANCELLED)
+        .select_related("patient", "site", "practitioner", "appointment_type")
+        .order_by("start")
+    )
+
+
+def referral_worklist() -> list[IncomingReferral]:
+    """Open referrals to book: urgent ones first, then oldest first."""
+    return list(
+        IncomingReferral.objects.filter(status=IncomingReferral.Status.OPEN)
+        .select_related("patient", "referring_physician", "episode")
+        .annotate(
+            urgent_first=Case(
+                When(urgency=IncomingReferral.Urgency.URGENT, then=0),
+                default=1,
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("urgent_first", "received_on", "id")
+    )
+
+
+def worklist_counts() -> dict[str, int]:
+    referrals = IncomingReferral.objects.filter(status=IncomingReferral.Status.OPEN).aggregate(
+        total=Count("id"),
+        urgent=Count("id", filter=Q(urgency=IncomingReferral.Urgency.URGENT)),
+    )
+    return {
+        "referrals": referrals["total"],
+        "urgent_referrals": referrals["urgent"],
+        "waitlist": WaitlistEntry.objects.filter(status=WaitlistEntry.Status.WAITING).count(),
+    }
+
+
+@dataclass
+class FreedSlot:
+    """A cancelled appointment whose time is still free, with whom to offer it to, in order."""
+
+    appointment: Appointment
+    candidates: list[WaitlistEntry]
+
+
+def waiting_entries() -> list[WaitlistEntry]:
+    return list(
+        WaitlistEntry.objects.filter(status=WaitlistEntry.Status.WAITING)
+        .select_related("patient", "practitioner", "site", "appointment")
+        .order_by("added_at", "id")
+    )
+
+
+def freed_slots(entries: list[WaitlistEntry], now: datetime | None = None) -> list[FreedSlot]:
+    """Future cancelled appointments whose time nobody has taken since (two queries)."""
+    now = now or timezone.now()
+    taken = Appointment.objects.filter(
+        practitioner_id=OuterRef("practitioner_id"),
+        start__lt=OuterRef("end"),
+        end__gt=OuterRef("start"),
+    ).exclude(status=Appointment.Status.CANCELLED)
+    cancelled = list(
+        Appointment.objects.filter(
+            status=Appointment.Status.CANCELLED, start__gt=now, rescheduled_to__isnull=True
+        )
+        .filter(~Exists(taken))
+        .select_related("practitioner", "site", "appointment_type", "patient")
+        .order_by("start")[:20]
+    )
+    freed = []
+    for appointment in cancelled:
+        candidates = [
+            entry
+            for entry in entries
+            if entry.patient_id != appointment.patient_id
+            and entry.practitioner_id in (None, appointment.practitioner_id)
+            and entry.site_id in (None, appointment.site_id)
+            and (entry.appointment is None or entry.appointment.start > appointment.start)
+        ]
+        freed.append(FreedSlot(appointment, candidates))
+    return freed
+
+
+def practitioner_choices() -> list[User]:
+    return list(users_with_role(Role.PHYSIOTHERAPIST))
+
+
+def sites() -> list[Site]:
+    return list(Site.objects.all())
