@@ -171,6 +171,7 @@ def book_appointment(
                     Episode.Status.BOOKED,
                     by=by,
                     description="Booked: " + _describe(appointment),
+                    on=_local_date(now),
                 )
             changed = []
             if episode.booked_on is None:

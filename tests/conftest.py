@@ -56,8 +56,10 @@ def client_for(client):
     return sign_in
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def chromium():
+    """One browser per test: a Playwright loop left running across tests would give later tests a
+    different database connection and silently skip Django's serialized-rollback restore."""
     if not os.path.exists(CHROMIUM) or shutil.which("chromium") is None:
         pytest.skip(
             "Debian's Chromium is not installed (apt-get install chromium): browser test skipped"

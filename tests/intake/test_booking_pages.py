@@ -252,11 +252,11 @@ def test_search_slots_and_day_sheet_pages_issue_a_fixed_number_of_queries(
     _grow(clinic, size)
     client = client_for(front_desk)
     client.get(reverse("intake:home"))  # warm the session
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         assert client.get(reverse("intake:patient_search"), {"q": "sample"}).status_code == 200
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(16):
         assert client.get(reverse("intake:slot_search"), {"patient": patient.pk}).status_code == 200
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         response = client.get(reverse("intake:day_sheet"), {"day": clinic.monday.isoformat()})
     assert sum(len(s.appointments) for p in response.context["sheet"] for s in p.sites) == size
 
