@@ -148,21 +148,110 @@ def volumes(filters: Filters) -> dict[str, Any]:
 
 
 def stratum_mix(filters: Filters) -> list[dict[str, Any]]:
-    """STarT Back risk strata of the episodes in the period."""
+    """STarT Back risk strata of the episodes in the period, with the care delivered per stratum
+    (attended sessions per episode)."""
     where, params = filters.episode_where()
     sql = f"""
-        SELECT CASE e.risk WHEN '' THEN 'not triaged' ELSE e.risk END AS stratum,
+        WITH eps AS (SELECT e.id, e.risk FROM care_episodes_episode e WHERE {where}),
+        sessions AS (
+            SELECT a.episode_id, count(*) AS n FROM intake_appointment a JOIN eps ON eps.id = a.episode_id
+            WHERE a.status IN ('arrived', 'completed') GROUP BY a.episode_id
+        )
+        SELECT CASE eps.risk WHEN '' THEN 'not triaged' ELSE eps.risk END AS stratum,
                count(*) AS episodes,
-               round(count(*) * 100.0 / sum(count(*)) OVER (), 1) AS share
-        FROM care_episodes_episode e
-        WHERE {where}
+               round(count(*) * 100.0 / sum(count(*)) OVER (), 1) AS share,
+               round(avg(coalesce(sessions.n, 0)), 1) AS sessions_per_episode
+        FROM eps LEFT JOIN sessions ON sessions.episode_id = eps.id
         GROUP BY 1
     """
     rows = _rows(sql, params)
     order = {"low": 0, "medium": 1, "high": 2, "not triaged": 3}
     for row in rows:
         row["share"] = _round(row["share"])
+        row["sessions_per_episode"] = _round(row["sessions_per_episode"])
     return sorted(rows, key=lambda row: order.get(row["stratum"], 9))
+
+
+def _appointment_where(filters: Filters) -> tuple[str, dict[str, Any]]:
+    """Appointments whose local start date falls in the period (site/practitioner/stratum filters)."""
+    clauses = ["(a.start AT TIME ZONE %(tz)s)::date BETWEEN %(start)s AND %(end)s"]
+    params: dict[str, Any] = {"start": filters.start, "end": filters.end, "tz": settings.TIME_ZONE}
+    if filters.site_id:
+        clauses.append("a.site_id = %(site_id)s")
+        params["site_id"] = filters.site_id
+    if filters.practitioner_id:
+        clauses.append("a.practitioner_id = %(practitioner_id)s")
+        params["practitioner_id"] = filters.practitioner_id
+    if filters.risk:
+        clauses.append(
+            "EXISTS (SELECT 1 FROM care_episodes_episode e WHERE e.id = a.episode_id AND e.risk = %(risk)s)"
+        )
+        params["risk"] = filters.risk
+    return " AND ".join(clauses), params
+
+
+def visits(filters: Filters) -> dict[str, Any]:
+    """Appointments in the period: attended visits, new assessments, no-shows and cancellations."""
+    where, params = _appointment_where(filters)
+    sql = f"""
+        SELECT count(*) FILTER (WHERE a.status IN ('arrived', 'completed')) AS visits,
+               count(*) FILTER (WHERE a.status IN ('arrived', 'completed') AND t.is_new_assessment)
+                   AS new_patients_seen,
+               count(*) FILTER (WHERE a.status = 'no_show') AS no_shows,
+               count(*) FILTER (WHERE a.status = 'cancelled') AS cancellations
+        FROM intake_appointment a JOIN intake_appointmenttype t ON t.id = a.appointment_type_id
+        WHERE {where}
+    """
+    row = _rows(sql, params)[0]
+    attended_or_missed = row["visits"] + row["no_shows"]
+    row["no_show_rate"] = (
+        round(row["no_shows"] * 100 / attended_or_missed, 1) if attended_or_missed else None
+    )
+    return row
+
+
+def utilisation(filters: Filters) -> list[dict[str, Any]]:
+    """Booked minutes over available minutes per site: availability comes from the weekly templates
+    for each day of the period, less the practitioners' days off."""
+    where, params = _appointment_where(filters)
+    scope = []
+    if filters.site_id:
+        scope.append("w.site_id = %(site_id)s")
+    if filters.practitioner_id:
+        scope.append("w.practitioner_id = %(practitioner_id)s")
+    availability_scope = " AND ".join(scope) or "TRUE"
+    sql = f"""
+        WITH available AS (
+            SELECT w.site_id, sum(extract(epoch FROM (w."end" - w.start)) / 60) AS minutes
+            FROM generate_series(%(start)s::date, %(end)s::date, interval '1 day') AS d(day)
+            JOIN intake_weeklyavailability w ON w.weekday = extract(isodow FROM d.day) - 1
+            WHERE {availability_scope}
+              AND NOT EXISTS (
+                SELECT 1 FROM intake_availabilityexception x
+                WHERE x.practitioner_id = w.practitioner_id AND d.day BETWEEN x.first_day AND x.last_day)
+            GROUP BY w.site_id
+        ),
+        booked AS (
+            SELECT a.site_id, sum(extract(epoch FROM (a."end" - a.start)) / 60) AS minutes
+            FROM intake_appointment a
+            WHERE a.status <> 'cancelled' AND {where}
+            GROUP BY a.site_id
+        )
+        SELECT s.name AS site, coalesce(v.minutes, 0)::int AS available_minutes,
+               coalesce(b.minutes, 0)::int AS booked_minutes
+        FROM intake_site s
+        LEFT JOIN available v ON v.site_id = s.id
+        LEFT JOIN booked b ON b.site_id = s.id
+        WHERE v.minutes IS NOT NULL OR b.minutes IS NOT NULL
+        ORDER BY s.name
+    """
+    rows = _rows(sql, params)
+    for row in rows:
+        available = row["available_minutes"]
+        row["utilisation"] = (
+            round(row["booked_minutes"] * 100 / available, 1) if available else None
+        )
+    return rows
 
 
 def _first_last(column: str) -> str:

@@ -128,6 +128,29 @@ TABLES: dict[str, Table] = {
             "discharged",
         ),
     ),
+    "visits": Table(
+        "Visits and no-shows",
+        lambda f: [q.visits(f)],
+        (
+            ("visits", "Visits attended"),
+            ("new_patients_seen", "New patients seen"),
+            ("no_shows", "No-shows"),
+            ("no_show_rate", "No-show rate (%)"),
+            ("cancellations", "Cancellations"),
+        ),
+        ("visits", "new_patients_seen", "no_shows", "cancellations"),
+    ),
+    "utilisation": Table(
+        "Practitioner utilisation by site (booked / available minutes)",
+        q.utilisation,
+        (
+            ("site", "Site"),
+            ("available_minutes", "Available minutes"),
+            ("booked_minutes", "Booked minutes"),
+            ("utilisation", "Utilisation (%)"),
+        ),
+        (),
+    ),
     "outcomes": Table(
         "Outcomes from baseline to discharge, by stratum",
         q.outcomes_by_stratum,
@@ -175,7 +198,12 @@ TABLES: dict[str, Table] = {
     "stratum_mix": Table(
         "STarT Back risk strata",
         q.stratum_mix,
-        (("stratum", "Stratum"), ("episodes", "Episodes"), ("share", "Share (%)")),
+        (
+            ("stratum", "Stratum"),
+            ("episodes", "Episodes"),
+            ("share", "Share (%)"),
+            ("sessions_per_episode", "Sessions attended per episode"),
+        ),
         ("episodes",),
     ),
 }

@@ -167,7 +167,7 @@ def test_dashboard_query_count_does_not_grow_with_the_data(
         assert client.get(reverse("dashboards:manager_home"), params).status_code == 200
 
 
-QUERY_BUDGET = 15
+QUERY_BUDGET = 17
 
 
 def test_a_quarter_sets_the_period(two_sites, manager, client_for):
