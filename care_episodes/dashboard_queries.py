@@ -7,8 +7,9 @@ monthly report share them, and a page issues a fixed number of queries whatever 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
@@ -174,8 +175,15 @@ def stratum_mix(filters: Filters) -> list[dict[str, Any]]:
 
 def _appointment_where(filters: Filters) -> tuple[str, dict[str, Any]]:
     """Appointments whose local start date falls in the period (site/practitioner/stratum filters)."""
-    clauses = ["(a.start AT TIME ZONE %(tz)s)::date BETWEEN %(start)s AND %(end)s"]
-    params: dict[str, Any] = {"start": filters.start, "end": filters.end, "tz": settings.TIME_ZONE}
+    # Local-day bounds as instants, so the (site, start) and (practitioner, start) indexes apply.
+    clauses = ["a.start >= %(from_instant)s AND a.start < %(until_instant)s"]
+    tz = ZoneInfo(settings.TIME_ZONE)
+    params: dict[str, Any] = {
+        "start": filters.start,
+        "end": filters.end,
+        "from_instant": datetime.combine(filters.start, time.min, tzinfo=tz),
+        "until_instant": datetime.combine(filters.end + timedelta(days=1), time.min, tzinfo=tz),
+    }
     if filters.site_id:
         clauses.append("a.site_id = %(site_id)s")
         params["site_id"] = filters.site_id

@@ -45,8 +45,20 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--patients", type=int, default=300, help="how many demo patients")
         parser.add_argument("--no-accounts", action="store_true", help="data only, no accounts")
+        parser.add_argument(
+            "--volume-episodes", type=int, default=0, help="extra episodes for dashboard-scale data"
+        )
+        parser.add_argument(
+            "--volume-appointments", type=int, default=0, help="appointments for those episodes"
+        )
 
     def handle(self, *args, patients: int, no_accounts: bool, **options):
+        volume_episodes, volume_appointments = (
+            options["volume_episodes"],
+            options["volume_appointments"],
+        )
+        if volume_episodes < 0 or volume_appointments < 0:
+            raise CommandError("--volume-episodes and --volume-appointments must be zero or more")
         if patients < 0:
             raise CommandError("--patients must be zero or more")
         if not no_accounts:
@@ -66,3 +78,10 @@ class Command(BaseCommand):
                     raise
                 continue
             module.seed(patients=patients, stdout=self.stdout)
+        if volume_episodes:
+            from care_episodes.demo_volume import seed_volume
+
+            try:
+                seed_volume(volume_episodes, volume_appointments, stdout=self.stdout)
+            except ValueError as error:
+                raise CommandError(str(error)) from error

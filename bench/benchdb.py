@@ -1,0 +1,52 @@
+"""Shared by the benchmarks: a dedicated database on the configured (or embedded) PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def bench_database_url(name: str) -> str:
+    """URL of database `name` on the server of DATABASE_URL (or the embedded one), created if missing."""
+    import dj_database_url
+    import psycopg2
+
+    if os.environ.get("DATABASE_URL"):
+        base = os.environ["DATABASE_URL"]
+    else:
+        sys.path.insert(0, str(ROOT))
+        from lbp_pathway import devstack
+
+        base = devstack.start_postgres(devstack.data_dir())
+    url = base[: base.rindex("/") + 1] + name
+    params = dj_database_url.parse(url)
+    connection = psycopg2.connect(
+        dbname="postgres",
+        user=params["USER"],
+        password=params["PASSWORD"] or None,
+        host=params["HOST"],
+        port=params["PORT"] or None,
+    )
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone() is None:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    connection.close()
+    return url
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return done.stdout
