@@ -28,62 +28,25 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 BENCH_DB = "lbp_bench_frontdesk"
+
+from benchdb import bench_database_url, manage  # noqa: E402
+
 PASSWORD = "bench-pass-phrase-2026"
 TIME_LIMIT = 300  # seconds of load at most, whatever the request count
 
 
-def database_url() -> tuple[str, object | None]:
-    """The bench database's URL (created if missing) and the embedded server handle, if used."""
-    import dj_database_url
-    import psycopg2
-
-    if os.environ.get("BENCH_DATABASE_URL"):
-        url = os.environ["BENCH_DATABASE_URL"]
-        server = None
-    elif os.environ.get("DATABASE_URL"):
-        base = os.environ["DATABASE_URL"]
-        url = base[: base.rindex("/") + 1] + BENCH_DB
-        server = None
-    else:
-        from lbp_pathway import devstack
-
-        base = devstack.start_postgres(devstack.data_dir())
-        url = base[: base.rindex("/") + 1] + BENCH_DB
-        server = devstack._pg_handles[-1]
-    params = dj_database_url.parse(url)
-    connection = psycopg2.connect(
-        dbname="postgres",
-        user=params["USER"],
-        password=params["PASSWORD"] or None,
-        host=params["HOST"],
-        port=params["PORT"] or None,
-    )
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [params["NAME"]])
-        if cursor.fetchone() is None:
-            cursor.execute(f'CREATE DATABASE "{params["NAME"]}"')
-    connection.close()
-    return url, server
+def database_url() -> str:
+    """The bench database's URL: BENCH_DATABASE_URL, else lbp_bench_frontdesk beside DATABASE_URL or on
+    the embedded server (created if missing)."""
+    return os.environ.get("BENCH_DATABASE_URL") or bench_database_url(BENCH_DB)
 
 
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def manage(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), *args],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return done.stdout
 
 
 class Client:
@@ -151,7 +114,7 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=30, help="per user and page")
     args = parser.parse_args()
 
-    url, server = database_url()
+    url = database_url()
     env = dict(os.environ, DATABASE_URL=url, DEMO_MODE="1", DEMO_PASSWORD=PASSWORD, DEBUG="")
     started_redis = False
     if not env.get("REDIS_URL"):
@@ -262,10 +225,9 @@ def main() -> int:
             from lbp_pathway import devstack
 
             devstack.stop_redis(devstack.data_dir())
-        if server is not None:
-            from lbp_pathway import devstack
+        from lbp_pathway import devstack
 
-            devstack.stop_postgres()
+        devstack.stop_postgres()  # only stops the embedded server, and only if this run started it
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from intake.identifiers import (
     normalise_version_code,
 )
 from intake.models import IncomingReferral, Patient, WaitlistEntry
+from intake.services import PATIENT_FIELDS
 from intake.slots import AFTERNOON, MORNING
 from lbp_pathway.access import Role
 
@@ -36,22 +37,7 @@ class PatientForm(forms.ModelForm):
 
     class Meta:
         model = Patient
-        fields = [
-            "first_name",
-            "last_name",
-            "date_of_birth",
-            "sex",
-            "gender",
-            "health_card_number",
-            "health_card_version",
-            "phone",
-            "email",
-            "postal_code",
-            "preferred_language",
-            "consent_email_reminders",
-            "consent_sms_reminders",
-            "family_physician",
-        ]
+        fields = PATIENT_FIELDS
         widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"})}
         labels = {
             "health_card_version": "Version code",
