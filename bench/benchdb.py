@@ -45,8 +45,10 @@ def manage(env: dict[str, str], *args: str) -> str:
         [sys.executable, str(ROOT / "manage.py"), *args],
         env=env,
         cwd=ROOT,
-        check=True,
         capture_output=True,
         text=True,
     )
+    if done.returncode:
+        sys.stderr.write(done.stderr[-3000:])
+        raise SystemExit(f"manage.py {args[0]} failed (exit {done.returncode})")
     return done.stdout

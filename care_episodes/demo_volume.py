@@ -68,8 +68,9 @@ def seed_volume(episodes: int, appointments: int, stdout: TextIO, seed: float = 
         # Episodes: requests over two years, waits skewed short, strata and pathways in clinic-like shares.
         cursor.execute(
             """
-            WITH p AS (SELECT array_agg(id ORDER BY id) AS ids FROM intake_patient),
-                 s AS (SELECT array_agg(id ORDER BY id) AS ids FROM intake_site),
+            WITH p AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS rn FROM intake_patient),
+                 s AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS rn FROM intake_site),
+                 counts AS (SELECT (SELECT count(*) FROM p) AS patients, (SELECT count(*) FROM s) AS sites),
                  g AS (
                    SELECT n, current_date - (random() * %(days)s)::int AS requested_on,
                           (random() ^ 2 * 70)::int AS wait, random() AS r1, random() AS r2, random() AS r3
@@ -77,9 +78,9 @@ def seed_volume(episodes: int, appointments: int, stdout: TextIO, seed: float = 
             INSERT INTO care_episodes_episode
               (patient_id, physiotherapist_id, site_id, status, source, requested_on, booked_on,
                first_assessed_on, discharged_on, risk, booking_hold, created_at)
-            SELECT p.ids[1 + g.n %% array_length(p.ids, 1)],
+            SELECT p.id,
                    (%(physios)s::bigint[])[1 + g.n %% %(physio_count)s],
-                   s.ids[1 + g.n %% array_length(s.ids, 1)],
+                   s.id,
                    CASE WHEN g.requested_on + g.wait >= current_date THEN
                           CASE WHEN g.r1 < 0.6 THEN 'booked' ELSE 'requested' END
                         WHEN g.r1 < 0.03 THEN 'sent_to_emergency'
@@ -95,15 +96,19 @@ def seed_volume(episodes: int, appointments: int, stdout: TextIO, seed: float = 
                         THEN LEAST(g.requested_on + g.wait + 42, current_date) END,
                    CASE WHEN g.r3 < 0.4 THEN 'low' WHEN g.r3 < 0.75 THEN 'medium' ELSE 'high' END,
                    '', now()
-            FROM g, p, s
+            FROM g CROSS JOIN counts
+            JOIN p ON p.rn = g.n %% counts.patients
+            JOIN s ON s.rn = g.n %% counts.sites
             """,
             {"days": DAYS, "episodes": episodes, "physios": physios, "physio_count": len(physios)},
         )
         # Appointments: practitioner-hour slots, one per appointment, so no two ever overlap.
         cursor.execute(
             """
-            WITH e AS (SELECT array_agg(id ORDER BY id) AS ids FROM care_episodes_episode
+            WITH e AS (SELECT id, patient_id, site_id, row_number() OVER (ORDER BY id) - 1 AS rn
+                       FROM care_episodes_episode
                        WHERE physiotherapist_id = ANY(%(physios)s::bigint[])),
+                 e_count AS (SELECT count(*) AS n FROM e),
                  t AS (SELECT (SELECT id FROM intake_appointmenttype WHERE is_new_assessment
                                ORDER BY id LIMIT 1) AS new_type,
                               (SELECT id FROM intake_appointmenttype WHERE NOT is_new_assessment
@@ -111,20 +116,20 @@ def seed_volume(episodes: int, appointments: int, stdout: TextIO, seed: float = 
                  g AS (SELECT n, n %% %(physio_count)s AS physio_index, n / %(physio_count)s AS slot,
                               random() AS r FROM generate_series(0, %(appointments)s - 1) AS n),
                  slots AS (
-                   SELECT g.*, e.ids[1 + g.n %% array_length(e.ids, 1)] AS episode_id,
+                   SELECT g.*, e.id AS episode_id, e.patient_id, e.site_id, e_count.n AS episodes,
                           (date_trunc('day', now() AT TIME ZONE 'America/Toronto')
                             - make_interval(days => %(days)s - (g.slot / %(per_day)s)::int)
                             + make_interval(hours => 8 + (g.slot %% %(per_day)s)::int))
                             AT TIME ZONE 'America/Toronto' AS start
-                   FROM g, e)
+                   FROM g CROSS JOIN e_count JOIN e ON e.rn = g.n %% e_count.n)
             INSERT INTO intake_appointment
               (patient_id, episode_id, practitioner_id, site_id, appointment_type_id, start, "end",
                status, cancel_reason, created_at, status_changed_at, rescheduled_from_id, booked_by_id)
-            SELECT ep.patient_id, slots.episode_id, (%(physios)s::bigint[])[1 + slots.physio_index],
-                   ep.site_id,
-                   CASE WHEN slots.n < array_length(e.ids, 1) THEN t.new_type ELSE t.follow_type END,
+            SELECT slots.patient_id, slots.episode_id, (%(physios)s::bigint[])[1 + slots.physio_index],
+                   slots.site_id,
+                   CASE WHEN slots.n < slots.episodes THEN t.new_type ELSE t.follow_type END,
                    slots.start,
-                   slots.start + interval '1 hour' * CASE WHEN slots.n < array_length(e.ids, 1)
+                   slots.start + interval '1 hour' * CASE WHEN slots.n < slots.episodes
                                                            THEN 1 ELSE 0.5 END,
                    CASE WHEN slots.start > now() THEN 'booked'
                         WHEN slots.r < 0.07 THEN 'no_show'
@@ -132,7 +137,7 @@ def seed_volume(episodes: int, appointments: int, stdout: TextIO, seed: float = 
                    CASE WHEN slots.start <= now() AND slots.r >= 0.07 AND slots.r < 0.15
                         THEN 'Patient called to cancel' ELSE '' END,
                    now(), NULL, NULL, NULL
-            FROM slots JOIN care_episodes_episode ep ON ep.id = slots.episode_id, e, t
+            FROM slots CROSS JOIN t
             """,
             {
                 "appointments": appointments,
