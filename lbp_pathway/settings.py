@@ -111,6 +111,8 @@ TEMPLATES = [
 
 DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# JIT compilation costs more than it saves on the dashboard's aggregates (seen: +200 ms per query).
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ["REDIS_URL"]
