@@ -37,13 +37,17 @@ class OpenEpisodeRow:
 
 
 def physio_open_episodes(user: Any, *, today: date | None = None) -> list[OpenEpisodeRow]:
-    """The physiotherapist's open episodes with the next outcome due and overdue notes (3 queries)."""
+    """The physiotherapist's open episodes with the next outcome due, overdue notes and whether the
+    episode has been triaged (`episode.has_triage`), in a fixed number of queries."""
     today = today or timezone.localdate()
+    from triage.models import TriageDecision
+
     signed = ConsultationNote.objects.filter(episode=OuterRef("pk"), signed_at__isnull=False)
+    triaged = TriageDecision.objects.filter(episode=OuterRef("pk"))
     episodes = (
         Episode.objects.filter(physiotherapist=user, status__in=ACTIVE)
         .select_related("patient")
-        .annotate(has_signed_note=Exists(signed))
+        .annotate(has_signed_note=Exists(signed), has_triage=Exists(triaged))
         .prefetch_related(
             Prefetch(
                 "outcomes",

@@ -24,7 +24,8 @@ from care_episodes.forms import (
 )
 from care_episodes.lifecycle import IllegalTransition
 from care_episodes.models import ConsultationNote, Episode, FollowUpPlan, SelfManagementPlan
-from lbp_pathway.access import Role, has_role, role_required
+from intake.models import Patient
+from lbp_pathway.access import Basis, Role, has_role, patient_record_view, role_required
 from lbp_pathway.audit import Action, record
 
 PHYSIO = Role.PHYSIOTHERAPIST
@@ -59,6 +60,19 @@ def physician_note(request: HttpRequest, pk: int) -> ConsultationNote:
     return note
 
 
+def _patient_of_episode(**kwargs: Any) -> Patient:
+    """The patient guard's lookup for pages addressed by the episode (`pk`)."""
+    return get_object_or_404(Episode.objects.select_related("patient"), pk=kwargs.get("pk")).patient
+
+
+def _patient_of_note(**kwargs: Any) -> Patient:
+    """The patient guard's lookup for pages addressed by the consultation note (`pk`)."""
+    note = get_object_or_404(
+        ConsultationNote.objects.select_related("episode__patient"), pk=kwargs.get("pk")
+    )
+    return note.episode.patient
+
+
 def _slot_search_url(episode: Episode) -> str | None:
     try:
         return reverse("intake:slot_search") + f"?patient={episode.patient_id}"
@@ -85,10 +99,14 @@ def physio_home(request: HttpRequest) -> HttpResponse:
     )
 
 
-@role_required(PHYSIO)
+@patient_record_view(PHYSIO, what="Care episode", lookup=_patient_of_episode)
 def episode_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    episode = physio_episode(request, pk)
-    record(request, Action.VIEW, f"episode {pk}", patient=episode.patient)
+    # The guard has checked the patient (in care or break the glass) and audited the view; the
+    # episode itself is the assigned physiotherapist's, or read-only under break the glass.
+    episode = get_object_or_404(Episode.objects.select_related("patient", "site"), pk=pk)
+    own = episode.physiotherapist_id == request.user.pk
+    if not own and getattr(request, "access_basis", None) is not Basis.BREAK_GLASS:
+        raise _refuse(request, f"episode {pk}", episode.patient_id)
     rows, charts = selectors.outcome_history(episode)
     notes = list(
         episode.notes.select_related("author", "signed_by").prefetch_related("replies__author")
@@ -96,6 +114,7 @@ def episode_detail(request: HttpRequest, pk: int) -> HttpResponse:
     plan = SelfManagementPlan.objects.filter(episode=episode).first()
     context = {
         "episode": episode,
+        "own": own,
         "assessment": selectors.latest_assessment(episode),
         "triage": selectors.latest_triage(episode),
         "timeline": selectors.episode_timeline(episode),
@@ -119,7 +138,8 @@ def episode_detail(request: HttpRequest, pk: int) -> HttpResponse:
             today=episode.first_assessed_on or episode.requested_on,
         ),
     }
-    services.mark_replies_seen(episode)
+    if own:
+        services.mark_replies_seen(episode)
     return render(request, "care_episodes/episode_detail.html", context)
 
 
@@ -358,7 +378,7 @@ def note_addendum(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("care_episodes:note_edit", pk=addendum.pk)
 
 
-@role_required(PHYSIO, PHYSICIAN)
+@patient_record_view(PHYSIO, PHYSICIAN, what="Consultation note PDF", lookup=_patient_of_note)
 def note_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     if has_role(request.user, PHYSICIAN) and not has_role(request.user, PHYSIO):
         note = physician_note(request, pk)

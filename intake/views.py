@@ -15,6 +15,7 @@ from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from care_episodes import lifecycle
 from intake import selectors, services
 from intake.appointment_rules import IllegalAppointmentChange
 from intake.forms import (
@@ -158,6 +159,8 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "waitlist_form": WaitlistForm(),
             "waiting": patient.waitlist_entries.filter(status=WaitlistEntry.Status.WAITING).first(),
             "now": timezone.now(),
+            "disposition": selectors.triage_disposition(patient),
+            "open_episode": next((e for e in episodes if e.status in lifecycle.ACTIVE), None),
         },
     )
 

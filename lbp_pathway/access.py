@@ -56,6 +56,7 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
     ],
     Role.FAMILY_PHYSICIAN: [
         ("Inbox", "care_episodes:physician_home"),
+        ("Refer to physio", "intake:refer_patient"),
         ("Referrals", "referrals:list"),
         ("Notifications", "reminders:inbox"),
     ],

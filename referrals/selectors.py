@@ -155,3 +155,69 @@ def can_see_clinical(user: Any, referral: Referral) -> bool:
     return (has_role(user, Role.PHYSIOTHERAPIST) and episode.physiotherapist_id == user.pk) or (
         has_role(user, Role.FAMILY_PHYSICIAN) and episode.patient.family_physician_id == user.pk
     )
+
+
+def _stored_date(value: Any) -> date | None:
+    """A date kept in a triage case dict (ISO text), or None when missing or unreadable."""
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+def routing_initial(episode: Episode, *, today: date | None = None) -> dict[str, Any]:
+    """The routing review form prefilled from what is already recorded, so nothing is retyped:
+    the latest triage decision's case (onset, red flags, claims, pregnancy, inflammatory screen)
+    and risk, and the latest assessment (leg-dominant pattern, weeks of symptoms, opioid use)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from care_episodes.models import Assessment
+    from triage import rules as triage_rules
+    from triage.models import TriageDecision
+
+    today = today or timezone.localdate()
+    initial: dict[str, Any] = {"risk": episode.risk or ""}
+    decision = TriageDecision.objects.filter(episode=episode).order_by("-decided_at", "-id").first()
+    if decision is not None:
+        case = decision.inputs or {}
+        claims = case.get("claims") or {}
+        known_flags = set(triage_rules.RED_FLAG_CODES)
+        known_features = set(triage_rules.INFLAMMATORY_FEATURE_LABELS)
+        initial.update(
+            {
+                "symptoms_started_on": _stored_date(case.get("episode_start_date")),
+                "recurrent_episode": bool(case.get("recurrent_episode")),
+                "red_flags": [f for f in case.get("red_flags") or [] if f in known_flags],
+                "wsib_claim": bool(claims.get("wsib")),
+                "motor_vehicle_claim": bool(claims.get("motor_vehicle")),
+                "legal_claim": bool(claims.get("legal")),
+                "pregnant": bool(case.get("pregnant")),
+                "delivery_date": _stored_date(case.get("delivery_date")),
+                "unmanaged_chronic_multisite_pain": bool(
+                    case.get("unmanaged_chronic_multisite_pain")
+                ),
+                "unmanaged_narcotic_dependency": bool(case.get("unmanaged_narcotic_dependency")),
+                "inflammatory_features": [
+                    f for f in case.get("inflammatory_features") or [] if f in known_features
+                ],
+                "age_at_lbp_onset": case.get("age_at_lbp_onset"),
+            }
+        )
+        risk = ((decision.outputs or {}).get("start_back") or {}).get("risk") or decision.risk
+        if risk in ("low", "medium", "high"):
+            initial["risk"] = risk
+    assessment = Assessment.objects.filter(episode=episode).order_by("-assessed_on", "-id").first()
+    if assessment is not None:
+        initial["leg_dominant"] = assessment.pattern == Assessment.Pattern.LEG_DOMINANT
+        initial["opioid_concerns"] = assessment.opioid_use
+        if not initial.get("symptoms_started_on") and assessment.symptom_weeks is not None:
+            initial["symptoms_started_on"] = assessment.assessed_on - timedelta(
+                weeks=assessment.symptom_weeks
+            )
+    if not initial.get("symptoms_started_on"):
+        initial.pop("symptoms_started_on", None)
+    return {key: value for key, value in initial.items() if value is not None}

@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from care_episodes.models import Episode
-from lbp_pathway.access import Role, has_role, role_required
+from intake.models import Patient
+from lbp_pathway.access import Role, episode_patient, has_role, patient_record_view, role_required
 from lbp_pathway.audit import record
 from referrals import rules, selectors, services
 from referrals.forms import (
@@ -50,6 +51,14 @@ def _own_episode(request: HttpRequest, episode_id: int) -> Episode:
     return episode
 
 
+def _patient_of_referral(**kwargs: Any) -> Patient:
+    """The patient guard's lookup for pages addressed by the referral (`referral_id`)."""
+    referral = get_object_or_404(
+        Referral.objects.select_related("episode__patient"), pk=kwargs.get("referral_id")
+    )
+    return referral.episode.patient
+
+
 def _visible_referral(request: HttpRequest, referral_id: int) -> Referral:
     referral = get_object_or_404(
         Referral.objects.select_related(
@@ -78,7 +87,7 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@role_required(Role.PHYSIOTHERAPIST)
+@patient_record_view(Role.PHYSIOTHERAPIST, what="Episode referrals", lookup=episode_patient)
 def episode_referrals(request: HttpRequest, episode_id: int) -> HttpResponse:
     episode = _own_episode(request, episode_id)
     patient = episode.patient
@@ -121,14 +130,13 @@ def episode_referrals(request: HttpRequest, episode_id: int) -> HttpResponse:
             messages.success(request, "Suggestions updated.")
             return redirect("referrals:episode_referrals", episode_id=episode.pk)
     else:
-        form = RoutingReviewForm(initial={"risk": episode.risk})
+        form = RoutingReviewForm(initial=selectors.routing_initial(episode))
     review = selectors.latest_review(episode)
     referrals = (
         Referral.objects.filter(episode=episode)
         .select_related("destination")
         .order_by("-created_at", "-id")
     )
-    record(request, "view", "Episode referrals", patient=patient)
     return render(
         request,
         "referrals/episode.html",
@@ -428,14 +436,14 @@ def _letter_context(referral: Referral) -> dict[str, Any]:
     }
 
 
-@role_required(*CLINICAL_ROLES)
+@patient_record_view(*CLINICAL_ROLES, what="Referral letter", lookup=_patient_of_referral)
 def letter(request: HttpRequest, referral_id: int) -> HttpResponse:
     referral = _visible_referral(request, referral_id)
     record(request, "print", f"Referral {referral.pk} letter", patient=referral.episode.patient)
     return render(request, "referrals/letter.html", _letter_context(referral))
 
 
-@role_required(*CLINICAL_ROLES)
+@patient_record_view(*CLINICAL_ROLES, what="Referral letter (PDF)", lookup=_patient_of_referral)
 def letter_pdf(request: HttpRequest, referral_id: int) -> HttpResponse:
     from xhtml2pdf import pisa
 
