@@ -196,6 +196,8 @@ def save_follow_up(episode: Episode, *, by: Any, **fields: Any) -> FollowUpPlan:
     ).exists()
     if plan.sessions > 1 and not booked:
         _remind_follow_up_not_booked(episode)
+    else:
+        reminders.cancel_follow_up_reminders(episode.pk, reason="no follow-up to book")
     if plan.sessions > 1 and episode.status == S.ASSESSED:
         lifecycle.transition(episode, S.IN_CARE, by=by, description=f"Follow-up planned: {plan}")
     else:

@@ -253,6 +253,35 @@ def test_a_single_session_plan_needs_no_follow_up_reminder(episode, physio):
     assert pending(kind=Kind.FOLLOW_UP_NOT_BOOKED) == []
 
 
+def test_cutting_the_plan_to_one_session_cancels_the_follow_up_reminders(
+    episode, physio, front_desk
+):
+    assess(episode, physio)
+    plan_follow_up(episode, physio, sessions=6)
+    assert len(pending(kind=Kind.FOLLOW_UP_NOT_BOOKED)) == 3
+    plan_follow_up(episode, physio, sessions=1)
+    assert pending(kind=Kind.FOLLOW_UP_NOT_BOOKED) == []
+
+
+def test_discharge_cancels_the_follow_up_and_outcome_reminders(episode, physio):
+    assess(episode, physio)
+    care.record_outcomes(
+        episode,
+        by=physio,
+        measured_on=timezone.localdate(),
+        timepoint=OutcomeMeasurement.Timepoint.BASELINE,
+        nprs=7,
+    )
+    plan_follow_up(episode, physio, sessions=6)
+    care.discharge(
+        Episode.objects.get(pk=episode.pk),
+        by=physio,
+        reason="goals_met",
+        discharged_on=timezone.localdate(),
+    )
+    assert pending(kind=Kind.FOLLOW_UP_NOT_BOOKED) == pending(kind=Kind.OUTCOME_DUE) == []
+
+
 def test_booking_the_follow_up_cancels_the_follow_up_reminders(clinic, front_desk):
     patient = PatientFactory()
     first = book(clinic, patient, at(clinic.monday, 9))
