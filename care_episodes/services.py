@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from care_episodes import drafting, lifecycle, outcomes
@@ -23,6 +24,9 @@ from care_episodes.models import (
     SelfManagementPlan,
 )
 from care_episodes.selectors import latest_assessment, latest_triage
+from intake.models import Appointment
+from reminders import selectors as reminder_selectors
+from reminders import services as reminders
 
 S = Episode.Status
 
@@ -33,6 +37,15 @@ CARE_MODEL_FOR_RISK = {
     "medium": FollowUpPlan.CareModel.COURSE,
     "high": FollowUpPlan.CareModel.PSYCHOLOGICALLY_INFORMED,
 }
+
+
+OUTCOME_RECHECK_WEEKS = 6
+# Days the front desk has to book the planned follow-up before the patient and staff are reminded.
+DEFAULT_FOLLOW_UP_BOOKING_DAYS = 2
+
+
+def follow_up_booking_days() -> int:
+    return int(getattr(settings, "FOLLOW_UP_BOOKING_DAYS", DEFAULT_FOLLOW_UP_BOOKING_DAYS))
 
 
 def follow_up_sessions() -> dict[str, int]:
@@ -59,6 +72,15 @@ def record_assessment(episode: Episode, *, by: Any, **fields: Any) -> Assessment
     else:
         raise IllegalTransition(
             f"An episode that is {episode.get_status_display().lower()} cannot be assessed."
+        )
+    physio = by or episode.physiotherapist
+    if physio is not None and not episode.assessments.exclude(pk=assessment.pk).exists():
+        reminders.schedule_unsigned_note_reminder(
+            physiotherapist=physio,
+            patient=episode.patient,
+            note_key=reminders.note_unsigned_key(episode.pk),
+            assessed_at=reminders.local_morning(assessment.assessed_on),
+            url=reverse("care_episodes:note_draft", args=[episode.pk]),
         )
     return assessment
 
@@ -101,6 +123,17 @@ def record_outcomes(
         odi=outcomes.odi_score(odi_sections) if odi_sections else None,
         odi_sections=odi_sections,
     )
+    T = OutcomeMeasurement.Timepoint
+    if timepoint == T.BASELINE:
+        reminders.schedule_outcome_reminder(
+            patient=episode.patient,
+            key=reminders.outcome_key(episode.pk, T.SIX_WEEKS),
+            due_at=reminders.local_morning(measured_on + timedelta(weeks=OUTCOME_RECHECK_WEEKS)),
+            site=episode.site.name if episode.site_id else "",
+            questionnaire_url="",  # no online outcome questionnaire yet: answered by phone or visit
+        )
+    elif timepoint in (T.SIX_WEEKS, T.DISCHARGE):
+        reminders.cancel_outcome_reminders(episode.pk)
     return measurement
 
 
@@ -128,10 +161,43 @@ def proposed_follow_up(episode: Episode) -> dict[str, Any]:
     }
 
 
+def _remind_follow_up_not_booked(episode: Episode) -> None:
+    due_at = timezone.now() + timedelta(days=follow_up_booking_days())
+    site = episode.site
+    reminders.schedule_follow_up_reminder(
+        patient=episode.patient,
+        episode_id=episode.pk,
+        due_at=due_at,
+        site=site.name if site else "",
+        phone=site.phone if site else "",
+    )
+    physio = [episode.physiotherapist] if episode.physiotherapist_id else []
+    physio_url = reverse("care_episodes:episode_detail", args=[episode.pk])
+    desk_url = reverse("intake:patient_detail", args=[episode.patient_id])
+    for recipients, url in (
+        (physio, physio_url),
+        (reminder_selectors.front_desk_staff(), desk_url),
+    ):
+        reminders.schedule_follow_up_staff_reminders(
+            episode_id=episode.pk,
+            due_at=due_at,
+            recipients=recipients,
+            patient=episode.patient,
+            url=url,
+        )
+
+
 @transaction.atomic
 def save_follow_up(episode: Episode, *, by: Any, **fields: Any) -> FollowUpPlan:
     """Store the follow-up plan; more than one session puts an assessed episode into care."""
     plan, _ = FollowUpPlan.objects.update_or_create(episode=episode, defaults=fields)
+    booked = episode.appointments.filter(
+        status=Appointment.Status.BOOKED, start__gt=timezone.now()
+    ).exists()
+    if plan.sessions > 1 and not booked:
+        _remind_follow_up_not_booked(episode)
+    else:
+        reminders.cancel_follow_up_reminders(episode.pk, reason="no follow-up to book")
     if plan.sessions > 1 and episode.status == S.ASSESSED:
         lifecycle.transition(episode, S.IN_CARE, by=by, description=f"Follow-up planned: {plan}")
     else:
@@ -160,6 +226,8 @@ def discharge(
     record = Discharge.objects.create(
         episode=episode, by=by, reason=reason, discharged_on=discharged_on, summary=summary
     )
+    reminders.cancel_follow_up_reminders(episode.pk, reason="discharged")
+    reminders.cancel_outcome_reminders(episode.pk, reason="discharged")
     if final_outcomes and any(value is not None for value in final_outcomes.values()):
         record_outcomes(
             episode,
@@ -296,6 +364,7 @@ def sign_note(note: ConsultationNote, *, by: Any) -> ConsultationNote:
     note.signed_at = timezone.now()
     note.signed_by = by
     note.save()
+    reminders.cancel_note_unsigned_reminder(note.episode_id)
     lifecycle.note_event(
         note.episode, f"Consultation note version {note.version} signed and sent", by=by
     )

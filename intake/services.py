@@ -20,6 +20,7 @@ from intake.models import (
     Site,
     WaitlistEntry,
 )
+from reminders import services as reminders
 
 EXCLUSION_VIOLATION = "23P01"
 
@@ -188,6 +189,14 @@ def book_appointment(
             IncomingReferral.objects.filter(
                 episode=episode, status=IncomingReferral.Status.OPEN
             ).update(status=IncomingReferral.Status.BOOKED)
+            reminders.schedule_appointment_reminders(
+                patient=patient,
+                appointment_id=appointment.pk,
+                starts_at=start,
+                site=site.name,
+                phone=site.phone,
+            )
+            reminders.cancel_follow_up_reminders(episode.pk)
             return appointment
     except _SlotClash:
         following = selectors.free_slots(
@@ -224,6 +233,8 @@ def change_appointment_status(
             else appointment.cancel_reason
         )
         appointment.save(update_fields=["status", "status_changed_at", "cancel_reason"])
+        if to_status != Appointment.Status.BOOKED:  # cancelled, arrived, no-show: nothing to remind
+            reminders.cancel_appointment_reminders(appointment.pk)
         episode = Episode.objects.select_for_update().get(pk=appointment.episode_id)
         if (
             to_status in (Appointment.Status.ARRIVED, Appointment.Status.COMPLETED)
@@ -269,6 +280,7 @@ def reschedule_appointment(
         locked.cancel_reason = "Rescheduled"
         locked.status_changed_at = timezone.now()
         locked.save(update_fields=["status", "cancel_reason", "status_changed_at"])
+        reminders.cancel_appointment_reminders(locked.pk)  # the new booking schedules its own
         new = book_appointment(
             patient=locked.patient,
             practitioner=practitioner,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from care_episodes.models import Episode
@@ -22,6 +23,8 @@ from referrals.models import (
     RoutingReview,
 )
 from referrals.suggestions import AssessmentFacts, suggest
+from reminders import selectors as reminder_selectors
+from reminders import services as reminders
 
 POSTAL_CODE_BATCH = 5000
 
@@ -168,6 +171,22 @@ def create_referral(
     return referral
 
 
+def _remind_if_overdue(referral: Referral, by: Any) -> None:
+    """The physio and the front desk are told the morning after the service-level date."""
+    episode = referral.episode
+    physio = episode.physiotherapist or referral.created_by or by
+    recipients = {
+        user.pk: user for user in [physio, *reminder_selectors.front_desk_staff()] if user
+    }
+    reminders.schedule_referral_overdue_reminders(
+        referral_id=referral.pk,
+        due_at=reminders.local_morning(referral.due_on + timedelta(days=1)),
+        recipients=recipients.values(),
+        patient=episode.patient,
+        url=reverse("referrals:detail", args=[referral.pk]),
+    )
+
+
 def move_referral(
     referral: Referral, to_status: str, *, by: Any, on: date | None = None, note: str = ""
 ) -> ReferralEvent:
@@ -192,6 +211,10 @@ def move_referral(
             referral.due_on = rules.sla_due_on(referral.kind, on)
             fields += ["sent_on", "due_on"]
         referral.save(update_fields=fields)
+        if to_status == rules.SENT:
+            _remind_if_overdue(referral, by)
+        elif to_status not in rules.CLOCK_RUNNING:  # seen, report back, declined, ended
+            reminders.cancel_referral_overdue_reminders(referral.pk)
         return ReferralEvent.objects.create(
             referral=referral,
             on=on,

@@ -48,6 +48,15 @@ PATIENT_MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
     },
 }
 
+# Used instead when there is no link to give (no online questionnaire for that reminder yet).
+NO_LINK_BODIES: dict[str, dict[str, str]] = {
+    "outcome_due": {
+        "en": "{site} asks you to answer a short questionnaire, by phone or at your next visit.",
+        "fr": "{site} vous invite à répondre à un court questionnaire, par téléphone ou à votre "
+        "prochaine visite.",
+    },
+}
+
 # Added when the site's phone number is known.
 PHONE_LINES = {
     "en": " Questions or changes: {phone}.",
@@ -86,6 +95,8 @@ def local_when(value: str | datetime, language: str) -> str:
 def patient_wording(kind: str, preferred_language: str, context: dict) -> Wording:
     language = message_language(preferred_language)
     subject, body = PATIENT_MESSAGES[kind][language]
+    if "{url}" in body and not context.get("url") and kind in NO_LINK_BODIES:
+        body = NO_LINK_BODIES[kind][language]
     values = _Blank(context)
     if context.get("starts_at"):
         values["when"] = local_when(context["starts_at"], language)

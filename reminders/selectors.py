@@ -7,8 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 
+from lbp_pathway.access import Role
 from reminders.models import Notification, Reminder
 from reminders.rules import pseudonym
 
@@ -124,3 +126,8 @@ def reminders_about(patient: Any) -> QuerySet[Reminder]:
         .prefetch_related("deliveries")
         .order_by("-due_at", "-id")
     )
+
+
+def front_desk_staff() -> QuerySet[Any]:
+    """Active front-desk users: they book follow-ups and chase overdue referrals."""
+    return get_user_model().objects.filter(groups__name=Role.FRONT_DESK.value, is_active=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 from uuid import uuid4
@@ -304,6 +304,74 @@ def schedule_physician_review_reminder(
         user=physician,
         about_patient=patient,
         context={"detail": "urgent review pending", "url": url},
+    )
+
+
+def cancel_reminder(key: str, reason: str = "cancelled") -> int:
+    """Cancel the reminder with exactly this key and its copies ("<key>:..."), if not yet sent.
+
+    Unlike cancel_reminders(prefix), "follow_up:1" does not also cancel "follow_up:12".
+    """
+    return Reminder.objects.filter(
+        _family(key), status__in=[Status.PENDING, Status.SENDING, Status.FAILED]
+    ).update(status=Status.CANCELLED, last_error=reason[:300], updated_at=timezone.now())
+
+
+def local_morning(day: date, hour: int = 9) -> datetime:
+    """`hour` o'clock on `day` in the clinic's time zone: when a reminder about a date falls due."""
+    return timezone.make_aware(datetime.combine(day, time(hour)))
+
+
+def outcome_key(episode_id: int, timepoint: str) -> str:
+    return f"outcome_due:{episode_id}:{timepoint}"
+
+
+def cancel_outcome_reminders(episode_id: int, reason: str = "outcomes recorded") -> int:
+    return cancel_reminders(f"outcome_due:{episode_id}:", reason=reason)
+
+
+def note_unsigned_key(episode_id: int) -> str:
+    return f"episode-{episode_id}"
+
+
+def cancel_note_unsigned_reminder(episode_id: int) -> int:
+    return cancel_reminder(f"note_unsigned:{note_unsigned_key(episode_id)}", reason="note signed")
+
+
+def schedule_follow_up_staff_reminders(
+    *, episode_id: int, due_at: datetime, recipients: Iterable[Any], patient: Any, url: str
+) -> list[Reminder]:
+    """The staff side of "follow-up not booked": the physio and the front desk see it in the app."""
+    return [
+        schedule_reminder(
+            kind=Kind.FOLLOW_UP_NOT_BOOKED,
+            key=f"follow_up:{episode_id}:staff:{user.pk}",
+            due_at=due_at,
+            user=user,
+            about_patient=patient,
+            context={"detail": "follow-up visit planned but not booked", "url": url},
+        )
+        for user in recipients
+    ]
+
+
+def cancel_follow_up_reminders(episode_id: int, reason: str = "follow-up booked") -> int:
+    """Patient and staff reminders of the episode's follow-up (keys "follow_up:<id>[:...]")."""
+    return cancel_reminder(f"follow_up:{episode_id}", reason=reason)
+
+
+def cancel_referral_overdue_reminders(referral_id: int, reason: str = "referral answered") -> int:
+    return cancel_reminders(f"referral_overdue:{referral_id}:", reason=reason)
+
+
+def cancel_physician_review_reminder(episode_id: int, reason: str = "review done") -> int:
+    return cancel_reminder(f"physician_review:{episode_id}", reason=reason)
+
+
+def notify_now(*, user: Any, title: str, body: str = "", url: str = "") -> Notification:
+    """An in-app notification shown at once (no waiting for the dispatcher), e.g. an emergency."""
+    return Notification.objects.create(
+        user=user, title=title[:200], body=body[:500], url=url[:300], created_at=timezone.now()
     )
 
 

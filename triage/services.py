@@ -14,11 +14,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from care_episodes.lifecycle import can_transition, transition
 from care_episodes.models import Episode, EpisodeEvent
 from intake.models import Patient
+from reminders import services as reminders
 from triage import rules
 from triage.models import (
     PhoneScreen,
@@ -151,7 +153,7 @@ def _raise_alert(
         if kind == PhysicianAlert.Kind.EMERGENCY
         else now + timedelta(hours=urgent_review_hours())
     )
-    return PhysicianAlert.objects.create(
+    alert = PhysicianAlert.objects.create(
         episode=episode,
         patient=patient,
         physician=patient.family_physician,
@@ -162,6 +164,34 @@ def _raise_alert(
         due_at=due_at,
         created_at=now,
     )
+    _remind_physician(alert)
+    return alert
+
+
+def _remind_physician(alert: PhysicianAlert) -> None:
+    """Emergency: the physician is notified in the app at once. Urgent: reminded at due_at."""
+    if alert.physician is None:
+        return
+    url = (
+        reverse("care_episodes:physician_episode", args=[alert.episode_id])
+        if alert.episode_id
+        else reverse("care_episodes:physician_home")
+    )
+    if alert.kind == PhysicianAlert.Kind.EMERGENCY:
+        reminders.notify_now(
+            user=alert.physician,
+            title="Emergency red flag",
+            body=f"{alert.patient.full_name}: {alert.message}",
+            url=url,
+        )
+    elif alert.episode_id is not None:
+        reminders.schedule_physician_review_reminder(
+            physician=alert.physician,
+            patient=alert.patient,
+            episode_id=alert.episode_id,
+            due_at=alert.due_at,
+            url=url,
+        )
 
 
 def _send_to_emergency(episode: Episode, by: Any, flags_text: str) -> None:
@@ -273,6 +303,8 @@ def clear_alert(alert: PhysicianAlert, physician: Any, note: str) -> PhysicianAl
     alert.cleared_at = timezone.now()
     alert.clearance_note = note
     alert.save(update_fields=["cleared_by", "cleared_at", "clearance_note"])
+    if alert.kind == PhysicianAlert.Kind.URGENT_REVIEW and alert.episode_id is not None:
+        reminders.cancel_physician_review_reminder(alert.episode_id)
 
     episode = alert.episode
     if episode is not None:
