@@ -14,6 +14,7 @@ from django.utils import timezone
 from faker import Faker
 
 from care_episodes import drafting, lifecycle, outcomes
+from care_episodes.demo_volume import VOLUME_PREFIX
 from care_episodes.models import (
     Assessment,
     ConsultationNote,
@@ -70,6 +71,7 @@ def _candidates() -> list[Episode]:
     today = timezone.localdate()
     episodes = (
         Episode.objects.filter(assessments__isnull=True)
+        .exclude(physiotherapist__username__startswith=VOLUME_PREFIX)  # bench volume: no detail
         .filter(status__in=[S.BOOKED, S.ASSESSED, S.IN_CARE, S.DISCHARGED])
         .select_related("patient", "physiotherapist")
         .order_by("pk")

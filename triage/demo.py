@@ -14,6 +14,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from care_episodes.demo_volume import VOLUME_PREFIX
 from care_episodes.models import Episode
 from lbp_pathway.access import Role
 from triage import rules, services
@@ -72,6 +73,7 @@ def _facts(episode: Episode, rng: random.Random, reference: Any) -> dict[str, An
 def seed(patients: int, stdout: Any) -> None:
     episodes = list(
         Episode.objects.filter(triage_decisions__isnull=True)
+        .exclude(physiotherapist__username__startswith=VOLUME_PREFIX)  # bench volume: no detail
         .select_related("patient__family_physician", "physiotherapist")
         .order_by("pk")
     )
