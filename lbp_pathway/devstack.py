@@ -170,6 +170,9 @@ def run(patients: int) -> int:
     children: list[subprocess.Popen] = []
 
     def shutdown(*_: object) -> None:
+        # A second Ctrl-C (or a supervisor repeating the signal) must not cut the clean-up short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         for child in children:
             if child.poll() is None:
                 child.terminate()

@@ -62,7 +62,9 @@ class LoggingSMSBackend:
     """Demo SMS backend: writes the message to the log instead of sending it."""
 
     def send(self, message: OutgoingMessage) -> str:
-        log.info("SMS to %s [%s]: %s", message.to, message.idempotency_key, message.body)
+        # No personal information in logs: the number is shown by its last two digits only.
+        masked = "…" + message.to[-2:] if message.to else ""
+        log.info("SMS to %s [%s]: %s", masked, message.idempotency_key, message.body)
         return f"log:{message.idempotency_key}"
 
 

@@ -105,6 +105,8 @@ def test_run_serves_the_login_page_and_ctrl_c_leaves_no_process_behind(tmp_path,
     finally:
         # Ctrl-C in a terminal sends SIGINT to the whole foreground process group.
         os.killpg(launcher.pid, signal.SIGINT)
+        time.sleep(0.2)
+        os.killpg(launcher.pid, signal.SIGINT)  # an impatient second Ctrl-C changes nothing
         rest, _ = launcher.communicate(timeout=90)
     assert launcher.returncode == 0, rest[-2000:]
     time.sleep(0.5)
