@@ -40,7 +40,7 @@ def test_the_inbox_shows_only_signed_notes_for_my_own_panel(
     for _ in range(5):
         signed_note(physician, physio)
     client = client_for(physician)
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(11):
         html = client.get(reverse("care_episodes:physician_home")).content.decode()
     assert mine.episode.patient.full_name in html
     assert theirs.episode.patient.full_name not in html

@@ -1,0 +1,29 @@
+"""The small dashboard on clinicians' home pages: the same PostgreSQL aggregates as the managers' one."""
+
+from datetime import date, timedelta
+
+from django import template
+
+from care_episodes import dashboard_queries as q
+
+register = template.Library()
+
+
+@register.inclusion_tag("care_episodes/_clinician_figures.html")
+def clinician_figures(user, days: int = 90):
+    """Last `days` days for this physiotherapist's own episodes (the whole team for other roles)."""
+    from lbp_pathway.access import Role, has_role
+
+    own = has_role(user, Role.PHYSIOTHERAPIST)
+    today = date.today()
+    filters = q.Filters(
+        today - timedelta(days=days), today, practitioner_id=user.pk if own else None
+    )
+    overall = q.wait_by_site(filters)[-1]  # the "All sites" row
+    return {
+        "days": days,
+        "own": own,
+        "wait": overall,
+        "waitlist": q.waitlist(filters, today=today),
+        "target_days": q.wait_target_days(),
+    }
