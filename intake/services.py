@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from care_episodes.lifecycle import transition
@@ -116,6 +116,9 @@ def _describe(appointment: Appointment) -> str:
     return f"{appointment.appointment_type.name} with {who} at {appointment.site.name} on {local:%Y-%m-%d %H:%M}"
 
 
+BOOKING_LOCK = 1801  # advisory-lock namespace for bookings (any constant unique to this purpose)
+
+
 def book_appointment(
     *,
     patient: Patient,
@@ -146,6 +149,12 @@ def book_appointment(
         )
     try:
         with transaction.atomic():
+            # Bookings for one practitioner queue behind each other: the exclusion constraint then
+            # refuses the second cleanly instead of two desks deadlocking on each other's rows.
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_advisory_xact_lock(%s, %s)", [BOOKING_LOCK, practitioner.pk]
+                )
             episode = _episode_for_booking(patient, episode, _local_date(now))
             if episode.booking_hold:
                 raise BookingRefused(episode.booking_hold)
