@@ -51,6 +51,13 @@ def _rows(sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
+_STRATUM_ORDER = {"low": 0, "medium": 1, "high": 2, "not triaged": 3}
+
+
+def _by_stratum(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(rows, key=lambda row: _STRATUM_ORDER.get(row["stratum"], 9))
+
+
 def _round(value: Any) -> float | None:
     return None if value is None else round(float(value), 1)
 
@@ -171,11 +178,10 @@ def stratum_mix(filters: Filters) -> list[dict[str, Any]]:
         GROUP BY 1
     """
     rows = _rows(sql, params)
-    order = {"low": 0, "medium": 1, "high": 2, "not triaged": 3}
     for row in rows:
         row["share"] = _round(row["share"])
         row["sessions_per_episode"] = _round(row["sessions_per_episode"])
-    return sorted(rows, key=lambda row: order.get(row["stratum"], 9))
+    return _by_stratum(rows)
 
 
 def _appointment_where(filters: Filters) -> tuple[str, dict[str, Any]]:
@@ -313,8 +319,7 @@ def outcomes_by_stratum(filters: Filters) -> list[dict[str, Any]]:
             row[f"{key}_change"] = _round(row[f"{key}_change"])
             share = row[f"{key}_meaningful"]
             row[f"{key}_meaningful"] = None if share is None else round(float(share) * 100, 1)
-    order = {"low": 0, "medium": 1, "high": 2, "not triaged": 3}
-    return sorted(rows, key=lambda row: order.get(row["stratum"], 9))
+    return _by_stratum(rows)
 
 
 def note_sign_days() -> int:
@@ -325,7 +330,12 @@ def resource_use(filters: Filters, today: date | None = None) -> dict[str, Any]:
     """Referrals made from the period's episodes (imaging outside the guideline, specialists, the Rapid
     Access Clinic), emergency diversions and consultation notes signed late."""
     where, params = filters.episode_where()
-    params = {**params, "sign_days": note_sign_days(), "today": today or date.today()}
+    params = {
+        **params,
+        "sign_days": note_sign_days(),
+        "today": today or date.today(),
+        "tz": settings.TIME_ZONE,
+    }
     sql = f"""
         WITH eps AS (SELECT e.id, e.status, e.first_assessed_on FROM care_episodes_episode e
                      WHERE {where}),
@@ -342,7 +352,7 @@ def resource_use(filters: Filters, today: date | None = None) -> dict[str, Any]:
         notes AS (
             SELECT count(*) FILTER (
                        WHERE (n.signed_at IS NULL AND %(today)s - eps.first_assessed_on > %(sign_days)s)
-                          OR (n.signed_at AT TIME ZONE 'America/Toronto')::date - eps.first_assessed_on
+                          OR (n.signed_at AT TIME ZONE %(tz)s)::date - eps.first_assessed_on
                              > %(sign_days)s) AS notes_late,
                    count(*) AS notes
             FROM care_episodes_consultationnote n JOIN eps ON eps.id = n.episode_id

@@ -238,6 +238,19 @@ def _cell(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
 
 
+def _tables(filters: q.Filters) -> list[dict[str, Any]]:
+    """Every table's rows, ready for the page and the monthly report."""
+    return [
+        {
+            "key": key,
+            "title": table.title,
+            "columns": table.columns,
+            "rows": [[_cell(row.get(k)) for k, _ in table.columns] for row in table.rows(filters)],
+        }
+        for key, table in TABLES.items()
+    ]
+
+
 @role_required(Role.MANAGER)
 def manager_home(request: HttpRequest) -> HttpResponse:
     form = _filter_form(request)
@@ -249,15 +262,7 @@ def manager_home(request: HttpRequest) -> HttpResponse:
         if export not in TABLES:
             return HttpResponse("Unknown table.", status=400, content_type="text/plain")
         return _export(export, TABLES[export], filters)
-    tables = [
-        {
-            "key": key,
-            "title": table.title,
-            "columns": table.columns,
-            "rows": [[_cell(row.get(k)) for k, _ in table.columns] for row in table.rows(filters)],
-        }
-        for key, table in TABLES.items()
-    ]
+    tables = _tables(filters)
     by_week = next(t for t in tables if t["key"] == "wait_by_week")
     chart = {
         "labels": [row[0] for row in by_week["rows"]],
@@ -294,15 +299,7 @@ def monthly_report(request: HttpRequest) -> HttpResponse:
     start = date(year, month, 1)
     end = (date(year + (month == 12), month % 12 + 1, 1)) - timedelta(days=1)
     filters = q.Filters(start=start, end=end)
-    tables = [
-        {
-            "key": key,
-            "title": table.title,
-            "columns": table.columns,
-            "rows": [[_cell(row.get(k)) for k, _ in table.columns] for row in table.rows(filters)],
-        }
-        for key, table in TABLES.items()
-    ]
+    tables = _tables(filters)
     context = {
         "form": form,
         "tables": tables,

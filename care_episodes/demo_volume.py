@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.db import connection, transaction
 
@@ -117,10 +118,10 @@ def seed_volume(episodes: int, appointments: int, stdout: TextIO, seed: float = 
                               random() AS r FROM generate_series(0, %(appointments)s - 1) AS n),
                  slots AS (
                    SELECT g.*, e.id AS episode_id, e.patient_id, e.site_id, e_count.n AS episodes,
-                          (date_trunc('day', now() AT TIME ZONE 'America/Toronto')
+                          (date_trunc('day', now() AT TIME ZONE %(tz)s)
                             - make_interval(days => %(days)s - (g.slot / %(per_day)s)::int)
                             + make_interval(hours => 8 + (g.slot %% %(per_day)s)::int))
-                            AT TIME ZONE 'America/Toronto' AS start
+                            AT TIME ZONE %(tz)s AS start
                    FROM g CROSS JOIN e_count JOIN e ON e.rn = g.n %% e_count.n)
             INSERT INTO intake_appointment
               (patient_id, episode_id, practitioner_id, site_id, appointment_type_id, start, "end",
@@ -145,6 +146,7 @@ def seed_volume(episodes: int, appointments: int, stdout: TextIO, seed: float = 
                 "physio_count": len(physios),
                 "days": DAYS,
                 "per_day": SLOTS_PER_DAY,
+                "tz": settings.TIME_ZONE,
             },
         )
         cursor.execute("ANALYZE care_episodes_episode; ANALYZE intake_appointment;")

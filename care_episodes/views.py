@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from io import BytesIO
 from typing import Any
 
@@ -150,15 +151,14 @@ def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         form = AssessmentForm(request.POST)
         if form.is_valid():
-            try:
-                services.record_assessment(episode, by=request.user, **form.cleaned_data)
-            except IllegalTransition as error:
-                messages.error(request, str(error))
-            else:
-                record(
-                    request, Action.CREATE, f"assessment of episode {pk}", patient=episode.patient
-                )
-                messages.success(request, "Assessment saved.")
+            if _carry_out(
+                request,
+                episode,
+                lambda: services.record_assessment(episode, by=request.user, **form.cleaned_data),
+                Action.CREATE,
+                f"assessment of episode {pk}",
+                "Assessment saved.",
+            ):
                 return redirect("care_episodes:episode_detail", pk=pk)
     else:
         initial = {}
@@ -258,15 +258,14 @@ def follow_up_edit(request: HttpRequest, pk: int) -> HttpResponse:
     initial = None if plan else services.proposed_follow_up(episode)
     form = FollowUpForm(request.POST or None, instance=plan, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.save_follow_up(episode, by=request.user, **form.cleaned_data)
-        except IllegalTransition as error:
-            messages.error(request, str(error))
-        else:
-            record(
-                request, Action.CHANGE, f"follow-up plan of episode {pk}", patient=episode.patient
-            )
-            messages.success(request, "Follow-up plan saved.")
+        if _carry_out(
+            request,
+            episode,
+            lambda: services.save_follow_up(episode, by=request.user, **form.cleaned_data),
+            Action.CHANGE,
+            f"follow-up plan of episode {pk}",
+            "Follow-up plan saved.",
+        ):
             return redirect("care_episodes:episode_detail", pk=pk)
     return render(
         request,
@@ -280,20 +279,21 @@ def discharge(request: HttpRequest, pk: int) -> HttpResponse:
     episode = physio_episode(request, pk)
     form = DischargeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.discharge(
+        if _carry_out(
+            request,
+            episode,
+            lambda: services.discharge(
                 episode,
                 by=request.user,
                 reason=form.cleaned_data["reason"],
                 discharged_on=form.cleaned_data["discharged_on"],
                 summary=form.cleaned_data["summary"],
                 final_outcomes=form.final_outcomes(),
-            )
-        except IllegalTransition as error:
-            messages.error(request, str(error))
-        else:
-            record(request, Action.CHANGE, f"discharge of episode {pk}", patient=episode.patient)
-            messages.success(request, "Episode discharged.")
+            ),
+            Action.CHANGE,
+            f"discharge of episode {pk}",
+            "Episode discharged.",
+        ):
             return redirect("care_episodes:episode_detail", pk=pk)
     return render(request, "care_episodes/discharge_form.html", {"episode": episode, "form": form})
 
@@ -319,6 +319,25 @@ def change_status(request: HttpRequest, pk: int) -> HttpResponse:
             record(request, Action.CHANGE, f"status of episode {pk}", patient=episode.patient)
             messages.success(request, f"Status changed to {episode.get_status_display()}.")
     return redirect("care_episodes:episode_detail", pk=pk)
+
+
+def _carry_out(
+    request: HttpRequest,
+    episode: Episode,
+    write: Callable[[], object],
+    action: str,
+    what: str,
+    success: str,
+) -> bool:
+    """Run one write service; a refused move becomes a message, a done one is audited and confirmed."""
+    try:
+        write()
+    except IllegalTransition as error:
+        messages.error(request, str(error))
+        return False
+    record(request, action, what, patient=episode.patient)
+    messages.success(request, success)
+    return True
 
 
 @role_required(PHYSIO)
