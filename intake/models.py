@@ -67,6 +67,10 @@ class Patient(models.Model):
         on_delete=models.PROTECT,
         related_name="panel_patients",
     )
+    # Why every booking for this patient is refused (an emergency or urgent red-flag alert still open,
+    # whether or not an episode exists); empty when booking is allowed. Set by triage, checked by every
+    # booking service (docs/clinical-rules.md section 2).
+    booking_hold = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

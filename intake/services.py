@@ -133,8 +133,8 @@ def book_appointment(
 ) -> Appointment:
     """Book one appointment and open (or continue) the patient's care episode.
 
-    Raises BookingRefused when the episode is on hold (an emergency red flag until a physician clears
-    it) or the time is outside the practitioner's availability, and SlotTaken when another booking
+    Raises BookingRefused when the patient or the episode is on hold (an open red-flag alert until a
+    physician clears it) or the time is outside the practitioner's availability, and SlotTaken when another booking
     holds that time (the database's exclusion constraint decides, so two desks can never both win).
     """
     now = now or timezone.now()
@@ -155,6 +155,12 @@ def book_appointment(
                 cursor.execute(
                     "SELECT pg_advisory_xact_lock(%s, %s)", [BOOKING_LOCK, practitioner.pk]
                 )
+            # The patient's own hold first (an emergency on the phone screen holds every booking,
+            # with or without an episode); the row lock makes a hold set meanwhile count.
+            hold = Patient.objects.select_for_update().values_list("booking_hold", flat=True)
+            patient_hold = hold.get(pk=patient.pk)
+            if patient_hold:
+                raise BookingRefused(patient_hold)
             episode = _episode_for_booking(patient, episode, _local_date(now))
             if episode.booking_hold:
                 raise BookingRefused(episode.booking_hold)

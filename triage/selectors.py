@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from care_episodes.models import Episode
 from triage.instrument import PARAPHRASE, Wording
@@ -12,9 +12,12 @@ from triage.models import InstrumentText, PhysicianAlert, QuestionnaireResponse,
 
 
 def open_alerts_for_physician(user: Any) -> QuerySet[PhysicianAlert]:
-    """Open red-flag alerts for patients in this physician's panel, most urgent first."""
+    """Open red-flag alerts for patients in this physician's panel, and for patients with no family
+    physician on file (every physician of the team sees those), most urgent first."""
     return (
-        PhysicianAlert.objects.filter(physician=user, cleared_at__isnull=True)
+        PhysicianAlert.objects.filter(
+            Q(physician=user) | Q(physician__isnull=True), cleared_at__isnull=True
+        )
         .select_related("patient", "episode")
         .order_by("due_at", "id")
     )

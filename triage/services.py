@@ -13,13 +13,16 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from care_episodes.lifecycle import can_transition, transition
 from care_episodes.models import Episode, EpisodeEvent
 from intake.models import Patient
+from lbp_pathway.access import Role
 from reminders import services as reminders
 from triage import rules
 from triage.models import (
@@ -122,15 +125,26 @@ def explain(result: rules.TriageResult) -> dict[str, Any]:
     }
 
 
-def _holds_from_open_alerts(episode: Episode) -> str:
-    kinds = set(
-        episode.physician_alerts.filter(cleared_at__isnull=True).values_list("kind", flat=True)
-    )
+def _hold_for(alerts: QuerySet[PhysicianAlert]) -> str:
+    kinds = set(alerts.filter(cleared_at__isnull=True).values_list("kind", flat=True))
     if PhysicianAlert.Kind.EMERGENCY in kinds:
         return EMERGENCY_HOLD
     if PhysicianAlert.Kind.URGENT_REVIEW in kinds:
         return URGENT_HOLD
     return ""
+
+
+def _holds_from_open_alerts(episode: Episode) -> str:
+    return _hold_for(episode.physician_alerts.all())
+
+
+def _refresh_patient_hold(patient: Patient) -> None:
+    """The patient's hold follows every open alert of theirs, with or without an episode: an emergency
+    on the phone screen holds all booking for the patient until a physician clears it."""
+    hold = _hold_for(PhysicianAlert.objects.filter(patient=patient))
+    if patient.booking_hold != hold:
+        patient.booking_hold = hold
+        patient.save(update_fields=["booking_hold"])
 
 
 def _raise_alert(
@@ -169,22 +183,27 @@ def _raise_alert(
 
 
 def _remind_physician(alert: PhysicianAlert) -> None:
-    """Emergency: the physician is notified in the app at once. Urgent: reminded at due_at."""
-    if alert.physician is None:
-        return
+    """Emergency: the physician is notified in the app at once (every family physician of the team
+    when the patient has none on file). Urgent: reminded at due_at."""
     url = (
         reverse("care_episodes:physician_episode", args=[alert.episode_id])
-        if alert.episode_id
+        if alert.episode_id and alert.physician is not None
         else reverse("care_episodes:physician_home")
     )
     if alert.kind == PhysicianAlert.Kind.EMERGENCY:
-        reminders.notify_now(
-            user=alert.physician,
-            title="Emergency red flag",
-            body=f"{alert.patient.full_name}: {alert.message}",
-            url=url,
+        physicians = (
+            [alert.physician]
+            if alert.physician is not None
+            else User.objects.filter(groups__name=Role.FAMILY_PHYSICIAN, is_active=True)
         )
-    elif alert.episode_id is not None:
+        for physician in physicians:
+            reminders.notify_now(
+                user=physician,
+                title="Emergency red flag",
+                body=f"{alert.patient.full_name}: {alert.message}",
+                url=url,
+            )
+    elif alert.physician is not None and alert.episode_id is not None:
         reminders.schedule_physician_review_reminder(
             physician=alert.physician,
             patient=alert.patient,
@@ -285,14 +304,23 @@ def record_triage(
     episode.risk = decision.risk if decision.risk in Episode.Risk.values else ""
     episode.booking_hold = _holds_from_open_alerts(episode)
     episode.save(update_fields=["risk", "booking_hold"])
+    _refresh_patient_hold(patient)
     return decision
+
+
+def may_clear(alert: PhysicianAlert, physician: Any) -> bool:
+    """The patient's family physician clears the alert; a patient with none on file is any family
+    physician's to review, so no alert (and no hold) is left without someone who can act on it."""
+    if alert.physician_id is None:
+        return physician.groups.filter(name=Role.FAMILY_PHYSICIAN).exists()
+    return alert.physician_id == physician.pk
 
 
 @transaction.atomic
 def clear_alert(alert: PhysicianAlert, physician: Any, note: str) -> PhysicianAlert:
     """The family physician clears an alert; the episode's hold lifts once no alert is open."""
     alert = PhysicianAlert.objects.select_for_update().get(pk=alert.pk)
-    if alert.physician_id is None or alert.physician_id != physician.pk:
+    if not may_clear(alert, physician):
         raise AlertClearanceError("Only the patient's family physician can clear this alert.")
     if alert.cleared_at is not None:
         raise AlertClearanceError("This alert was already cleared.")
@@ -324,6 +352,7 @@ def clear_alert(alert: PhysicianAlert, physician: Any, note: str) -> PhysicianAl
             )
         episode.booking_hold = hold
         episode.save(update_fields=["booking_hold"])
+    _refresh_patient_hold(alert.patient)
     return alert
 
 
@@ -373,6 +402,7 @@ def record_phone_screen(
             _send_to_emergency(episode, by, flags_text)
             episode.booking_hold = EMERGENCY_HOLD
             episode.save(update_fields=["booking_hold"])
+        _refresh_patient_hold(patient)
     return screen
 
 

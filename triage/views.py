@@ -238,7 +238,7 @@ def clear_alert(request: HttpRequest, alert_id: int) -> HttpResponse:
     alert = get_object_or_404(
         PhysicianAlert.objects.select_related("patient", "episode", "decision"), pk=alert_id
     )
-    if alert.physician_id != request.user.pk:
+    if not services.may_clear(alert, request.user):
         audit.record(
             request, audit.Action.DENIED, "Red-flag alert of another panel", patient=alert.patient
         )
