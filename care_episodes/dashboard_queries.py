@@ -6,6 +6,8 @@ monthly report share them, and a page issues a fixed number of queries whatever 
 
 from __future__ import annotations
 
+import math
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -15,6 +17,9 @@ from django.conf import settings
 from django.db import connection
 
 SMALL_COUNT = 5  # counts below this are suppressed in exports (re-identification risk)
+SMALL_MARK = f"<{SMALL_COUNT}"  # a hidden count from 1 to 4
+# A count of 5 or more, hidden so that a small one cannot be worked out by subtraction.
+HIDDEN_MARK = f"{SMALL_COUNT}+"
 
 
 @dataclass(frozen=True)
@@ -370,18 +375,111 @@ def resource_use(filters: Filters, today: date | None = None) -> dict[str, Any]:
     return row
 
 
-def suppress_small_counts(
-    rows: list[dict[str, Any]], count_keys: tuple[str, ...]
+Cell = Hashable
+Group = tuple[Sequence[Cell], Cell]  # parts that add up to a whole: ([north, south], all_sites)
+_RANGES = {SMALL_MARK: (1, SMALL_COUNT - 1), HIDDEN_MARK: (SMALL_COUNT, math.inf)}
+
+
+def _ranges(
+    values: Mapping[Cell, int], groups: Sequence[Group], hidden: Mapping[Cell, str]
+) -> dict[Cell, tuple[float, float]]:
+    """What a reader can work out about each hidden cell: its mark's range ("<5": 1 to 4, "5+": 5 or
+    more), narrowed by every group's sum until nothing changes (each range always holds the true value,
+    and only narrows, so this ends)."""
+    ranges = {cell: _RANGES[mark] for cell, mark in hidden.items()}
+    changed = True
+    while changed:
+        changed = False
+        for parts, total in groups:
+            terms = [(cell, 1) for cell in parts] + [(total, -1)]  # sum(parts) - total == 0
+            known = sum(sign * values[cell] for cell, sign in terms if cell not in hidden)
+            unknown = [(cell, sign) for cell, sign in terms if cell in hidden]
+            for cell, sign in unknown:
+                others = [(c, s) for c, s in unknown if c != cell]
+                low = sum(ranges[c][0] if s > 0 else -ranges[c][1] for c, s in others)
+                high = sum(ranges[c][1] if s > 0 else -ranges[c][0] for c, s in others)
+                # sign * cell == -known - (the others' sum)
+                first, last = -known - high, -known - low
+                if sign < 0:
+                    first, last = -last, -first
+                old = ranges[cell]
+                new = (max(old[0], first), min(old[1], last))
+                if new != old:
+                    ranges[cell], changed = new, True
+    return ranges
+
+
+def complementary_suppression(
+    values: Mapping[Cell, int], groups: Sequence[Group]
+) -> dict[Cell, str]:
+    """Which counts to hide, and how: rules section 12.
+
+    `values` are counts by cell (any hashable name); `groups` are additive relations a reader knows,
+    each (parts, total) meaning the parts add up to the total (sites to "All sites", direct bookings
+    and physician referrals to new episodes, the same total shown in two tables as ([a], b)).
+
+    1. Every count from 1 to 4 is hidden as "<5" (primary suppression).
+    2. While some hidden count can still be pinned to a single value from the figures shown (the
+       range its mark allows, narrowed by every group's sum), take the first group holding such a
+       count and hide its next smallest shown part that is not 0, or its total when no part is left,
+       as "5+" (secondary suppression: such a cell is always 5 or more).
+    Zeros are never hidden or picked. Returns {cell: "<5" or "5+"}; cells not returned are shown.
+    """
+    groups = [
+        (parts, total) for parts, total in groups if all(c in values for c in (*parts, total))
+    ]
+    hidden: dict[Cell, str] = {
+        cell: SMALL_MARK for cell, value in values.items() if 0 < value < SMALL_COUNT
+    }
+    while True:
+        ranges = _ranges(values, groups, hidden)
+        pinned = {cell for cell, (low, high) in ranges.items() if high - low < 1}
+        if not pinned:
+            return hidden
+        for parts, total in groups:
+            if not pinned.intersection((*parts, total)):
+                continue
+            shown = [cell for cell in parts if cell not in hidden and values[cell] > 0]
+            if shown:
+                hidden[min(shown, key=lambda cell: values[cell])] = HIDDEN_MARK
+                break
+            if total not in hidden and values[total] > 0:
+                hidden[total] = HIDDEN_MARK
+                break
+        else:  # every cell that could help is hidden already: cannot happen for true counts
+            return hidden
+
+
+def apply_suppression(
+    rows: list[dict[str, Any]],
+    count_keys: tuple[str, ...],
+    hidden: Mapping[tuple[int, str], str],
 ) -> list[dict[str, Any]]:
-    """For exports: counts below SMALL_COUNT become "<5", and the figures derived from them are blanked."""
+    """Rows with the hidden counts (by (row index, key)) replaced by their marks; in a row with a
+    hidden count, the figures derived from it (medians, percentages, rates) are blanked."""
     safe = []
-    for row in rows:
+    for index, row in enumerate(rows):
         row = dict(row)
-        small = any(isinstance(row.get(k), int) and 0 < row[k] < SMALL_COUNT for k in count_keys)
+        marks = {key: hidden[(index, key)] for key in count_keys if (index, key) in hidden}
         for key, value in row.items():
-            if key in count_keys and isinstance(value, int) and 0 < value < SMALL_COUNT:
-                row[key] = f"<{SMALL_COUNT}"
-            elif small and key not in count_keys and isinstance(value, float):
+            if key in marks:
+                row[key] = marks[key]
+            elif marks and key not in count_keys and isinstance(value, float):
                 row[key] = ""
         safe.append(row)
     return safe
+
+
+def suppress_small_counts(
+    rows: list[dict[str, Any]], count_keys: tuple[str, ...], groups: Sequence[Group] = ()
+) -> list[dict[str, Any]]:
+    """For exports: counts below SMALL_COUNT become "<5", more counts become "5+" where `groups`
+    (cells as (row index, key)) would let a hidden one be worked out, and the figures derived from
+    a hidden count are blanked."""
+    values = {
+        (index, key): row[key]
+        for index, row in enumerate(rows)
+        for key in count_keys
+        if isinstance(row.get(key), int)
+    }
+    return apply_suppression(rows, count_keys, complementary_suppression(values, groups))

@@ -222,13 +222,78 @@ def _filter_form(request: HttpRequest) -> DashboardFilterForm:
     return DashboardFilterForm(data)
 
 
+# Cells across tables, as (table key, row index, column); the volumes table has one row.
+NEW_EPISODES = ("volumes", 0, "new_episodes")
+
+
+def _groups(raw: dict[str, list[dict[str, Any]]]) -> list[q.Group]:
+    """The sums any reader of the exports and the report can check, between rows, columns and tables
+    of the same period and filters (rules section 12): what a hidden count must not be worked out from."""
+    groups: list[q.Group] = [
+        ([("volumes", 0, "direct_bookings"), ("volumes", 0, "physician_referrals")], NEW_EPISODES),
+        (
+            [("stratum_mix", i, "episodes") for i in range(len(raw["stratum_mix"]))],
+            NEW_EPISODES,
+        ),
+        ([("resources", 0, "emergency_diversions")], ("volumes", 0, "emergency_diversions")),
+    ]
+    sites = raw["wait_by_site"]
+    everyone = [
+        ("wait_by_site", i, "episodes") for i, r in enumerate(sites) if r["site"] == "All sites"
+    ]
+    if everyone:  # the assessed episodes: by site, by week, and twice more as a single figure
+        (total,) = everyone
+        groups += [
+            (
+                [
+                    ("wait_by_site", i, "episodes")
+                    for i, r in enumerate(sites)
+                    if r["site"] != "All sites"
+                ],
+                total,
+            ),
+            ([("wait_by_week", i, "episodes") for i in range(len(raw["wait_by_week"]))], total),
+            ([("volumes", 0, "assessed")], total),
+            ([("resources", 0, "assessed")], total),
+        ]
+    return groups
+
+
+def _suppressed_rows(filters: q.Filters) -> dict[str, list[dict[str, Any]]]:
+    """Every table's rows as exports and the printable report show them: counts from 1 to 4 hidden as
+    "<5", and as many more hidden as "5+" as it takes for no hidden count to be worked out from the
+    figures shown in any of the tables (q.complementary_suppression)."""
+    raw = {key: table.rows(filters) for key, table in TABLES.items()}
+    values = {
+        (key, index, column): row[column]
+        for key, rows in raw.items()
+        for index, row in enumerate(rows)
+        for column in TABLES[key].count_keys
+        if isinstance(row.get(column), int)
+    }
+    hidden = q.complementary_suppression(values, _groups(raw))
+    safe = {
+        key: q.apply_suppression(
+            rows,
+            TABLES[key].count_keys,
+            {(index, column): mark for (t, index, column), mark in hidden.items() if t == key},
+        )
+        for key, rows in raw.items()
+    }
+    if NEW_EPISODES in hidden:  # a stratum's share would give back the hidden total
+        for row in safe["stratum_mix"]:
+            row["share"] = ""
+    return safe
+
+
 def _export(table_key: str, table: Table, filters: q.Filters) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     name = f"lbp-{table_key}-{filters.start:%Y%m%d}-{filters.end:%Y%m%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     writer = csv.writer(response)
     writer.writerow([label for _, label in table.columns])
-    for row in q.suppress_small_counts(table.rows(filters), table.count_keys):
+    # Every table is computed: a hidden count must stay hidden against the other exports as well.
+    for row in _suppressed_rows(filters)[table_key]:
         writer.writerow(["" if row.get(key) is None else row[key] for key, _ in table.columns])
     return response
 
@@ -238,14 +303,19 @@ def _cell(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
 
 
-def _tables(filters: q.Filters) -> list[dict[str, Any]]:
-    """Every table's rows, ready for the page and the monthly report."""
+def _tables(filters: q.Filters, suppress: bool = False) -> list[dict[str, Any]]:
+    """Every table's rows, ready for the page and (with small counts suppressed) the monthly report."""
+    rows = (
+        _suppressed_rows(filters)
+        if suppress
+        else {key: table.rows(filters) for key, table in TABLES.items()}
+    )
     return [
         {
             "key": key,
             "title": table.title,
             "columns": table.columns,
-            "rows": [[_cell(row.get(k)) for k, _ in table.columns] for row in table.rows(filters)],
+            "rows": [[_cell(row.get(k)) for k, _ in table.columns] for row in rows[key]],
         }
         for key, table in TABLES.items()
     ]
@@ -299,12 +369,15 @@ def monthly_report(request: HttpRequest) -> HttpResponse:
     start = date(year, month, 1)
     end = (date(year + (month == 12), month % 12 + 1, 1)) - timedelta(days=1)
     filters = q.Filters(start=start, end=end)
-    tables = _tables(filters)
+    tables = _tables(filters, suppress=True)
+    waitlist = q.waitlist(filters)
+    if 0 < waitlist["waiting"] < q.SMALL_COUNT:  # a printed count: rules section 12
+        waitlist["waiting"] = q.SMALL_MARK
     context = {
         "form": form,
         "tables": tables,
         "start": start,
         "end": end,
-        "waitlist": q.waitlist(filters),
+        "waitlist": waitlist,
     }
     return render(request, "care_episodes/monthly_report.html", context)
