@@ -11,12 +11,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import StrEnum
 from functools import wraps
-from typing import Any
+from typing import Any, NoReturn
 
+from django.apps import apps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
+
+from lbp_pathway import audit
 
 
 class Role(StrEnum):
@@ -149,6 +153,7 @@ class Basis(StrEnum):
     ROLE = "role"
     IN_CARE = "in care"
     PANEL = "panel"
+    SITE = "unassigned, at the physiotherapist's site"
     BREAK_GLASS = "break the glass"
 
 
@@ -361,3 +366,180 @@ def public(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
 
 def any_signed_in(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     return role_required(*Role)(view)
+
+
+# Fetch and authorize: one function per kind of object, used by every view that opens one. -----------
+#
+# The rule for a care episode (and what hangs off it: triage, notes, outcomes, referrals) is written
+# once, in `episode_grant`:
+# - a physiotherapist reads and writes the episodes in their care; they read an unassigned episode at
+#   a site they work at (or one not yet at any site: the team's shared queue) and write it only after
+#   taking it;
+# - a family physician reads and writes (replies, clears alerts) for patients in their panel;
+# - a clinician with a live break-the-glass grant reads, never writes;
+# - roles the matrix gives every patient for the area (front desk for scheduling) read and write;
+# - anyone else is refused: 403, audited as `denied` with the patient id.
+# Models are looked up by name: the foundation imports no feature app.
+
+
+class Grant(StrEnum):
+    """What a user may do with one object."""
+
+    READ = "read"
+    WRITE = "write"
+
+
+def _works_at(user: Any, site_id: int | None) -> bool:
+    if site_id is None:
+        return True
+    availability = apps.get_model("intake", "WeeklyAvailability")
+    return availability.objects.filter(practitioner_id=user.pk, site_id=site_id).exists()
+
+
+def episode_grant(
+    user: Any, episode: Any, area: Area = Area.CLINICAL_RECORDS
+) -> tuple[Grant, Basis] | None:
+    """What `user` may do with `episode` (and the records that hang off it), and why; None: nothing."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    roles = roles_of(user)
+    scopes = {ACCESS[role][area] for role in roles if area in ACCESS[role]}
+    if Scope.ALL in scopes:
+        return Grant.WRITE, Basis.ROLE
+    if Scope.IN_CARE in scopes:
+        if episode.physiotherapist_id == user.pk:
+            return Grant.WRITE, Basis.IN_CARE
+        if episode.physiotherapist_id is None and _works_at(user, episode.site_id):
+            return Grant.READ, Basis.SITE
+    if Scope.PANEL in scopes and _in_panel(user, episode.patient):
+        return Grant.WRITE, Basis.PANEL
+    if (
+        area in (Area.CLINICAL_RECORDS, Area.DEMOGRAPHICS, Area.TRIAGE_DISPOSITION)
+        and BREAK_GLASS_ROLES.intersection(roles)
+        and active_emergency_access(user, episode.patient_id) is not None
+    ):
+        return Grant.READ, Basis.BREAK_GLASS
+    return None
+
+
+def refuse(request: HttpRequest, what: str, patient_id: int | None, message: str = "") -> NoReturn:
+    """Record a `denied` audit event about the patient and answer 403."""
+    _audit_denied(request, what, patient_id)
+    raise PatientAccessDenied(patient_id, message)
+
+
+def _authorize(
+    request: HttpRequest, episode: Any, *, write: bool, area: Area, what: str
+) -> tuple[Grant, Basis]:
+    granted = episode_grant(request.user, episode, area)
+    if granted is None:
+        refuse(request, what, episode.patient_id)
+    grant, basis = granted
+    if write and grant is not Grant.WRITE:
+        if basis is Basis.SITE:
+            refuse(
+                request,
+                f"{what} (write)",
+                episode.patient_id,
+                "Take this episode into your care before changing it.",
+            )
+        refuse(request, f"{what} (write)", episode.patient_id, "You may read this record only.")
+    if basis is Basis.BREAK_GLASS:
+        grant_row = active_emergency_access(request.user, episode.patient_id)
+        audit.record(
+            request,
+            audit.Action.BREAK_GLASS,
+            what,
+            patient_id=episode.patient_id,
+            reason=grant_row.reason if grant_row else "",
+        )
+    request.access_basis = basis  # type: ignore[attr-defined]
+    request.access_grant = grant  # type: ignore[attr-defined]
+    return granted
+
+
+def episode_for(
+    request: HttpRequest,
+    pk: int,
+    *,
+    write: bool = False,
+    area: Area = Area.CLINICAL_RECORDS,
+    what: str = "Care episode",
+) -> Any:
+    """The episode `pk` if the signed-in user may read it (or write it, with `write=True`).
+
+    404 when there is none; 403, audited with the patient id, when the rule above refuses."""
+    episode_model = apps.get_model("care_episodes", "Episode")
+    episode = get_object_or_404(
+        episode_model.objects.select_related("patient", "physiotherapist", "site"), pk=pk
+    )
+    _authorize(request, episode, write=write, area=area, what=f"{what} {pk}")
+    return episode
+
+
+def note_for(
+    request: HttpRequest, pk: int, *, write: bool = False, signed_only: bool = False
+) -> Any:
+    """A consultation note, under its episode's rule; family physicians see signed notes only."""
+    note_model = apps.get_model("care_episodes", "ConsultationNote")
+    note = get_object_or_404(
+        note_model.objects.select_related("episode__patient", "author", "signed_by"), pk=pk
+    )
+    if (signed_only or not has_role(request.user, Role.PHYSIOTHERAPIST)) and note.signed_at is None:
+        raise Http404("No such signed note.")
+    _authorize(
+        request,
+        note.episode,
+        write=write,
+        area=Area.CLINICAL_RECORDS,
+        what=f"Consultation note {pk}",
+    )
+    return note
+
+
+def referral_for(request: HttpRequest, pk: int, *, write: bool = False) -> Any:
+    """A referral out, under its episode's rule."""
+    referral_model = apps.get_model("referrals", "Referral")
+    referral = get_object_or_404(
+        referral_model.objects.select_related(
+            "episode__patient", "episode__physiotherapist", "destination", "matched_destination"
+        ),
+        pk=pk,
+    )
+    _authorize(
+        request, referral.episode, write=write, area=Area.CLINICAL_RECORDS, what=f"Referral {pk}"
+    )
+    return referral
+
+
+def alert_for(request: HttpRequest, pk: int, *, write: bool = False) -> Any:
+    """A red-flag alert: the patient's family physician; an alert for a patient with no family
+    physician on file belongs to every family physician of the team."""
+    alert_model = apps.get_model("triage", "PhysicianAlert")
+    alert = get_object_or_404(
+        alert_model.objects.select_related("patient", "episode", "decision"), pk=pk
+    )
+    mine = alert.physician_id == request.user.pk or alert.physician_id is None
+    if not (has_role(request.user, Role.FAMILY_PHYSICIAN) and mine):
+        refuse(
+            request, f"Red-flag alert {pk}", alert.patient_id, "This patient is not in your panel."
+        )
+    return alert
+
+
+def patient_for(
+    request: HttpRequest,
+    pk: int | str,
+    *,
+    area: Area = Area.DEMOGRAPHICS,
+    what: str = "Patient record",
+) -> Any:
+    """A patient, if the matrix gives the signed-in user `area` of their record (403 audited)."""
+    patient_model = apps.get_model("intake", "Patient")
+    try:
+        patient = patient_model.objects.select_related("family_physician").get(pk=pk)
+    except (patient_model.DoesNotExist, ValueError, TypeError) as error:
+        raise Http404("No such patient.") from error
+    basis = require_patient_access(request, patient, area=area, what=what)
+    request.access_basis = basis  # type: ignore[attr-defined]
+    return patient
