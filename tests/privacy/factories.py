@@ -79,6 +79,9 @@ class AccessWorld:
         )
         self._made: dict[str, object] = {}
 
+    def make_user(self, role, username: str):
+        return UserFactory(role=role, username=username)
+
     def _once(self, key: str, make):
         if key not in self._made:
             self._made[key] = make()
