@@ -238,7 +238,12 @@ def clear_alert(request: HttpRequest, alert_id: int) -> HttpResponse:
     alert = get_object_or_404(
         PhysicianAlert.objects.select_related("patient", "episode", "decision"), pk=alert_id
     )
-    if alert.physician_id != request.user.pk:
+    # The alert names the physician of the day it was raised; the patient must still be in their
+    # panel today (the front desk may have moved the patient to another family physician).
+    if (
+        alert.physician_id != request.user.pk
+        or alert.patient.family_physician_id != request.user.pk
+    ):
         audit.record(
             request, audit.Action.DENIED, "Red-flag alert of another panel", patient=alert.patient
         )
