@@ -513,13 +513,14 @@ def referral_for(request: HttpRequest, pk: int, *, write: bool = False) -> Any:
 
 
 def alert_for(request: HttpRequest, pk: int, *, write: bool = False) -> Any:
-    """A red-flag alert: the patient's family physician; an alert for a patient with no family
+    """A red-flag alert: the patient's family physician today; an alert for a patient with no family
     physician on file belongs to every family physician of the team."""
     alert_model = apps.get_model("triage", "PhysicianAlert")
     alert = get_object_or_404(
         alert_model.objects.select_related("patient", "episode", "decision"), pk=pk
     )
-    mine = alert.physician_id == request.user.pk or alert.physician_id is None
+    current = alert.patient.family_physician_id
+    mine = current is None or current == request.user.pk
     if not (has_role(request.user, Role.FAMILY_PHYSICIAN) and mine):
         refuse(
             request, f"Red-flag alert {pk}", alert.patient_id, "This patient is not in your panel."

@@ -12,11 +12,12 @@ from triage.models import InstrumentText, PhysicianAlert, QuestionnaireResponse,
 
 
 def open_alerts_for_physician(user: Any) -> QuerySet[PhysicianAlert]:
-    """Open red-flag alerts for patients in this physician's panel, and for patients with no family
-    physician on file (every physician of the team sees those), most urgent first."""
+    """Open red-flag alerts for patients in this physician's panel today, and for patients with no
+    family physician on file (every physician of the team sees those), most urgent first."""
     return (
         PhysicianAlert.objects.filter(
-            Q(physician=user) | Q(physician__isnull=True), cleared_at__isnull=True
+            Q(patient__family_physician=user) | Q(patient__family_physician__isnull=True),
+            cleared_at__isnull=True,
         )
         .select_related("patient", "episode")
         .order_by("due_at", "id")

@@ -309,11 +309,13 @@ def record_triage(
 
 
 def may_clear(alert: PhysicianAlert, physician: Any) -> bool:
-    """The patient's family physician clears the alert; a patient with none on file is any family
+    """The patient's family physician today clears the alert (the front desk may have moved the
+    patient to another panel since it was raised); a patient with none on file is any family
     physician's to review, so no alert (and no hold) is left without someone who can act on it."""
-    if alert.physician_id is None:
-        return physician.groups.filter(name=Role.FAMILY_PHYSICIAN).exists()
-    return alert.physician_id == physician.pk
+    if not physician.groups.filter(name=Role.FAMILY_PHYSICIAN).exists():
+        return False
+    current = alert.patient.family_physician_id
+    return current is None or current == physician.pk
 
 
 @transaction.atomic

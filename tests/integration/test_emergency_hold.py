@@ -211,3 +211,24 @@ def test_a_panel_physician_cannot_clear_another_panels_alert(
     assert alert.cleared_at is None
     with pytest.raises(services.BookingRefused):
         book_through_the_service(clinic, new_patient)
+
+
+def test_after_a_panel_change_the_new_family_physician_clears_the_alert(
+    client_for, front_desk, family_physician, clinic, new_patient
+):
+    screen_on_the_phone(client_for(front_desk), new_patient, ["significant_trauma"])
+    alert = PhysicianAlert.objects.get(patient=new_patient)
+    successor = UserFactory(role=Role.FAMILY_PHYSICIAN, username="dr-new-panel")
+    new_patient.family_physician = successor
+    new_patient.save(update_fields=["family_physician"])
+
+    former = client_for(family_physician).post(
+        reverse("triage:clear_alert", args=[alert.pk]), {"note": "not my patient any more"}
+    )
+    assert former.status_code == 403
+    home = client_for(successor).get(reverse("care_episodes:physician_home")).content.decode()
+    assert reverse("triage:clear_alert", args=[alert.pk]) in home
+    client_for(successor).post(
+        reverse("triage:clear_alert", args=[alert.pk]), {"note": "Reviewed in clinic today."}
+    )
+    assert book_through_the_service(clinic, new_patient).patient == new_patient

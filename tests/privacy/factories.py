@@ -30,3 +30,292 @@ class EmergencyAccessFactory(factory.django.DjangoModelFactory):
     patient_id = 1
     reason = "Covering for Dr. Gagnon during an urgent visit"
     expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(hours=1))
+
+
+class AccessWorld:
+    """What the access tests need: one user per role (the physiotherapist looks after the patient, the
+    family physician has the patient in their panel), another physiotherapist at another site and
+    another family physician, and, made on first use, every object a URL is about."""
+
+    def __init__(self) -> None:
+        from datetime import time
+
+        from lbp_pathway.access import Role
+        from tests.factories import EpisodeFactory, PatientFactory, SiteFactory
+        from tests.intake.factories import WeeklyAvailabilityFactory, ensure_appointment_types
+
+        ensure_appointment_types()
+        self.users = {
+            role: UserFactory(role=role, username=f"matrix-{role.name.lower()}") for role in Role
+        }
+        self.users[Role.ADMINISTRATOR].is_staff = True
+        self.users[Role.ADMINISTRATOR].save()
+        self.physio = self.users[Role.PHYSIOTHERAPIST]
+        self.physician = self.users[Role.FAMILY_PHYSICIAN]
+        self.site = SiteFactory(name="Matrix Sydenham Street")
+        self.other_site = SiteFactory(name="Matrix Portsmouth")
+        WeeklyAvailabilityFactory(
+            practitioner=self.physio, site=self.site, weekday=0, start=time(9), end=time(12)
+        )
+        self.other_physio = UserFactory(role=Role.PHYSIOTHERAPIST, username="matrix-other-physio")
+        WeeklyAvailabilityFactory(
+            practitioner=self.other_physio,
+            site=self.other_site,
+            weekday=0,
+            start=time(9),
+            end=time(12),
+        )
+        self.other_physician = UserFactory(
+            role=Role.FAMILY_PHYSICIAN, username="matrix-other-physician"
+        )
+        self.patient = PatientFactory(family_physician=self.physician, postal_code="K7L 1A1")
+        self.episode = EpisodeFactory(
+            patient=self.patient,
+            physiotherapist=self.physio,
+            site=self.site,
+            status="in_care",
+            requested_on=timezone.localdate() - timedelta(days=30),
+            first_assessed_on=timezone.localdate() - timedelta(days=20),
+        )
+        self._made: dict[str, object] = {}
+
+    def make_user(self, role, username: str):
+        return UserFactory(role=role, username=username)
+
+    def _once(self, key: str, make):
+        if key not in self._made:
+            self._made[key] = make()
+        return self._made[key]
+
+    # --- care episodes ---------------------------------------------------------------------------
+
+    def assessed(self):
+        """The episode with an assessment and a baseline outcome (enough to draft a note)."""
+        from tests.care_episodes.factories import AssessmentFactory, OutcomeFactory
+
+        def make():
+            AssessmentFactory(episode=self.episode)
+            OutcomeFactory(episode=self.episode)
+            return self.episode
+
+        return self._once("assessed", make)
+
+    def plan(self):
+        from care_episodes import services
+        from care_episodes.models import Exercise
+
+        return self._once(
+            "plan",
+            lambda: services.save_plan(
+                self.episode,
+                by=self.physio,
+                exercises=list(Exercise.objects.all()[:1]),
+                education_topics=["stay_active"],
+                activity_modifications="Short walks",
+                work_modifications="",
+                goals="Garden again",
+                safety_netting="Go to Emergency if numbness in the saddle area.",
+            ),
+        )
+
+    def draft_note(self):
+        from tests.care_episodes.factories import NoteFactory
+
+        return self._once("draft_note", lambda: NoteFactory(episode=self.episode))
+
+    def signed_note(self):
+        from care_episodes import services
+        from tests.care_episodes.factories import NoteFactory
+
+        return self._once(
+            "signed_note",
+            lambda: services.sign_note(NoteFactory(episode=self.episode), by=self.physio),
+        )
+
+    # --- triage ------------------------------------------------------------------------------------
+
+    def alert(self):
+        """An open emergency red-flag alert for the physician, on a second episode of the patient."""
+        from tests.factories import EpisodeFactory
+        from tests.triage.factories import facts
+        from triage import services
+        from triage.models import PhysicianAlert
+
+        def make():
+            episode = EpisodeFactory(patient=self.patient, physiotherapist=self.physio)
+            services.record_triage(
+                episode, facts(red_flags=["significant_trauma"]), [None] * 9, self.physio
+            )
+            return PhysicianAlert.objects.get(episode=episode)
+
+        return self._once("alert", make)
+
+    def questionnaire_token(self) -> str:
+        from triage import services
+
+        return self._once(
+            "token", lambda: services.create_questionnaire_link(self.episode, self.physio)[1]
+        )
+
+    # --- referrals ---------------------------------------------------------------------------------
+
+    def destination(self):
+        from tests.referrals.factories import DestinationFactory, PostalCodeFactory
+
+        def make():
+            PostalCodeFactory(code="K7L", latitude=44.231, longitude=-76.495)
+            return DestinationFactory(name="Matrix community physio")
+
+        return self._once("destination", make)
+
+    def suggestion(self):
+        """A pending routing suggestion from a review of the episode."""
+        from referrals import services
+        from referrals.models import ReferralSuggestion
+        from referrals.suggestions import AssessmentFacts, triage_summary
+        from triage.rules import Claims
+
+        def make():
+            today = timezone.localdate()
+            triage = triage_summary(
+                reference_date=today,
+                date_of_birth=self.patient.date_of_birth,
+                episode_start_date=today - timedelta(weeks=10),
+                recurrent_episode=False,
+                red_flags=[],
+                risk="medium",
+                claims=Claims(wsib=False, motor_vehicle=False, legal=False),
+                pregnant=False,
+                delivery_date=None,
+                unmanaged_chronic_multisite_pain=False,
+                unmanaged_narcotic_dependency=False,
+                inflammatory_features=[],
+                age_at_lbp_onset=None,
+            )
+            facts = AssessmentFacts(
+                leg_dominant=True,
+                weeks_of_symptoms=10,
+                surgical_candidate=True,
+                opioid_concerns=False,
+                not_improving=True,
+                private_physio_coverage=False,
+            )
+            services.record_review(
+                episode=self.episode, triage_result=triage, facts=facts, by=self.physio
+            )
+            return ReferralSuggestion.objects.filter(review__episode=self.episode).first()
+
+        return self._once("suggestion", make)
+
+    def referral(self):
+        """A referral sent ten days ago by the physio in care."""
+        from referrals import rules, services
+        from tests.referrals.factories import ReferralFactory
+
+        def make():
+            referral = ReferralFactory(
+                episode=self.episode, destination=self.destination(), created_by=self.physio
+            )
+            services.move_referral(
+                referral,
+                rules.SENT,
+                by=self.physio,
+                on=timezone.localdate() - timedelta(days=10),
+            )
+            return referral
+
+        return self._once("referral", make)
+
+    def booked_referral(self):
+        """The sent referral moved on to an appointment booked: a report may be attached."""
+        from referrals import rules, services
+
+        def make():
+            referral = self.referral()
+            for step in (rules.ACCEPTED, rules.APPOINTMENT_BOOKED):
+                services.move_referral(referral, step, by=self.physio)
+            return referral
+
+        return self._once("booked_referral", make)
+
+    def referral_with_report(self):
+        from referrals import rules, services
+
+        def make():
+            referral = self.booked_referral()
+            services.attach_report(
+                referral, pdf_upload(), report_type=rules.REPORT_TYPES["pdf"], by=self.physio
+            )
+            return referral
+
+        return self._once("referral_with_report", make)
+
+    # --- front desk, reminders, administration ----------------------------------------------------
+
+    def monday_slot(self, hour: int):
+        from tests.intake.factories import at, next_weekday
+
+        return at(next_weekday(0), hour)
+
+    def appointment(self):
+        from intake import services
+        from tests.intake.factories import new_assessment
+
+        return self._once(
+            "appointment",
+            lambda: services.book_appointment(
+                patient=self.patient,
+                practitioner=self.physio,
+                site=self.site,
+                start=self.monday_slot(10),
+                appointment_type=new_assessment(),
+                by=None,
+                episode=self.episode,
+            ),
+        )
+
+    def waitlist_entry(self):
+        from intake.models import WaitlistEntry
+
+        return self._once("waitlist", lambda: WaitlistEntry.objects.create(patient=self.patient))
+
+    def stranger(self):
+        """A patient neither in the physio's care nor in the physician's panel."""
+        from tests.factories import PatientFactory
+
+        return self._once("stranger", lambda: PatientFactory(family_physician=self.other_physician))
+
+    def grant(self):
+        return self._once(
+            "grant",
+            lambda: EmergencyAccessFactory(user=self.physio, patient_id=self.stranger().pk),
+        )
+
+    def sign_in_failures(self):
+        from lbp_pathway.models import SignInFailures
+
+        return self._once(
+            "failures",
+            lambda: SignInFailures.objects.create(
+                username="matrix-front_desk",
+                ip_address="127.0.0.1",
+                failures=5,
+                first_failure_at=timezone.now(),
+                locked_until=timezone.now() + timedelta(minutes=15),
+            ),
+        )
+
+    def failed_reminder(self):
+        from reminders.models import Reminder
+        from tests.reminders.factories import ReminderFactory
+
+        return self._once(
+            "reminder",
+            lambda: ReminderFactory(patient=self.patient, status=Reminder.Status.FAILED),
+        )
+
+
+def pdf_upload():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("consult.pdf", b"%PDF-1.4\nreport\n%%EOF", "application/pdf")
