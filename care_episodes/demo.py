@@ -103,8 +103,7 @@ def seed(patients: int, stdout: Any) -> None:
             if physio is None:
                 continue
             if episode.physiotherapist_id is None:
-                episode.physiotherapist = physio
-                episode.save(update_fields=["physiotherapist"])
+                lifecycle.take_episode(episode, physiotherapist=physio, by=physio)
             assessed_on = episode.first_assessed_on or min(
                 today,
                 (episode.booked_on or episode.requested_on) + timedelta(days=rng.randint(0, 7)),
@@ -117,9 +116,8 @@ def seed(patients: int, stdout: Any) -> None:
                     description="First assessment completed",
                     on=assessed_on,
                 )
-            elif episode.first_assessed_on is None:
-                episode.first_assessed_on = assessed_on
-                episode.save(update_fields=["first_assessed_on"])
+            else:
+                lifecycle.record_first_assessment(episode, on=assessed_on)
             complaint, pattern, diagnosis = rng.choice(COMPLAINTS)
             weeks = rng.randint(1, 20)
             opioids = rng.random() < 0.1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -97,3 +98,77 @@ def transition(
 def note_event(episode: Episode, description: str, *, by: Any = None) -> EpisodeEvent:
     """Put a notable event that is not a status change on the episode's timeline."""
     return EpisodeEvent.objects.create(episode=episode, by=by, description=description[:300])
+
+
+# Named writes for the other apps. Nothing outside this module assigns an Episode's fields or creates
+# EpisodeEvent rows (tests/care_episodes/test_single_writer.py keeps it so).
+
+
+def open_episode(*, patient: Any, source: str, requested_on: date) -> Episode:
+    """Start a care episode: the wait clock runs from `requested_on` (a call or a referral)."""
+    return Episode.objects.create(patient=patient, source=source, requested_on=requested_on)
+
+
+def mark_booked(
+    episode: Episode, *, physiotherapist: Any, site: Any, on: date, by: Any, description: str
+) -> None:
+    """A visit was booked: a requested episode becomes booked; the first booking stamps the date and
+    gives the episode its physiotherapist and site when it had none."""
+    if episode.status == S.REQUESTED:
+        transition(episode, S.BOOKED, by=by, description=description, on=on)
+    changed = []
+    if episode.booked_on is None:
+        episode.booked_on = on
+        changed.append("booked_on")
+    if episode.physiotherapist_id is None:
+        episode.physiotherapist = physiotherapist
+        changed.append("physiotherapist")
+    if episode.site_id is None:
+        episode.site = site
+        changed.append("site")
+    if changed:
+        episode.save(update_fields=changed)
+
+
+def record_first_assessment(episode: Episode, *, on: date) -> None:
+    """Stop the wait clock at the first assessment (arrival for it, or its record), once only."""
+    if episode.first_assessed_on is None:
+        episode.first_assessed_on = on
+        episode.save(update_fields=["first_assessed_on"])
+
+
+def take_episode(episode: Episode, *, physiotherapist: Any, by: Any) -> EpisodeEvent:
+    """A physiotherapist takes an unassigned episode into their care."""
+    with transaction.atomic():
+        locked = Episode.objects.select_for_update().get(pk=episode.pk)
+        if locked.physiotherapist_id not in (None, physiotherapist.pk):
+            raise IllegalTransition("Another physiotherapist has taken this episode meanwhile.")
+        episode.physiotherapist = physiotherapist
+        episode.save(update_fields=["physiotherapist"])
+        who = physiotherapist.get_full_name() or physiotherapist.get_username()
+        return note_event(episode, f"Taken into care by {who}", by=by)
+
+
+def apply_triage(episode: Episode, *, risk: str, booking_hold: str) -> None:
+    """Copy a triage decision's risk, and the hold its open alerts imply, onto the episode."""
+    episode.risk = risk if risk in Episode.Risk.values else ""
+    episode.booking_hold = booking_hold
+    episode.save(update_fields=["risk", "booking_hold"])
+
+
+def set_booking_hold(episode: Episode, hold: str) -> None:
+    """Hold routine booking for the episode (a red-flag alert is open), or lift it with ''."""
+    if episode.booking_hold != hold:
+        episode.booking_hold = hold
+        episode.save(update_fields=["booking_hold"])
+
+
+def load_past_episodes(rows: Iterable[dict[str, Any]], *, batch_size: int = 1000) -> list[Episode]:
+    """Insert episodes as they already stand (demo data, a migration from another system): no
+    transition is replayed, so each row carries its own status and dates."""
+    return Episode.objects.bulk_create((Episode(**row) for row in rows), batch_size=batch_size)
+
+
+def load_past_events(rows: Iterable[dict[str, Any]], *, batch_size: int = 1000) -> None:
+    """Insert the timeline entries that go with `load_past_episodes`."""
+    EpisodeEvent.objects.bulk_create((EpisodeEvent(**row) for row in rows), batch_size=batch_size)

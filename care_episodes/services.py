@@ -65,9 +65,7 @@ def record_assessment(episode: Episode, *, by: Any, **fields: Any) -> Assessment
             on=assessment.assessed_on,
         )
     elif episode.status in {S.ASSESSED, S.IN_CARE}:
-        if episode.first_assessed_on is None:
-            episode.first_assessed_on = assessment.assessed_on
-            episode.save(update_fields=["first_assessed_on"])
+        lifecycle.record_first_assessment(episode, on=assessment.assessed_on)
         lifecycle.note_event(episode, "Reassessment recorded", by=by)
     else:
         raise IllegalTransition(

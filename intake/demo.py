@@ -19,7 +19,8 @@ from django.db import transaction
 from django.utils import timezone
 from faker import Faker
 
-from care_episodes.models import Episode, EpisodeEvent
+from care_episodes import lifecycle
+from care_episodes.models import Episode
 from intake.identifiers import luhn_check_digit
 from intake.models import (
     Appointment,
@@ -257,31 +258,33 @@ def _store_cases(
         if first_done:
             status = Episode.Status.IN_CARE if len(case.visits) > 1 else Episode.Status.ASSESSED
         episodes.append(
-            Episode(
-                patient_id=case.patient_id,
-                physiotherapist=case.physio,
-                site_id=case.site_id,
-                status=status,
-                source=Episode.Source.DIRECT
+            {
+                "patient_id": case.patient_id,
+                "physiotherapist": case.physio,
+                "site_id": case.site_id,
+                "status": status,
+                "source": Episode.Source.DIRECT
                 if rng.random() < 0.7
                 else Episode.Source.PHYSICIAN_REFERRAL,
-                requested_on=booked_on - timedelta(days=rng.randint(0, 3)),
-                booked_on=booked_on,
-                first_assessed_on=first if first_done else None,
-                risk=rng.choice(["low", "low", "medium", "medium", "high"]) if first_done else "",
-            )
+                "requested_on": booked_on - timedelta(days=rng.randint(0, 3)),
+                "booked_on": booked_on,
+                "first_assessed_on": first if first_done else None,
+                "risk": rng.choice(["low", "low", "medium", "medium", "high"])
+                if first_done
+                else "",
+            }
         )
         case.first_done = first_done
-    Episode.objects.bulk_create(episodes, batch_size=BATCH)
-    EpisodeEvent.objects.bulk_create(
+    episodes = lifecycle.load_past_episodes(episodes, batch_size=BATCH)
+    lifecycle.load_past_events(
         (
-            EpisodeEvent(
-                episode=episode,
-                by=front_desk,
-                from_status=Episode.Status.REQUESTED,
-                to_status=Episode.Status.BOOKED,
-                description="Booked (demo data)",
-            )
+            {
+                "episode": episode,
+                "by": front_desk,
+                "from_status": Episode.Status.REQUESTED,
+                "to_status": Episode.Status.BOOKED,
+                "description": "Booked (demo data)",
+            }
             for episode in episodes
         ),
         batch_size=BATCH,
@@ -336,12 +339,12 @@ def _referrals_and_waitlist(
         return
     today = timezone.localdate()
     chosen = patient_ids[: max(1, min(25, len(patient_ids) // 20))]
-    episodes = Episode.objects.bulk_create(
-        Episode(
-            patient_id=pid,
-            source=Episode.Source.PHYSICIAN_REFERRAL,
-            requested_on=today - timedelta(days=rng.randint(0, 20)),
-        )
+    episodes = lifecycle.load_past_episodes(
+        {
+            "patient_id": pid,
+            "source": Episode.Source.PHYSICIAN_REFERRAL,
+            "requested_on": today - timedelta(days=rng.randint(0, 20)),
+        }
         for pid in chosen
     )
     IncomingReferral.objects.bulk_create(

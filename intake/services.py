@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from care_episodes.lifecycle import transition
+from care_episodes import lifecycle
 from care_episodes.models import Episode
 from intake import appointment_rules, selectors
 from intake.models import (
@@ -103,7 +103,7 @@ def _episode_for_booking(patient: Patient, episode: Episode | None, today: date)
     if episode is None:
         episode = selectors.continuing_episode(patient)
     if episode is None:
-        return Episode.objects.create(
+        return lifecycle.open_episode(
             patient=patient, source=Episode.Source.DIRECT, requested_on=today
         )
     # Lock the episode so two bookings for it are made one after the other.
@@ -181,26 +181,14 @@ def book_appointment(
                 if getattr(error.__cause__, "pgcode", None) == EXCLUSION_VIOLATION:
                     raise _SlotClash from error
                 raise
-            if episode.status == Episode.Status.REQUESTED:
-                transition(
-                    episode,
-                    Episode.Status.BOOKED,
-                    by=by,
-                    description="Booked: " + _describe(appointment),
-                    on=_local_date(now),
-                )
-            changed = []
-            if episode.booked_on is None:
-                episode.booked_on = _local_date(now)
-                changed.append("booked_on")
-            if episode.physiotherapist_id is None:
-                episode.physiotherapist = practitioner
-                changed.append("physiotherapist")
-            if episode.site_id is None:
-                episode.site = site
-                changed.append("site")
-            if changed:
-                episode.save(update_fields=changed)
+            lifecycle.mark_booked(
+                episode,
+                physiotherapist=practitioner,
+                site=site,
+                on=_local_date(now),
+                by=by,
+                description="Booked: " + _describe(appointment),
+            )
             IncomingReferral.objects.filter(
                 episode=episode, status=IncomingReferral.Status.OPEN
             ).update(status=IncomingReferral.Status.BOOKED)
@@ -254,16 +242,14 @@ def change_appointment_status(
         if (
             to_status in (Appointment.Status.ARRIVED, Appointment.Status.COMPLETED)
             and appointment.appointment_type.is_new_assessment
-            and episode.first_assessed_on is None
         ):
-            episode.first_assessed_on = _local_date(appointment.start)
-            episode.save(update_fields=["first_assessed_on"])
+            lifecycle.record_first_assessment(episode, on=_local_date(appointment.start))
         if (
             to_status == Appointment.Status.CANCELLED
             and episode.status == Episode.Status.BOOKED
             and not episode.appointments.filter(status=Appointment.Status.BOOKED).exists()
         ):
-            transition(
+            lifecycle.transition(
                 episode,
                 Episode.Status.REQUESTED,
                 by=by,
@@ -324,7 +310,7 @@ def refer_patient(
     """A family physician refers a patient to the physiotherapist: a new episode starts its clock."""
     received_on = received_on or timezone.localdate()
     with transaction.atomic():
-        episode = Episode.objects.create(
+        episode = lifecycle.open_episode(
             patient=patient,
             source=Episode.Source.PHYSICIAN_REFERRAL,
             requested_on=received_on,

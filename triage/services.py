@@ -19,8 +19,8 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from care_episodes.lifecycle import can_transition, transition
-from care_episodes.models import Episode, EpisodeEvent
+from care_episodes import lifecycle
+from care_episodes.models import Episode
 from intake.models import Patient
 from lbp_pathway.access import Role
 from reminders import services as reminders
@@ -214,10 +214,10 @@ def _remind_physician(alert: PhysicianAlert) -> None:
 
 
 def _send_to_emergency(episode: Episode, by: Any, flags_text: str) -> None:
-    if episode.status != Episode.Status.SENT_TO_EMERGENCY and can_transition(
+    if episode.status != Episode.Status.SENT_TO_EMERGENCY and lifecycle.can_transition(
         episode, Episode.Status.SENT_TO_EMERGENCY
     ):
-        transition(
+        lifecycle.transition(
             episode,
             Episode.Status.SENT_TO_EMERGENCY,
             by=by,
@@ -273,11 +273,7 @@ def record_triage(
         decided_by=by,
         decided_at=now,
     )
-    EpisodeEvent.objects.create(
-        episode=episode,
-        by=by,
-        description=f"Triage recorded: {reasons['start_back']}"[:300],
-    )
+    lifecycle.note_event(episode, f"Triage recorded: {reasons['start_back']}", by=by)
 
     patient = episode.patient
     flags = result.red_flags
@@ -301,9 +297,9 @@ def record_triage(
             decision=decision,
         )
 
-    episode.risk = decision.risk if decision.risk in Episode.Risk.values else ""
-    episode.booking_hold = _holds_from_open_alerts(episode)
-    episode.save(update_fields=["risk", "booking_hold"])
+    lifecycle.apply_triage(
+        episode, risk=decision.risk, booking_hold=_holds_from_open_alerts(episode)
+    )
     _refresh_patient_hold(patient)
     return decision
 
@@ -339,21 +335,20 @@ def clear_alert(alert: PhysicianAlert, physician: Any, note: str) -> PhysicianAl
     episode = alert.episode
     if episode is not None:
         episode.refresh_from_db()
-        EpisodeEvent.objects.create(
-            episode=episode,
+        lifecycle.note_event(
+            episode,
+            f"{alert.get_kind_display()} cleared by the family physician: {note}",
             by=physician,
-            description=f"{alert.get_kind_display()} cleared by the family physician: {note}"[:300],
         )
         hold = _holds_from_open_alerts(episode)
         if hold != EMERGENCY_HOLD and episode.status == Episode.Status.SENT_TO_EMERGENCY:
-            transition(
+            lifecycle.transition(
                 episode,
                 Episode.Status.REQUESTED,
                 by=physician,
                 description="Emergency cleared by the family physician: back to the pathway",
             )
-        episode.booking_hold = hold
-        episode.save(update_fields=["booking_hold"])
+        lifecycle.set_booking_hold(episode, hold)
     _refresh_patient_hold(alert.patient)
     return alert
 
@@ -402,8 +397,7 @@ def record_phone_screen(
         )
         if episode is not None:
             _send_to_emergency(episode, by, flags_text)
-            episode.booking_hold = EMERGENCY_HOLD
-            episode.save(update_fields=["booking_hold"])
+            lifecycle.set_booking_hold(episode, EMERGENCY_HOLD)
         _refresh_patient_hold(patient)
     return screen
 
@@ -452,7 +446,5 @@ def submit_patient_answers(token: str, answers: Sequence[str | None]) -> Questio
     link.used_at = now
     link.response = response
     link.save(update_fields=["used_at", "response"])
-    EpisodeEvent.objects.create(
-        episode=link.episode, description="STarT Back answered by the patient (secure link)"
-    )
+    lifecycle.note_event(link.episode, "STarT Back answered by the patient (secure link)")
     return response
