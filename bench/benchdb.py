@@ -1,4 +1,4 @@
-"""Shared by the benchmarks: a dedicated database on the configured (or embedded) PostgreSQL."""
+"""Shared by the benchmarks: the services (configured or embedded) and a dedicated database on them."""
 
 from __future__ import annotations
 
@@ -8,20 +8,24 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from lbp_pathway import devstack  # noqa: E402
+
+
+def start_services() -> devstack.EmbeddedServices:
+    """Start the embedded PostgreSQL / Redis for whichever of DATABASE_URL / REDIS_URL is unset and
+    export the URLs (before Django's settings are imported); stop() the result at the end."""
+    return devstack.start_embedded_services()
 
 
 def bench_database_url(name: str) -> str:
-    """URL of database `name` on the server of DATABASE_URL (or the embedded one), created if missing."""
+    """URL of database `name` on the server of DATABASE_URL (see start_services), created if missing."""
     import dj_database_url
     import psycopg2
 
-    if os.environ.get("DATABASE_URL"):
-        base = os.environ["DATABASE_URL"]
-    else:
-        sys.path.insert(0, str(ROOT))
-        from lbp_pathway import devstack
-
-        base = devstack.start_postgres(devstack.data_dir())
+    base = os.environ["DATABASE_URL"]
     url = base[: base.rindex("/") + 1] + name
     params = dj_database_url.parse(url)
     connection = psycopg2.connect(

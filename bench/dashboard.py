@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from benchdb import bench_database_url, manage  # noqa: E402
+from benchdb import bench_database_url, manage, start_services  # noqa: E402
 
 
 def load(env: dict[str, str], args: argparse.Namespace, started: float) -> None:
@@ -49,14 +49,17 @@ def main() -> int:
     parser.add_argument("--patients", type=int, default=20_000)
     parser.add_argument("--requests", type=int, default=7)
     args = parser.parse_args()
+    services = start_services()
+    try:
+        return measure(args)
+    finally:
+        services.stop()  # only what this run started
 
+
+def measure(args: argparse.Namespace) -> int:
     env = dict(os.environ, DEMO_MODE="1", DEMO_PASSWORD="bench-pass-phrase-2026")
     env["DATABASE_URL"] = bench_database_url("lbp_bench_dashboard")
-    if not env.get("REDIS_URL"):
-        from lbp_pathway import devstack
-
-        env["REDIS_URL"], _ = devstack.start_redis(devstack.data_dir())
-    os.environ.update(DATABASE_URL=env["DATABASE_URL"], REDIS_URL=env["REDIS_URL"], DEMO_MODE="1")
+    os.environ.update(DATABASE_URL=env["DATABASE_URL"], DEMO_MODE="1")
 
     started = time.perf_counter()
     manage(env, "migrate", "--noinput")

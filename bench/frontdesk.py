@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 BENCH_DB = "lbp_bench_frontdesk"
 
-from benchdb import bench_database_url, manage  # noqa: E402
+from benchdb import bench_database_url, manage, start_services  # noqa: E402
 
 PASSWORD = "bench-pass-phrase-2026"
 TIME_LIMIT = 300  # seconds of load at most, whatever the request count
@@ -114,15 +114,11 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=30, help="per user and page")
     args = parser.parse_args()
 
-    url = database_url()
-    env = dict(os.environ, DATABASE_URL=url, DEMO_MODE="1", DEMO_PASSWORD=PASSWORD, DEBUG="")
-    started_redis = False
-    if not env.get("REDIS_URL"):
-        from lbp_pathway import devstack
-
-        env["REDIS_URL"], started_redis = devstack.start_redis(devstack.data_dir())
+    services = start_services()
     gunicorn = None
     try:
+        url = database_url()
+        env = dict(os.environ, DATABASE_URL=url, DEMO_MODE="1", DEMO_PASSWORD=PASSWORD, DEBUG="")
         began = time.monotonic()
         manage(env, "migrate", "--noinput", "-v0")
         print(manage(env, "seed_demo", "--patients", str(args.patients)).strip().splitlines()[-1])
@@ -221,13 +217,7 @@ def main() -> int:
                 gunicorn.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 gunicorn.kill()
-        if started_redis:
-            from lbp_pathway import devstack
-
-            devstack.stop_redis(devstack.data_dir())
-        from lbp_pathway import devstack
-
-        devstack.stop_postgres()  # only stops the embedded server, and only if this run started it
+        services.stop()  # only what this run started
 
 
 if __name__ == "__main__":

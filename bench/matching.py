@@ -30,14 +30,6 @@ MATCHES = 1_000
 LETTERS = "ABCEGHJKLMNPRSTVWXYZ"
 
 
-def server_url() -> str:
-    if not os.environ.get("DATABASE_URL") or not os.environ.get("REDIS_URL"):
-        from lbp_pathway.devstack import ensure_embedded_services
-
-        ensure_embedded_services()
-    return os.environ["DATABASE_URL"]
-
-
 def admin_connection(url: str):
     import dj_database_url
     import psycopg2
@@ -101,7 +93,13 @@ def postal_code_rows(rng: random.Random):
 
 
 def main() -> int:
-    url = server_url()
+    from lbp_pathway import devstack
+
+    with devstack.embedded_services():  # for whichever of DATABASE_URL / REDIS_URL is unset
+        return measure(os.environ["DATABASE_URL"])
+
+
+def measure(url: str) -> int:
     recreate_database(url)
     os.environ["DATABASE_URL"] = with_database(url, BENCH_DATABASE)
     import django

@@ -1,6 +1,6 @@
 """Reminder dispatch throughput next to a no-op Celery task's, on the same broker, in the same run.
 
-    DATABASE_URL=... REDIS_URL=... .venv/bin/python bench/reminders.py [--reminders 100000]
+    [DATABASE_URL=... REDIS_URL=...] .venv/bin/python bench/reminders.py [--reminders 100000]
 
 Writes N due patient SMS reminders (the logging SMS backend, quiet hours off), starts a Celery worker,
 and times how long the dispatcher takes to get all of them to "sent"; then times the same worker
@@ -25,6 +25,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lbp_pathway.settings")
 os.environ.setdefault("DEMO_MODE", "1")
+
+from lbp_pathway import devstack  # noqa: E402
+
+# Before the settings are imported: the embedded servers for whichever URL is unset (stopped at exit).
+SERVICES = devstack.start_embedded_services()
 
 import django  # noqa: E402
 

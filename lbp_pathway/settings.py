@@ -1,7 +1,12 @@
 """Settings for LBP Pathway, read from the environment (see the README's table).
 
-Production: SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and REDIS_URL set, DEBUG unset. With DATABASE_URL or
-REDIS_URL unset the embedded demo stack starts (lbp_pathway/devstack.py) and demo mode applies.
+Production: SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and REDIS_URL set, DEBUG unset.
+
+Importing this module has no side effects beyond reading the environment (through the typed env_*
+helpers below, never os.environ directly) and a few local folders: it starts no process. Without
+DATABASE_URL or REDIS_URL it still imports, so linters, type checkers and `manage.py check` can load it,
+but the database and the cache then fail on first use with a message saying how to start them; manage.py
+refuses other commands up front (lbp_pathway/devstack.py starts the embedded servers, explicitly).
 """
 
 import os
@@ -14,6 +19,14 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+def env_str(name: str, default: str = "", *, keep_empty: bool = False) -> str:
+    """The variable's value; `default` when unset, and when empty unless keep_empty."""
+    value = os.environ.get(name)
+    if value is None or (value == "" and not keep_empty):
+        return default
+    return value
+
+
 def env_bool(name: str, default: bool = False) -> bool:
     value = os.environ.get(name)
     if value is None or value == "":
@@ -23,30 +36,41 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 def env_int(name: str, default: int) -> int:
     value = os.environ.get(name)
-    return int(value) if value else default
+    if value is None or value.strip() == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
 
 
 def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+    value = env_str(name, default, keep_empty=True)
+    return [item.strip() for item in value.split(",") if item.strip()]
 
 
-if not os.environ.get("DATABASE_URL") or not os.environ.get("REDIS_URL"):
-    from lbp_pathway.devstack import ensure_embedded_services
+def env_path(name: str, default: Path) -> Path:
+    return Path(env_str(name, str(default)))
 
-    ensure_embedded_services()
 
+DATABASE_URL = env_str("DATABASE_URL")
+REDIS_URL = env_str("REDIS_URL")
+# Set by lbp_pathway.devstack when it started (or joined) the embedded PostgreSQL / Redis for us.
 EMBEDDED = env_bool("LBP_EMBEDDED")
 # Demo mode: demo accounts, a generated secret key, plain HTTP on localhost. Never in production.
 DEMO_MODE = env_bool("DEMO_MODE", default=EMBEDDED)
 DEBUG = env_bool("DEBUG")
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
+SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
-    if not DEMO_MODE:
-        raise ImproperlyConfigured("SECRET_KEY must be set outside demo mode.")
-    from lbp_pathway.devstack import data_dir, dev_secret_key
+    if DEMO_MODE:
+        from lbp_pathway.devstack import data_dir, dev_secret_key
 
-    SECRET_KEY = dev_secret_key(data_dir())
+        SECRET_KEY = dev_secret_key(data_dir())
+    elif DATABASE_URL and REDIS_URL:
+        raise ImproperlyConfigured("SECRET_KEY must be set outside demo mode.")
+    # Otherwise nothing can run anyway (no database, no Redis): the settings still load for tools,
+    # and Django refuses the empty SECRET_KEY if anything tries to use it.
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEMO_MODE else "")
 
@@ -109,15 +133,20 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-# JIT compilation costs more than it saves on the dashboard's aggregates (seen: +200 ms per query).
-DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # JIT compilation costs more than it saves on the dashboard's aggregates (seen: +200 ms per query).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+else:
+    # Loads, but every query raises ImproperlyConfigured saying how to get a database.
+    DATABASES = {"default": {"ENGINE": "lbp_pathway.unconfigured"}}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-REDIS_URL = os.environ["REDIS_URL"]
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if REDIS_URL
+    else {"BACKEND": "lbp_pathway.unconfigured.cache.UnconfiguredCache"}
 }
 
 
@@ -162,7 +191,7 @@ SIGN_IN_FAILURE_WINDOW_MINUTES = env_int("SIGN_IN_FAILURE_WINDOW_MINUTES", 15)
 SIGN_IN_LOCK_MINUTES = env_int("SIGN_IN_LOCK_MINUTES", 15)
 # Break the glass: how long a clinician's emergency access to one record lasts.
 BREAK_GLASS_MINUTES = env_int("BREAK_GLASS_MINUTES", 60)
-TWO_FACTOR_ISSUER = os.environ.get("TWO_FACTOR_ISSUER", "LBP Pathway")
+TWO_FACTOR_ISSUER = env_str("TWO_FACTOR_ISSUER", "LBP Pathway")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -184,23 +213,25 @@ if not (DEMO_MODE or DEBUG):
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
     }
-MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / ".devdata" / "media"))
+MEDIA_ROOT = env_path("MEDIA_ROOT", BASE_DIR / ".devdata" / "media")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-EMAIL_BACKEND = os.environ.get(
+EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
     "django.core.mail.backends.console.EmailBackend"
     if DEMO_MODE
     else "django.core.mail.backends.smtp.EmailBackend",
 )
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "LBP Pathway <no-reply@localhost>")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "LBP Pathway <no-reply@localhost>")
 
 # Reminders (reminders/): patients are never messaged in quiet hours ("" turns them off); SMS goes
 # through a pluggable backend (the logging one writes to the log); staff reminders also by email if on.
-SMS_BACKEND = os.environ.get("SMS_BACKEND", "reminders.channels.LoggingSMSBackend")
-REMINDER_QUIET_HOURS = os.environ.get("REMINDER_QUIET_HOURS", "21:00-08:00 America/Toronto")
+SMS_BACKEND = env_str("SMS_BACKEND", "reminders.channels.LoggingSMSBackend")
+REMINDER_QUIET_HOURS = env_str(
+    "REMINDER_QUIET_HOURS", "21:00-08:00 America/Toronto", keep_empty=True
+)
 REMINDER_APPOINTMENT_LEAD_HOURS = [
     int(h) for h in env_list("REMINDER_APPOINTMENT_LEAD_HOURS", "48")
 ]
@@ -209,7 +240,7 @@ REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", 5)
 REMINDER_RETRY_BASE_SECONDS = env_int("REMINDER_RETRY_BASE_SECONDS", 60)
 REMINDER_CLAIM_TIMEOUT_SECONDS = env_int("REMINDER_CLAIM_TIMEOUT_SECONDS", 300)
 REMINDER_STAFF_EMAIL = env_bool("REMINDER_STAFF_EMAIL")
-REMINDER_RECORDING_FILE = os.environ.get("REMINDER_RECORDING_FILE", "")
+REMINDER_RECORDING_FILE = env_str("REMINDER_RECORDING_FILE")
 
 # Web hardening: strict cookies, HSTS and HTTPS redirect whenever we are not a local demo.
 HTTPS = env_bool("HTTPS", default=not DEMO_MODE)
@@ -264,7 +295,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {"scrub_phi": {"()": "lbp_pathway.phi_logging.ScrubPersonalInformation"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["scrub_phi"]}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "pgserver": {"level": "WARNING"},
         # Django's own request and server logs go through the same scrubbing handler.

@@ -1,0 +1,30 @@
+"""Pytest plugin (registered with `-p tests.embedded_services` in pyproject.toml's addopts).
+
+Before pytest-django imports the settings, start the embedded PostgreSQL and Redis for whichever of
+DATABASE_URL / REDIS_URL is unset and export the URLs (lbp_pathway.devstack.start_embedded_services), so a
+bare `make test` on a fresh clone works; with both URLs set nothing starts. What was started here is
+stopped when the run ends.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from lbp_pathway import devstack
+
+_services: devstack.EmbeddedServices | None = None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config, args: list[str]) -> None:
+    # tryfirst: ahead of pytest-django's hook, which imports the settings and sets Django up.
+    global _services
+    if _services is None and not {"-h", "--help", "--version", "-V"} & set(args):
+        _services = devstack.start_embedded_services()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    global _services
+    if _services is not None:
+        _services.stop()
+        _services = None
