@@ -1,10 +1,17 @@
 """Record access to patient records. Every view, create, change, print/export of a patient's record or any
-part of it calls `record` (PHIPA: who, when, which patient, what, from where, why)."""
+part of it is recorded (PHIPA: who, when, which patient, what, from where, why).
+
+Writes are recorded by the service that makes them, inside the same transaction (`record(actor, ...)`
+with the `Actor` a view builds with `actor(request)`), so a change never commits without its audit row.
+Views record only reads, prints and refusals.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.http import HttpRequest
 
 from lbp_pathway.models import AuditEvent
@@ -12,12 +19,45 @@ from lbp_pathway.models import AuditEvent
 Action = AuditEvent.Action
 
 
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting and from where: the signed-in user of a request, or the system (a task)."""
+
+    user: User | None
+    path: str = ""
+    ip_address: str | None = None
+
+    @property
+    def username(self) -> str:
+        return self.user.get_username() if self.user is not None else ""
+
+
+SYSTEM = Actor(user=None, path="system")
+
+
 def client_address(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+def actor(request: HttpRequest) -> Actor:
+    """The acting user of a request, for services that audit their writes."""
+    user = request.user if request.user.is_authenticated else None
+    return Actor(user=user, path=request.path[:300], ip_address=client_address(request))  # type: ignore[arg-type]
+
+
+def as_actor(who: Actor | HttpRequest | User | None) -> Actor:
+    """Accept what callers have: an Actor, a request, or a bare user (scripts, demo data, tests)."""
+    if isinstance(who, Actor):
+        return who
+    if isinstance(who, HttpRequest):
+        return actor(who)
+    if who is None:
+        return SYSTEM
+    return Actor(user=who)
+
+
 def record(
-    request: HttpRequest,
+    who: Actor | HttpRequest,
     action: str,
     what: str,
     *,
@@ -25,14 +65,15 @@ def record(
     patient_id: int | None = None,
     reason: str = "",
 ) -> AuditEvent:
-    user = request.user if request.user.is_authenticated else None
+    """Write one audit row. Inside a service's transaction, it commits or rolls back with the change."""
+    acting = as_actor(who)
     return AuditEvent.objects.create(
-        user=user,
-        username=user.get_username() if user else "",
+        user=acting.user,
+        username=acting.username,
         patient_id=patient.pk if patient is not None else patient_id,
         action=action,
         what=what[:200],
-        path=request.path[:300],
-        ip_address=client_address(request),
+        path=acting.path[:300],
+        ip_address=acting.ip_address,
         reason=reason[:300],
     )
