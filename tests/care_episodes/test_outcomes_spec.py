@@ -182,6 +182,8 @@ def test_a_threshold_missed_only_by_float_rounding_still_counts() -> None:
     # 2 - 1e-9 points of NPRS is 2 points as far as a person entering scores can tell.
     assert outcomes.meaningful_change("nprs", 2, 1e-9).direction is IMPROVED
     assert outcomes.meaningful_change("psfs", 4, 4 + (2 - 1e-9)).direction is IMPROVED
+    # 0.299999999 of the baseline is 30% too.
+    assert outcomes.meaningful_change("nprs", 1, 0.700000001).direction is IMPROVED
 
 
 def test_grc_has_no_change_rule() -> None:

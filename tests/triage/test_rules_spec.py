@@ -114,6 +114,21 @@ def test_one_missing_item_is_named_in_the_singular() -> None:
     )
 
 
+def test_provisional_high_risk_explanation_names_the_psychosocial_items_that_scored() -> None:
+    answers = _answers(i5="agree", i6="agree", i7="agree", i8="agree")
+    answers[0] = None
+    result = score_start_back(answers)
+    assert (result.status, result.risk, result.scored_items) == (
+        "provisional",
+        "high",
+        (5, 6, 7, 8),
+    )
+    assert result.explanation == (
+        "High risk: psychosocial subscale 4 of 5 (items 5, 6, 7, 8) "
+        "(provisional: item 1 unanswered, any answer gives the same risk)"
+    )
+
+
 def test_start_back_that_is_not_a_list_is_refused() -> None:
     for not_a_list in ("agree" * 9, {"agree"}, iter(["agree"] * 9)):
         with pytest.raises(RulesInputError) as raised:
@@ -414,8 +429,22 @@ def test_field_parsing_names_the_case_itself(case, message) -> None:
     assert str(raised.value) == f"case 'M1': {message}"
 
 
-def test_age_at_onset_of_130_is_accepted() -> None:
-    assert parse_case(_case(age_at_lbp_onset=130)).age_at_lbp_onset == 130
+@pytest.mark.parametrize("age", [0, 1, 130])
+def test_age_at_onset_from_0_to_130_is_accepted(age) -> None:
+    assert parse_case(_case(age_at_lbp_onset=age)).age_at_lbp_onset == age
+
+
+def test_inflammatory_features_given_as_a_string_are_refused() -> None:
+    with pytest.raises(RulesInputError) as raised:
+        rules.inflammatory_screen(
+            reference_date=REFERENCE,
+            episode_start_date=date(2025, 1, 1),
+            age_at_lbp_onset=30,
+            features="buttock_pain",
+        )
+    assert str(raised.value) == (
+        "input: field 'inflammatory_features': must be a list of feature codes"
+    )
 
 
 def test_a_case_built_directly_is_checked_and_names_itself() -> None:
@@ -462,9 +491,10 @@ def test_a_missing_id_on_a_worked_example_says_so() -> None:
     with pytest.raises(RulesInputError) as raised:
         parse_case({"case": _case(), "id": " "}, index=0)
     assert "worked example" not in str(raised.value)
-    with pytest.raises(RulesInputError) as raised:
-        parse_case(_case(id=""), index=0)
-    assert "worked example" not in str(raised.value)
+    for no_id in (_case(id=""), _case(id=...)):
+        with pytest.raises(RulesInputError) as raised:
+            parse_case(no_id, index=0)
+        assert "worked example" not in str(raised.value)
 
 
 def test_a_case_set_must_be_an_array() -> None:
@@ -485,6 +515,9 @@ def test_a_case_set_error_lists_every_bad_case_by_id_or_position() -> None:
         (None, "(case)", 1),
         ("B2", "claims.wsib", 2),
     ]
+    with pytest.raises(CaseSetError) as raised:
+        parse_cases([_case(id="B1", pregnant=None), 5])
+    assert (raised.value.case_id, raised.value.field, raised.value.index) == ("B1", "pregnant", 0)
     # The set error itself carries the first bad case.
     assert (error.case_id, error.field, error.message, error.index) == (
         None,
