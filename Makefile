@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint format lock bench clean
+.PHONY: run test lint format lock bench mutation clean
 
 $(BIN)/.installed: requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,5 +34,13 @@ lock:
 bench: $(BIN)/.installed
 	for b in frontdesk matching reminders dashboard; do $(BIN)/python bench/$$b.py || exit 1; done
 
+# Mutation testing of the pure rules modules (issue 22; slow, so not part of `make test` or CI). The
+# configuration is [tool.mutmut] in pyproject.toml; `make mutation MUTATION_ARGS=--list` also names
+# the surviving mutants (see one with `.venv/bin/mutmut show NAME`).
+mutation: $(BIN)/.installed
+	rm -rf mutants && mkdir mutants
+	$(BIN)/mutmut run --max-children $(shell nproc) >mutants/run.log 2>&1 || (tail -n 40 mutants/run.log; exit 1)
+	$(BIN)/python tools/mutation_report.py $(MUTATION_ARGS)
+
 clean:
-	rm -rf $(VENV) staticfiles
+	rm -rf $(VENV) staticfiles mutants

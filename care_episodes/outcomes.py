@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-RULE_VERSION = "outcomes-2025.1"
+RULE_VERSION = "outcomes-2026.1"
 
 
 class Instrument(StrEnum):
@@ -38,7 +38,12 @@ RANGES: dict[Instrument, tuple[float, float]] = {
     Instrument.GRC: (-7, 7),
     Instrument.ODI: (0, 100),
 }
-LOWER_IS_BETTER = {Instrument.NPRS: True, Instrument.RMDQ: True, Instrument.PSFS: False}
+LOWER_IS_BETTER = {
+    Instrument.NPRS: True,
+    Instrument.RMDQ: True,
+    Instrument.PSFS: False,
+    Instrument.ODI: True,
+}
 
 RMDQ_ITEMS = 24
 PSFS_MIN_ACTIVITIES, PSFS_MAX_ACTIVITIES = 3, 5
@@ -121,11 +126,13 @@ DIRECTION_LABELS = {
 }
 
 # Minimal clinically important change: (points, fraction of baseline or None).
-# NPRS 2 points or 30%; RMDQ 5 points or 30%; PSFS 2 points (clinical-rules.md section 5).
+# NPRS 2 points or 30%; RMDQ 5 points or 30%; ODI 10 points or 30%; PSFS 2 points
+# (clinical-rules.md section 5). The share of the baseline counts only towards improvement.
 THRESHOLDS: dict[Instrument, tuple[float, float | None]] = {
     Instrument.NPRS: (2, 0.30),
     Instrument.RMDQ: (5, 0.30),
     Instrument.PSFS: (2, None),
+    Instrument.ODI: (10, 0.30),
 }
 
 
@@ -150,7 +157,7 @@ class Change:
 def meaningful_change(
     instrument: Instrument | str, baseline: float, current: float
 ) -> Change | None:
-    """Compare a score with the baseline; None for instruments without a change rule (GRC, ODI)."""
+    """Compare a score with the baseline; None for the instrument without a change rule (GRC)."""
     instrument = Instrument(instrument)
     if instrument not in THRESHOLDS:
         return None
@@ -168,7 +175,8 @@ def meaningful_change(
 
     if improvement > 0 and reaches(improvement, percent):
         direction = Direction.IMPROVED
-    elif improvement < 0 and reaches(-improvement, None if percent is None else -percent):
+    # Worse is judged in points only: "Percentages count only towards improvement" (section 5).
+    elif improvement < 0 and reaches(-improvement, None):
         direction = Direction.WORSE
     else:
         direction = Direction.NO_MEANINGFUL_CHANGE
