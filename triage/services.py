@@ -1,7 +1,7 @@
 """Triage writes: record a triage, the front desk's phone screen, patient links, clearing alerts.
 
 Each use case is one function and one transaction. The clinical decisions themselves come from
-triage/rules.py; this module stores them with their inputs and rule version and applies their
+triage/rules/; this module stores them with their inputs and rule version and applies their
 consequences to the episode (risk, booking hold, emergency status, the physician's alert).
 """
 

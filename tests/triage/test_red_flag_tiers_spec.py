@@ -1,6 +1,6 @@
 """Every red flag by name, with its tier, written from docs/clinical-rules.md section 2.
 
-The table below is copied from the rule book, never read from triage/rules.py: swapping two flags of
+The table below is copied from the rule book, never read from triage/rules/: swapping two flags of
 different tiers in the code must fail here. Each flag is judged through the triage_check contract (a
 whole case in, the result dict out) and through the screens that offer the flags.
 """

@@ -1,4 +1,4 @@
-"""The triage rules of shared/clinical-rules.md, tested without Django or a database."""
+"""The triage rules of docs/clinical-rules.md, tested without Django or a database."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """`manage.py triage_check CASES.json`: run clinical validation cases through the triage rules.
 
-The contract is section 7 of shared/clinical-rules.md: a JSON array of cases in, a JSON array of
+The contract is section 7 of docs/clinical-rules.md: a JSON array of cases in, a JSON array of
 results out (same order, exit 0); malformed input exits 2 with a message naming the case id and
-field. The rules themselves live in triage/rules.py; this command only reads, parses and prints.
+field. The rules themselves live in triage/rules/; this command only reads, parses and prints.
 """
 
 from __future__ import annotations
