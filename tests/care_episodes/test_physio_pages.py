@@ -331,8 +331,9 @@ def test_physio_signs_the_note_and_sees_the_physicians_reply(physio, physician, 
     pdf = client.get(reverse("care_episodes:note_pdf", args=[note.pk]))
     assert pdf.content.startswith(b"%PDF")
     from care_episodes import services
+    from lbp_pathway.audit import as_actor
 
-    services.reply_to_note(note, author=physician, text="Should I order an X-ray?")
+    services.reply_to_note(note, actor=as_actor(physician), text="Should I order an X-ray?")
     home = client.get(reverse("care_episodes:physio_home")).content.decode()
     assert "Should I order an X-ray?" in home
     detail = client.get(reverse("care_episodes:episode_detail", args=[episode.pk])).content.decode()
