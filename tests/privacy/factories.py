@@ -119,6 +119,17 @@ class AccessWorld:
             ),
         )
 
+    def unassigned_episode(self):
+        """An episode of the patient in no one's care yet, at the physiotherapist's site."""
+        from tests.factories import EpisodeFactory
+
+        return self._once(
+            "unassigned_episode",
+            lambda: EpisodeFactory(
+                patient=self.patient, physiotherapist=None, site=self.site, status="requested"
+            ),
+        )
+
     def draft_note(self):
         from tests.care_episodes.factories import NoteFactory
 
