@@ -1,4 +1,8 @@
-"""Writes for care episodes: one function per use case, each in one transaction."""
+"""Writes for care episodes: one function per use case, each in one transaction that also holds its
+audit row (`audit.record(actor, ...)`): a change never commits without the record of who made it.
+
+Views pass `actor=audit.actor(request)`; scripts, demo data and tests pass `actor=audit.as_actor(user)`.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +29,8 @@ from care_episodes.models import (
 )
 from care_episodes.selectors import latest_assessment, latest_triage
 from intake.models import Appointment
+from lbp_pathway import audit
+from lbp_pathway.audit import Action
 from reminders import selectors as reminder_selectors
 from reminders import services as reminders
 
@@ -53,8 +59,9 @@ def follow_up_sessions() -> dict[str, int]:
 
 
 @transaction.atomic
-def record_assessment(episode: Episode, *, by: Any, **fields: Any) -> Assessment:
+def record_assessment(episode: Episode, *, actor: audit.Actor, **fields: Any) -> Assessment:
     """Save an assessment; the first one moves the episode to assessed and starts the note clock."""
+    by = actor.user
     assessment = Assessment.objects.create(episode=episode, by=by, **fields)
     if episode.status in {S.REQUESTED, S.BOOKED}:
         lifecycle.transition(
@@ -80,6 +87,9 @@ def record_assessment(episode: Episode, *, by: Any, **fields: Any) -> Assessment
             assessed_at=reminders.local_morning(assessment.assessed_on),
             url=reverse("care_episodes:note_draft", args=[episode.pk]),
         )
+    audit.record(
+        actor, Action.CREATE, f"assessment of episode {episode.pk}", patient=episode.patient
+    )
     return assessment
 
 
@@ -87,7 +97,7 @@ def record_assessment(episode: Episode, *, by: Any, **fields: Any) -> Assessment
 def record_outcomes(
     episode: Episode,
     *,
-    by: Any,
+    actor: audit.Actor,
     measured_on: date,
     timepoint: str,
     nprs: int | None = None,
@@ -101,7 +111,7 @@ def record_outcomes(
     psfs_activities = psfs_activities or []
     measurement = OutcomeMeasurement.objects.create(
         episode=episode,
-        by=by,
+        by=actor.user,
         measured_on=measured_on,
         timepoint=timepoint,
         nprs=None if nprs is None else outcomes.nprs_score(nprs),
@@ -132,19 +142,28 @@ def record_outcomes(
         )
     elif timepoint in (T.SIX_WEEKS, T.DISCHARGE):
         reminders.cancel_outcome_reminders(episode.pk)
+    audit.record(
+        actor, Action.CREATE, f"outcome measures of episode {episode.pk}", patient=episode.patient
+    )
     return measurement
 
 
 @transaction.atomic
 def save_plan(
-    episode: Episode, *, by: Any, exercises: Any = (), **fields: Any
+    episode: Episode, *, actor: audit.Actor, exercises: Any = (), **fields: Any
 ) -> SelfManagementPlan:
     plan, created = SelfManagementPlan.objects.update_or_create(
-        episode=episode, defaults={**fields, "by": by}
+        episode=episode, defaults={**fields, "by": actor.user}
     )
     plan.exercises.set(exercises)
     lifecycle.note_event(
-        episode, "Self-management plan " + ("written" if created else "updated"), by=by
+        episode, "Self-management plan " + ("written" if created else "updated"), by=actor.user
+    )
+    audit.record(
+        actor,
+        Action.CREATE if created else Action.CHANGE,
+        f"self-management plan of episode {episode.pk}",
+        patient=episode.patient,
     )
     return plan
 
@@ -186,9 +205,10 @@ def _remind_follow_up_not_booked(episode: Episode) -> None:
 
 
 @transaction.atomic
-def save_follow_up(episode: Episode, *, by: Any, **fields: Any) -> FollowUpPlan:
+def save_follow_up(episode: Episode, *, actor: audit.Actor, **fields: Any) -> FollowUpPlan:
     """Store the follow-up plan; more than one session puts an assessed episode into care."""
-    plan, _ = FollowUpPlan.objects.update_or_create(episode=episode, defaults=fields)
+    by = actor.user
+    plan, created = FollowUpPlan.objects.update_or_create(episode=episode, defaults=fields)
     booked = episode.appointments.filter(
         status=Appointment.Status.BOOKED, start__gt=timezone.now()
     ).exists()
@@ -200,6 +220,12 @@ def save_follow_up(episode: Episode, *, by: Any, **fields: Any) -> FollowUpPlan:
         lifecycle.transition(episode, S.IN_CARE, by=by, description=f"Follow-up planned: {plan}")
     else:
         lifecycle.note_event(episode, f"Follow-up planned: {plan}", by=by)
+    audit.record(
+        actor,
+        Action.CREATE if created else Action.CHANGE,
+        f"follow-up plan of episode {episode.pk}",
+        patient=episode.patient,
+    )
     return plan
 
 
@@ -207,13 +233,14 @@ def save_follow_up(episode: Episode, *, by: Any, **fields: Any) -> FollowUpPlan:
 def discharge(
     episode: Episode,
     *,
-    by: Any,
+    actor: audit.Actor,
     reason: str,
     discharged_on: date,
     summary: str = "",
     final_outcomes: dict[str, Any] | None = None,
 ) -> Discharge:
     """Discharge with a reason and (optionally) the final outcome measures."""
+    by = actor.user
     lifecycle.transition(
         episode,
         S.DISCHARGED,
@@ -229,11 +256,14 @@ def discharge(
     if final_outcomes and any(value is not None for value in final_outcomes.values()):
         record_outcomes(
             episode,
-            by=by,
+            actor=actor,
             measured_on=discharged_on,
             timepoint=OutcomeMeasurement.Timepoint.DISCHARGE,
             **final_outcomes,
         )
+    audit.record(
+        actor, Action.CHANGE, f"discharge of episode {episode.pk}", patient=episode.patient
+    )
     return record
 
 
@@ -329,13 +359,16 @@ def note_facts(episode: Episode) -> drafting.NoteFacts:
 
 
 @transaction.atomic
-def draft_note(episode: Episode, *, by: Any) -> ConsultationNote:
+def draft_note(episode: Episode, *, actor: audit.Actor) -> ConsultationNote:
     """Write (or rewrite) the draft note from the current assessment and plan."""
+    by = actor.user
+    what = f"consultation note draft for episode {episode.pk}"
     title, body = drafting.draft(note_facts(episode))
     draft = episode.notes.filter(signed_at__isnull=True).first()
     if draft is not None:
         draft.title, draft.body = title, body
         draft.save()
+        audit.record(actor, Action.CHANGE, what, patient=episode.patient)
         return draft
     last = episode.notes.order_by("-version").first()
     note = ConsultationNote.objects.create(
@@ -347,31 +380,39 @@ def draft_note(episode: Episode, *, by: Any) -> ConsultationNote:
         author=by,
     )
     lifecycle.note_event(episode, "Consultation note drafted", by=by)
+    audit.record(actor, Action.CREATE, what, patient=episode.patient)
     return note
 
 
 @transaction.atomic
-def update_note(note: ConsultationNote, *, title: str, body: str) -> ConsultationNote:
+def update_note(
+    note: ConsultationNote, *, actor: audit.Actor, title: str, body: str
+) -> ConsultationNote:
     note.title, note.body = title, body
     note.save()  # refuses a signed note (SignedNoteImmutable), as does the database trigger
+    audit.record(actor, Action.CHANGE, f"consultation note {note.pk}", patient=note.episode.patient)
     return note
 
 
 @transaction.atomic
-def sign_note(note: ConsultationNote, *, by: Any) -> ConsultationNote:
+def sign_note(note: ConsultationNote, *, actor: audit.Actor) -> ConsultationNote:
     note.signed_at = timezone.now()
-    note.signed_by = by
+    note.signed_by = actor.user
     note.save()
     reminders.cancel_note_unsigned_reminder(note.episode_id)
     lifecycle.note_event(
-        note.episode, f"Consultation note version {note.version} signed and sent", by=by
+        note.episode, f"Consultation note version {note.version} signed and sent", by=actor.user
+    )
+    audit.record(
+        actor, Action.CHANGE, f"consultation note {note.pk} signed", patient=note.episode.patient
     )
     return note
 
 
 @transaction.atomic
-def start_addendum(note: ConsultationNote, *, by: Any) -> ConsultationNote:
+def start_addendum(note: ConsultationNote, *, actor: audit.Actor) -> ConsultationNote:
     """A new draft version linked to the signed one; the signed note itself never changes."""
+    by = actor.user
     if not note.is_signed:
         raise IllegalTransition("Only a signed note takes an addendum; edit the draft instead.")
     existing = note.episode.notes.filter(signed_at__isnull=True).first()
@@ -387,29 +428,67 @@ def start_addendum(note: ConsultationNote, *, by: Any) -> ConsultationNote:
         author=by,
     )
     lifecycle.note_event(note.episode, f"Addendum (version {addendum.version}) started", by=by)
+    audit.record(
+        actor,
+        Action.CREATE,
+        f"addendum to consultation note {note.pk}",
+        patient=note.episode.patient,
+    )
     return addendum
 
 
-def mark_read(note: ConsultationNote, *, reader: Any) -> NoteRead:
-    read, _ = NoteRead.objects.get_or_create(note=note, reader=reader)
+@transaction.atomic
+def mark_read(note: ConsultationNote, *, actor: audit.Actor) -> NoteRead:
+    """The family physician has read the note (their inbox moves it down)."""
+    read, created = NoteRead.objects.get_or_create(note=note, reader=actor.user)
+    if created:
+        audit.record(
+            actor,
+            Action.CHANGE,
+            f"consultation note {note.pk} marked read",
+            patient=note.episode.patient,
+        )
     return read
 
 
 @transaction.atomic
-def reply_to_note(note: ConsultationNote, *, author: Any, text: str) -> NoteReply:
+def reply_to_note(note: ConsultationNote, *, actor: audit.Actor, text: str) -> NoteReply:
+    author = actor.user
     reply = NoteReply.objects.create(note=note, author=author, text=text)
     NoteRead.objects.get_or_create(note=note, reader=author)
     lifecycle.note_event(
         note.episode, "Family physician replied to the consultation note", by=author
     )
+    audit.record(
+        actor,
+        Action.CREATE,
+        f"reply to consultation note {note.pk}",
+        patient=note.episode.patient,
+    )
     return reply
 
 
 def mark_replies_seen(episode: Episode) -> None:
+    """Bookkeeping of a read, not a change to the record: the page view that calls it is audited."""
     NoteReply.objects.filter(note__episode=episode, seen_by_physio_at__isnull=True).update(
         seen_by_physio_at=timezone.now()
     )
 
 
-def change_status(episode: Episode, to_status: str, *, by: Any, description: str = "") -> None:
-    lifecycle.transition(episode, to_status, by=by, description=description)
+@transaction.atomic
+def change_status(
+    episode: Episode, to_status: str, *, actor: audit.Actor, description: str = ""
+) -> None:
+    lifecycle.transition(episode, to_status, by=actor.user, description=description)
+    audit.record(actor, Action.CHANGE, f"status of episode {episode.pk}", patient=episode.patient)
+
+
+@transaction.atomic
+def take_episode(episode: Episode, *, actor: audit.Actor) -> None:
+    """The acting physiotherapist takes an unassigned episode into their care (then writes it)."""
+    if episode.status in lifecycle.CLOSED:
+        raise IllegalTransition("A closed episode cannot be taken into care.")
+    lifecycle.take_episode(episode, physiotherapist=actor.user, by=actor.user)
+    audit.record(
+        actor, Action.CHANGE, f"episode {episode.pk} taken into care", patient=episode.patient
+    )

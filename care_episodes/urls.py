@@ -6,6 +6,7 @@ app_name = "care_episodes"
 urlpatterns = [
     path("physio/", views.physio_home, name="physio_home"),
     path("physio/episodes/<int:pk>/", views.episode_detail, name="episode_detail"),
+    path("physio/episodes/<int:pk>/take/", views.take_episode, name="take_episode"),
     path("physio/episodes/<int:pk>/assessment/", views.assessment_edit, name="assessment"),
     path("physio/episodes/<int:pk>/outcomes/", views.outcome_add, name="outcome_add"),
     path("physio/episodes/<int:pk>/plan/", views.plan_edit, name="plan"),

@@ -5,7 +5,6 @@ from io import BytesIO
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -24,9 +23,10 @@ from care_episodes.forms import (
     StatusForm,
 )
 from care_episodes.lifecycle import IllegalTransition
-from care_episodes.models import ConsultationNote, Episode, FollowUpPlan, SelfManagementPlan
+from care_episodes.models import Episode, FollowUpPlan, SelfManagementPlan
 from intake.models import Patient
-from lbp_pathway.access import Basis, Role, has_role, patient_record_view, role_required
+from lbp_pathway import access, audit
+from lbp_pathway.access import Basis, Grant, Role, role_required
 from lbp_pathway.audit import Action, record
 
 PHYSIO = Role.PHYSIOTHERAPIST
@@ -34,44 +34,21 @@ PHYSICIAN = Role.FAMILY_PHYSICIAN
 
 
 # --- access ------------------------------------------------------------------------------------------
+# Every page fetches its episode or note through lbp_pathway.access (`episode_for`, `note_for`): 404, or
+# a 403 audited with the patient id. Writes need the write grant (the physio in care, the physician of
+# the patient's panel); a physio reads an unassigned episode at their site and writes it once taken.
 
 
-def _refuse(request: HttpRequest, what: str, patient_id: int) -> PermissionDenied:
-    record(request, Action.DENIED, what, patient_id=patient_id)
-    return PermissionDenied("This patient is not in your care.")
+def _audit_read(request: HttpRequest, action: str, what: str, patient: Patient) -> None:
+    """Record a read (view or print); a break-the-glass read was recorded as such by access."""
+    basis = getattr(request, "access_basis", None)
+    if basis is Basis.BREAK_GLASS and action == Action.VIEW:
+        return
+    record(request, action, what, patient=patient, reason=basis.value if basis else "")
 
 
-def physio_episode(request: HttpRequest, pk: int) -> Episode:
-    """The episode, if the signed-in physiotherapist is the one looking after it (else 403, audited)."""
-    episode = get_object_or_404(Episode.objects.select_related("patient", "site"), pk=pk)
-    if episode.physiotherapist_id != request.user.pk:
-        raise _refuse(request, f"episode {pk}", episode.patient_id)
-    return episode
-
-
-def physician_note(request: HttpRequest, pk: int) -> ConsultationNote:
-    """A signed note about a patient in the physician's own panel (else 403, audited)."""
-    note = get_object_or_404(
-        ConsultationNote.objects.select_related("episode__patient", "author", "signed_by"),
-        pk=pk,
-        signed_at__isnull=False,
-    )
-    if note.episode.patient.family_physician_id != request.user.pk:
-        raise _refuse(request, f"consultation note {pk}", note.episode.patient_id)
-    return note
-
-
-def _patient_of_episode(**kwargs: Any) -> Patient:
-    """The patient guard's lookup for pages addressed by the episode (`pk`)."""
-    return get_object_or_404(Episode.objects.select_related("patient"), pk=kwargs.get("pk")).patient
-
-
-def _patient_of_note(**kwargs: Any) -> Patient:
-    """The patient guard's lookup for pages addressed by the consultation note (`pk`)."""
-    note = get_object_or_404(
-        ConsultationNote.objects.select_related("episode__patient"), pk=kwargs.get("pk")
-    )
-    return note.episode.patient
+def _can_write(request: HttpRequest) -> bool:
+    return getattr(request, "access_grant", None) is Grant.WRITE
 
 
 def _slot_search_url(episode: Episode) -> str | None:
@@ -100,14 +77,13 @@ def physio_home(request: HttpRequest) -> HttpResponse:
     )
 
 
-@patient_record_view(PHYSIO, what="Care episode", lookup=_patient_of_episode)
+@role_required(PHYSIO)
 def episode_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    # The guard has checked the patient (in care or break the glass) and audited the view; the
-    # episode itself is the assigned physiotherapist's, or read-only under break the glass.
-    episode = get_object_or_404(Episode.objects.select_related("patient", "site"), pk=pk)
-    own = episode.physiotherapist_id == request.user.pk
-    if not own and getattr(request, "access_basis", None) is not Basis.BREAK_GLASS:
-        raise _refuse(request, f"episode {pk}", episode.patient_id)
+    """The episode page: in full for the physio in care; read-only for an unassigned episode at the
+    physio's site (with the button to take it) and under break the glass."""
+    episode = access.episode_for(request, pk)
+    _audit_read(request, Action.VIEW, f"care episode {pk}", episode.patient)
+    own = _can_write(request)
     rows, charts = selectors.outcome_history(episode)
     notes = list(
         episode.notes.select_related("author", "signed_by").prefetch_related("replies__author")
@@ -116,6 +92,7 @@ def episode_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "episode": episode,
         "own": own,
+        "can_take": request.access_basis is Basis.SITE,  # type: ignore[attr-defined]
         "assessment": selectors.latest_assessment(episode),
         "triage": selectors.latest_triage(episode),
         "timeline": selectors.episode_timeline(episode),
@@ -145,18 +122,42 @@ def episode_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(PHYSIO)
+@require_POST
+def take_episode(request: HttpRequest, pk: int) -> HttpResponse:
+    """Take an unassigned episode (one the physio may read at their site) into the physio's care."""
+    episode = access.episode_for(request, pk, what="Care episode (take into care)")
+    basis = request.access_basis  # type: ignore[attr-defined]
+    if basis is Basis.IN_CARE:
+        messages.info(request, "This episode is already in your care.")
+        return redirect("care_episodes:episode_detail", pk=pk)
+    if basis is not Basis.SITE:
+        access.refuse(
+            request,
+            f"Care episode {pk} (take into care)",
+            episode.patient_id,
+            "Only an unassigned episode at your site can be taken into your care.",
+        )
+    try:
+        services.take_episode(episode, actor=audit.actor(request))
+    except IllegalTransition as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "The episode is now in your care.")
+    return redirect("care_episodes:episode_detail", pk=pk)
+
+
+@role_required(PHYSIO)
 def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    episode = physio_episode(request, pk)
+    episode = access.episode_for(request, pk, write=True)
     previous = selectors.latest_assessment(episode)
     if request.method == "POST":
         form = AssessmentForm(request.POST)
         if form.is_valid():
             if _carry_out(
                 request,
-                episode,
-                lambda: services.record_assessment(episode, by=request.user, **form.cleaned_data),
-                Action.CREATE,
-                f"assessment of episode {pk}",
+                lambda: services.record_assessment(
+                    episode, actor=audit.actor(request), **form.cleaned_data
+                ),
                 "Assessment saved.",
             ):
                 return redirect("care_episodes:episode_detail", pk=pk)
@@ -166,7 +167,7 @@ def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
             initial = {name: getattr(previous, name) for name in AssessmentForm.Meta.fields}
             initial.pop("assessed_on")
         form = AssessmentForm(initial=initial)
-        record(request, Action.VIEW, f"assessment of episode {pk}", patient=episode.patient)
+        _audit_read(request, Action.VIEW, f"assessment of episode {pk}", episode.patient)
     return render(
         request,
         "care_episodes/assessment_form.html",
@@ -176,7 +177,7 @@ def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(PHYSIO)
 def outcome_add(request: HttpRequest, pk: int) -> HttpResponse:
-    episode = physio_episode(request, pk)
+    episode = access.episode_for(request, pk, write=True)
     done = set(episode.outcomes.values_list("timepoint", flat=True))
     initial_timepoint = "baseline" if "baseline" not in done else "six_weeks"
     form = OutcomeForm(request.POST or None, initial={"timepoint": initial_timepoint})
@@ -185,10 +186,7 @@ def outcome_add(request: HttpRequest, pk: int) -> HttpResponse:
         if timepoint != "other" and timepoint in done:
             form.add_error("timepoint", "This timepoint is already recorded; choose another.")
         else:
-            services.record_outcomes(episode, by=request.user, **form.service_kwargs())
-            record(
-                request, Action.CREATE, f"outcome measures of episode {pk}", patient=episode.patient
-            )
+            services.record_outcomes(episode, actor=audit.actor(request), **form.service_kwargs())
             messages.success(request, "Outcome measures saved.")
             return redirect("care_episodes:episode_detail", pk=pk)
     return render(request, "care_episodes/outcome_form.html", {"episode": episode, "form": form})
@@ -196,14 +194,13 @@ def outcome_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(PHYSIO)
 def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    episode = physio_episode(request, pk)
+    episode = access.episode_for(request, pk, write=True)
     plan = SelfManagementPlan.objects.filter(episode=episode).first()
     form = PlanForm(request.POST or None, instance=plan)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        services.save_plan(episode, by=request.user, exercises=data.pop("exercises"), **data)
-        record(
-            request, Action.CHANGE, f"self-management plan of episode {pk}", patient=episode.patient
+        services.save_plan(
+            episode, actor=audit.actor(request), exercises=data.pop("exercises"), **data
         )
         messages.success(request, "Self-management plan saved.")
         return redirect("care_episodes:episode_detail", pk=pk)
@@ -217,11 +214,9 @@ def _handout_context(episode: Episode) -> dict[str, Any]:
 
 @role_required(PHYSIO)
 def handout(request: HttpRequest, pk: int) -> HttpResponse:
-    episode = physio_episode(request, pk)
+    episode = access.episode_for(request, pk)
     context = _handout_context(episode)
-    record(
-        request, Action.PRINT, f"self-management handout of episode {pk}", patient=episode.patient
-    )
+    _audit_read(request, Action.PRINT, f"self-management handout of episode {pk}", episode.patient)
     return render(request, "care_episodes/handout.html", context)
 
 
@@ -240,30 +235,26 @@ def pdf_response(template: str, context: dict[str, Any], filename: str) -> HttpR
 
 @role_required(PHYSIO)
 def handout_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    episode = physio_episode(request, pk)
+    episode = access.episode_for(request, pk)
     context = _handout_context(episode)
-    record(
-        request,
-        Action.PRINT,
-        f"self-management handout PDF of episode {pk}",
-        patient=episode.patient,
+    _audit_read(
+        request, Action.PRINT, f"self-management handout PDF of episode {pk}", episode.patient
     )
     return pdf_response("care_episodes/pdf/handout.html", context, f"handout-{pk}.pdf")
 
 
 @role_required(PHYSIO)
 def follow_up_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    episode = physio_episode(request, pk)
+    episode = access.episode_for(request, pk, write=True)
     plan = FollowUpPlan.objects.filter(episode=episode).first()
     initial = None if plan else services.proposed_follow_up(episode)
     form = FollowUpForm(request.POST or None, instance=plan, initial=initial)
     if request.method == "POST" and form.is_valid():
         if _carry_out(
             request,
-            episode,
-            lambda: services.save_follow_up(episode, by=request.user, **form.cleaned_data),
-            Action.CHANGE,
-            f"follow-up plan of episode {pk}",
+            lambda: services.save_follow_up(
+                episode, actor=audit.actor(request), **form.cleaned_data
+            ),
             "Follow-up plan saved.",
         ):
             return redirect("care_episodes:episode_detail", pk=pk)
@@ -276,22 +267,19 @@ def follow_up_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(PHYSIO)
 def discharge(request: HttpRequest, pk: int) -> HttpResponse:
-    episode = physio_episode(request, pk)
+    episode = access.episode_for(request, pk, write=True)
     form = DischargeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if _carry_out(
             request,
-            episode,
             lambda: services.discharge(
                 episode,
-                by=request.user,
+                actor=audit.actor(request),
                 reason=form.cleaned_data["reason"],
                 discharged_on=form.cleaned_data["discharged_on"],
                 summary=form.cleaned_data["summary"],
                 final_outcomes=form.final_outcomes(),
             ),
-            Action.CHANGE,
-            f"discharge of episode {pk}",
             "Episode discharged.",
         ):
             return redirect("care_episodes:episode_detail", pk=pk)
@@ -301,7 +289,7 @@ def discharge(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(PHYSIO)
 @require_POST
 def change_status(request: HttpRequest, pk: int) -> HttpResponse:
-    episode = physio_episode(request, pk)
+    episode = access.episode_for(request, pk, write=True)
     form = StatusForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose a status.")
@@ -310,32 +298,23 @@ def change_status(request: HttpRequest, pk: int) -> HttpResponse:
             services.change_status(
                 episode,
                 form.cleaned_data["to_status"],
-                by=request.user,
+                actor=audit.actor(request),
                 description=form.cleaned_data["description"],
             )
         except IllegalTransition as error:
             messages.error(request, str(error))
         else:
-            record(request, Action.CHANGE, f"status of episode {pk}", patient=episode.patient)
             messages.success(request, f"Status changed to {episode.get_status_display()}.")
     return redirect("care_episodes:episode_detail", pk=pk)
 
 
-def _carry_out(
-    request: HttpRequest,
-    episode: Episode,
-    write: Callable[[], object],
-    action: str,
-    what: str,
-    success: str,
-) -> bool:
-    """Run one write service; a refused move becomes a message, a done one is audited and confirmed."""
+def _carry_out(request: HttpRequest, write: Callable[[], object], success: str) -> bool:
+    """Run one write service (it audits itself); a refused move becomes a message."""
     try:
         write()
     except IllegalTransition as error:
         messages.error(request, str(error))
         return False
-    record(request, action, what, patient=episode.patient)
     messages.success(request, success)
     return True
 
@@ -343,67 +322,62 @@ def _carry_out(
 @role_required(PHYSIO)
 @require_POST
 def note_draft(request: HttpRequest, pk: int) -> HttpResponse:
-    episode = physio_episode(request, pk)
+    episode = access.episode_for(request, pk, write=True)
     try:
-        note = services.draft_note(episode, by=request.user)
+        note = services.draft_note(episode, actor=audit.actor(request))
     except IllegalTransition as error:
         messages.error(request, str(error))
         return redirect("care_episodes:episode_detail", pk=pk)
-    record(
-        request, Action.CREATE, f"consultation note draft for episode {pk}", patient=episode.patient
-    )
     return redirect("care_episodes:note_edit", pk=note.pk)
-
-
-def _physio_note(request: HttpRequest, pk: int) -> ConsultationNote:
-    note = get_object_or_404(ConsultationNote.objects.select_related("episode__patient"), pk=pk)
-    physio_episode(request, note.episode_id)
-    return note
 
 
 @role_required(PHYSIO)
 def note_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    note = _physio_note(request, pk)
-    if note.is_signed:
-        record(request, Action.VIEW, f"consultation note {pk}", patient=note.episode.patient)
-        return render(request, "care_episodes/note_signed.html", {"note": note})
+    """A draft to edit and sign (the physio in care); a signed note, or a draft the physio may only
+    read, is shown read-only."""
+    note = access.note_for(request, pk, write=request.method == "POST")
+    if note.is_signed or not _can_write(request):
+        _audit_read(request, Action.VIEW, f"consultation note {pk}", note.episode.patient)
+        return render(
+            request,
+            "care_episodes/note_signed.html",
+            {"note": note, "can_write": _can_write(request)},
+        )
     form = NoteForm(request.POST or None, instance=note)
     if request.method == "POST" and form.is_valid():
-        services.update_note(note, title=form.cleaned_data["title"], body=form.cleaned_data["body"])
-        record(request, Action.CHANGE, f"consultation note {pk}", patient=note.episode.patient)
+        actor = audit.actor(request)
+        services.update_note(
+            note, actor=actor, title=form.cleaned_data["title"], body=form.cleaned_data["body"]
+        )
         if "sign" in request.POST:
-            services.sign_note(note, by=request.user)
+            services.sign_note(note, actor=actor)
             messages.success(request, "Note signed and sent to the family physician.")
             return redirect("care_episodes:episode_detail", pk=note.episode_id)
         messages.success(request, "Draft saved.")
         return redirect("care_episodes:note_edit", pk=pk)
     if request.method == "GET":
-        record(request, Action.VIEW, f"consultation note {pk}", patient=note.episode.patient)
+        _audit_read(request, Action.VIEW, f"consultation note {pk}", note.episode.patient)
     return render(request, "care_episodes/note_form.html", {"note": note, "form": form})
 
 
 @role_required(PHYSIO)
 @require_POST
 def note_addendum(request: HttpRequest, pk: int) -> HttpResponse:
-    note = _physio_note(request, pk)
+    note = access.note_for(request, pk, write=True)
     try:
-        addendum = services.start_addendum(note, by=request.user)
+        addendum = services.start_addendum(note, actor=audit.actor(request))
     except IllegalTransition as error:
         messages.error(request, str(error))
         return redirect("care_episodes:note_edit", pk=pk)
-    record(
-        request, Action.CREATE, f"addendum to consultation note {pk}", patient=note.episode.patient
-    )
     return redirect("care_episodes:note_edit", pk=addendum.pk)
 
 
-@patient_record_view(PHYSIO, PHYSICIAN, what="Consultation note PDF", lookup=_patient_of_note)
+@role_required(PHYSIO, PHYSICIAN)
 def note_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    if has_role(request.user, PHYSICIAN) and not has_role(request.user, PHYSIO):
-        note = physician_note(request, pk)
-    else:
-        note = _physio_note(request, pk)
-    record(request, Action.PRINT, f"consultation note {pk} PDF", patient=note.episode.patient)
+    """The note as PDF: any version for the physio who may read the episode; signed ones for the
+    family physician of the patient's panel (access.note_for)."""
+    note = access.note_for(request, pk)
+    _audit_read(request, Action.PRINT, f"consultation note {pk} PDF", note.episode.patient)
     return pdf_response(
         "care_episodes/pdf/note.html", {"note": note}, f"consultation-note-{pk}-v{note.version}.pdf"
     )
@@ -425,31 +399,26 @@ def physician_home(request: HttpRequest) -> HttpResponse:
 
 @role_required(PHYSICIAN)
 def physician_note_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    note = physician_note(request, pk)
+    note = access.note_for(request, pk, write=request.method == "POST", signed_only=True)
     form = ReplyForm(request.POST or None)
     if request.method == "POST":
         if "mark_read" in request.POST:
-            services.mark_read(note, reader=request.user)
+            services.mark_read(note, actor=audit.actor(request))
             messages.success(request, "Marked as read.")
             return redirect("care_episodes:physician_home")
         if form.is_valid():
-            services.reply_to_note(note, author=request.user, text=form.cleaned_data["text"])
-            record(
-                request,
-                Action.CREATE,
-                f"reply to consultation note {pk}",
-                patient=note.episode.patient,
-            )
+            services.reply_to_note(note, actor=audit.actor(request), text=form.cleaned_data["text"])
             messages.success(request, "Your reply was sent to the physiotherapist.")
             return redirect("care_episodes:physician_note", pk=pk)
     else:
-        record(request, Action.VIEW, f"consultation note {pk}", patient=note.episode.patient)
+        _audit_read(request, Action.VIEW, f"consultation note {pk}", note.episode.patient)
     return render(
         request,
         "care_episodes/physician_note.html",
         {
             "note": note,
             "form": form,
+            "can_write": _can_write(request),
             "replies": list(note.replies.select_related("author")),
             "is_read": note.reads.filter(reader=request.user).exists(),
         },
@@ -458,10 +427,8 @@ def physician_note_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(PHYSICIAN)
 def physician_episode(request: HttpRequest, pk: int) -> HttpResponse:
-    episode = get_object_or_404(Episode.objects.select_related("patient", "physiotherapist"), pk=pk)
-    if episode.patient.family_physician_id != request.user.pk:
-        raise _refuse(request, f"episode {pk} summary", episode.patient_id)
-    record(request, Action.VIEW, f"episode {pk} summary", patient=episode.patient)
+    episode = access.episode_for(request, pk, what="Care episode summary")
+    _audit_read(request, Action.VIEW, f"episode {pk} summary", episode.patient)
     rows, charts = selectors.outcome_history(episode)
     return render(
         request,

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from care_episodes import drafting, selectors, services
 from care_episodes.models import Episode
+from lbp_pathway.audit import as_actor
 from tests.care_episodes.factories import AssessmentFactory, OutcomeFactory
 from tests.factories import EpisodeFactory
 
@@ -68,7 +69,7 @@ def test_the_timeline_merges_events_assessments_outcomes_and_notes(physio):
     episode = EpisodeFactory(physiotherapist=physio, status=S.BOOKED)
     services.record_assessment(
         episode,
-        by=physio,
+        actor=as_actor(physio),
         **{
             k: v
             for k, v in AssessmentFactory.build(episode=episode).__dict__.items()
@@ -86,7 +87,7 @@ def test_the_timeline_merges_events_assessments_outcomes_and_notes(physio):
         },
     )
     OutcomeFactory(episode=episode)
-    services.sign_note(services.draft_note(episode, by=physio), by=physio)
+    services.sign_note(services.draft_note(episode, actor=as_actor(physio)), actor=as_actor(physio))
     kinds = [entry.kind for entry in selectors.episode_timeline(episode)]
     assert {"Event", "Assessment", "Outcome measures", "Consultation note"} <= set(kinds)
 

@@ -5,6 +5,7 @@ from django.db import IntegrityError, InternalError, connection, transaction
 
 from care_episodes import services
 from care_episodes.models import ConsultationNote, Episode, SelfManagementPlan, SignedNoteImmutable
+from lbp_pathway.audit import as_actor
 from tests.care_episodes.factories import AssessmentFactory, NoteFactory, OutcomeFactory
 from tests.factories import EpisodeFactory
 
@@ -32,7 +33,7 @@ def assessed_episode(physio):
 
 
 def test_the_draft_note_is_written_from_the_assessment_outcomes_and_plan(assessed_episode, physio):
-    note = services.draft_note(assessed_episode, by=physio)
+    note = services.draft_note(assessed_episode, actor=as_actor(physio))
     body = note.body
     assert "Right leg pain below the knee since gardening" in body
     assert "L5 radiculopathy" in body
@@ -53,8 +54,8 @@ def test_the_draft_note_is_written_from_the_assessment_outcomes_and_plan(assesse
 
 
 def test_drafting_again_rewrites_the_one_draft_instead_of_adding_another(assessed_episode, physio):
-    first = services.draft_note(assessed_episode, by=physio)
-    second = services.draft_note(assessed_episode, by=physio)
+    first = services.draft_note(assessed_episode, actor=as_actor(physio))
+    second = services.draft_note(assessed_episode, actor=as_actor(physio))
     assert first.pk == second.pk
     assert assessed_episode.notes.count() == 1
 
@@ -62,21 +63,25 @@ def test_drafting_again_rewrites_the_one_draft_instead_of_adding_another(assesse
 def test_a_note_cannot_be_drafted_before_the_assessment(physio):
     episode = EpisodeFactory(physiotherapist=physio)
     with pytest.raises(Exception, match="Complete the assessment"):
-        services.draft_note(episode, by=physio)
+        services.draft_note(episode, actor=as_actor(physio))
 
 
 def test_a_signed_note_refuses_changes_through_the_application(assessed_episode, physio):
-    note = services.sign_note(services.draft_note(assessed_episode, by=physio), by=physio)
+    note = services.sign_note(
+        services.draft_note(assessed_episode, actor=as_actor(physio)), actor=as_actor(physio)
+    )
     note.body = "Something else"
     with pytest.raises(SignedNoteImmutable):
         note.save()
     with pytest.raises(SignedNoteImmutable):
-        services.update_note(note, title="x", body="y")
+        services.update_note(note, actor=as_actor(physio), title="x", body="y")
     assert ConsultationNote.objects.get(pk=note.pk).body != "Something else"
 
 
 def test_the_database_refuses_update_of_a_signed_note(assessed_episode, physio):
-    note = services.sign_note(services.draft_note(assessed_episode, by=physio), by=physio)
+    note = services.sign_note(
+        services.draft_note(assessed_episode, actor=as_actor(physio)), actor=as_actor(physio)
+    )
     with pytest.raises(InternalError, match="is signed"), transaction.atomic():
         ConsultationNote.objects.filter(pk=note.pk).update(body="tampered")
     with pytest.raises(InternalError, match="is signed"), transaction.atomic():
@@ -90,18 +95,22 @@ def test_the_database_refuses_update_of_a_signed_note(assessed_episode, physio):
 
 
 def test_the_database_still_allows_editing_a_draft(assessed_episode, physio):
-    note = services.draft_note(assessed_episode, by=physio)
+    note = services.draft_note(assessed_episode, actor=as_actor(physio))
     ConsultationNote.objects.filter(pk=note.pk).update(body="edited draft")
     assert ConsultationNote.objects.get(pk=note.pk).body == "edited draft"
 
 
 def test_an_addendum_is_a_new_version_linked_to_the_signed_one(assessed_episode, physio):
-    signed = services.sign_note(services.draft_note(assessed_episode, by=physio), by=physio)
-    addendum = services.start_addendum(signed, by=physio)
+    signed = services.sign_note(
+        services.draft_note(assessed_episode, actor=as_actor(physio)), actor=as_actor(physio)
+    )
+    addendum = services.start_addendum(signed, actor=as_actor(physio))
     assert (addendum.version, addendum.previous, addendum.is_signed) == (2, signed, False)
     assert "Addendum to version 1" in addendum.body
-    services.update_note(addendum, title=addendum.title, body=addendum.body + "MRI booked.")
-    services.sign_note(addendum, by=physio)
+    services.update_note(
+        addendum, actor=as_actor(physio), title=addendum.title, body=addendum.body + "MRI booked."
+    )
+    services.sign_note(addendum, actor=as_actor(physio))
     signed.refresh_from_db()
     assert "MRI booked." not in signed.body
     assert list(assessed_episode.notes.order_by("version").values_list("version", flat=True)) == [
@@ -118,6 +127,8 @@ def test_only_one_draft_per_episode_is_allowed_by_the_database(physio):
 
 
 def test_signing_puts_the_note_on_the_episode_timeline(assessed_episode, physio):
-    services.sign_note(services.draft_note(assessed_episode, by=physio), by=physio)
+    services.sign_note(
+        services.draft_note(assessed_episode, actor=as_actor(physio)), actor=as_actor(physio)
+    )
     descriptions = list(assessed_episode.events.values_list("description", flat=True))
     assert "Consultation note version 1 signed and sent" in descriptions

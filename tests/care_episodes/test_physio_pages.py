@@ -12,7 +12,8 @@ from care_episodes.models import Episode, Exercise, FollowUpPlan, OutcomeMeasure
 from lbp_pathway.access import Role
 from lbp_pathway.models import AuditEvent
 from tests.care_episodes.factories import AssessmentFactory, NoteFactory, OutcomeFactory
-from tests.factories import EpisodeFactory, UserFactory
+from tests.factories import EpisodeFactory, SiteFactory, UserFactory
+from tests.intake.factories import WeeklyAvailabilityFactory
 
 pytestmark = pytest.mark.django_db
 S = Episode.Status
@@ -95,10 +96,65 @@ def test_a_physio_cannot_open_another_physios_episode_and_the_refusal_is_audited
     ).exists()
 
 
-def test_unassigned_episodes_are_not_open_to_physios(physio, client_for):
+def test_unassigned_episodes_are_not_open_to_physios_for_writing(physio, client_for):
     episode = EpisodeFactory(physiotherapist=None)
     response = client_for(physio).get(reverse("care_episodes:assessment", args=[episode.pk]))
     assert response.status_code == 403
+
+
+def test_an_unassigned_episode_at_my_site_reads_read_only_until_i_take_it(physio, client_for):
+    site = SiteFactory()
+    WeeklyAvailabilityFactory(practitioner=physio, site=site)
+    episode = EpisodeFactory(physiotherapist=None, site=site, status=S.REQUESTED)
+    client = client_for(physio)
+    page = client.get(reverse("care_episodes:episode_detail", args=[episode.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Take this episode into my care" in html
+    assert reverse("care_episodes:assessment", args=[episode.pk]) not in html
+    assert AuditEvent.objects.filter(
+        user=physio, action="view", patient_id=episode.patient_id, reason__contains="unassigned"
+    ).exists()
+    discharge = client.post(
+        reverse("care_episodes:change_status", args=[episode.pk]), {"to_status": "declined"}
+    )
+    assert discharge.status_code == 403
+    assert Episode.objects.get(pk=episode.pk).status == S.REQUESTED
+
+    taken = client.post(reverse("care_episodes:take_episode", args=[episode.pk]))
+    assert taken.status_code == 302
+    episode.refresh_from_db()
+    assert episode.physiotherapist == physio
+    assert episode.events.filter(description__startswith="Taken into care").exists()
+    assert AuditEvent.objects.filter(
+        user=physio, action="change", patient_id=episode.patient_id, what__contains="taken"
+    ).exists()
+    html = client.get(reverse("care_episodes:episode_detail", args=[episode.pk])).content.decode()
+    assert "Take this episode into my care" not in html
+    assert reverse("care_episodes:assessment", args=[episode.pk]) in html
+
+
+def test_an_episode_of_another_site_or_another_physio_cannot_be_taken(physio, client_for):
+    colleague = UserFactory(role=Role.PHYSIOTHERAPIST)
+    elsewhere = EpisodeFactory(physiotherapist=None, site=SiteFactory())
+    theirs = EpisodeFactory(physiotherapist=colleague)
+    client = client_for(physio)
+    for episode in (elsewhere, theirs):
+        response = client.post(reverse("care_episodes:take_episode", args=[episode.pk]))
+        assert response.status_code == 403
+        assert Episode.objects.get(pk=episode.pk).physiotherapist_id == episode.physiotherapist_id
+        assert AuditEvent.objects.filter(
+            user=physio, action="denied", patient_id=episode.patient_id
+        ).exists()
+
+
+def test_a_closed_unassigned_episode_is_not_taken(physio, client_for):
+    episode = EpisodeFactory(physiotherapist=None, site=None, status=S.DECLINED)
+    response = client_for(physio).post(
+        reverse("care_episodes:take_episode", args=[episode.pk]), follow=True
+    )
+    assert "A closed episode cannot be taken into care." in response.content.decode()
+    assert Episode.objects.get(pk=episode.pk).physiotherapist_id is None
 
 
 @pytest.mark.parametrize("name", ["episode_detail", "assessment", "plan", "outcome_add"])
@@ -331,8 +387,9 @@ def test_physio_signs_the_note_and_sees_the_physicians_reply(physio, physician, 
     pdf = client.get(reverse("care_episodes:note_pdf", args=[note.pk]))
     assert pdf.content.startswith(b"%PDF")
     from care_episodes import services
+    from lbp_pathway.audit import as_actor
 
-    services.reply_to_note(note, author=physician, text="Should I order an X-ray?")
+    services.reply_to_note(note, actor=as_actor(physician), text="Should I order an X-ray?")
     home = client.get(reverse("care_episodes:physio_home")).content.decode()
     assert "Should I order an X-ray?" in home
     detail = client.get(reverse("care_episodes:episode_detail", args=[episode.pk])).content.decode()

@@ -174,8 +174,10 @@ def test_break_the_glass_opens_another_physios_episode_read_only(physio, client_
 
 
 def test_a_note_pdf_outside_the_physicians_panel_is_refused_by_the_guard(physician, client_for):
+    """A signed note (a draft is never shown to a physician: 404, tests/privacy/test_access_for.py)."""
+    physio = UserFactory(role=Role.PHYSIOTHERAPIST)
     note = NoteFactory(
-        episode=EpisodeFactory(physiotherapist=UserFactory(role=Role.PHYSIOTHERAPIST))
+        episode=EpisodeFactory(physiotherapist=physio), signed_at=timezone.now(), signed_by=physio
     )
     response = client_for(physician).get(reverse("care_episodes:note_pdf", args=[note.pk]))
     assert response.status_code == 403

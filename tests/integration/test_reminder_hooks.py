@@ -11,6 +11,7 @@ from care_episodes import services as care
 from care_episodes.models import Episode, FollowUpPlan, OutcomeMeasurement
 from intake import services as intake
 from lbp_pathway.access import Role
+from lbp_pathway.audit import as_actor
 from referrals import rules
 from referrals import services as referrals
 from reminders import services as reminders
@@ -147,7 +148,7 @@ def episode(physio):
 def assess(episode, by):
     fields = AssessmentFactory.build(episode=episode).__dict__
     return care.record_assessment(
-        episode, by=by, **{k: v for k, v in fields.items() if k in ASSESSMENT_FIELDS}
+        episode, actor=as_actor(by), **{k: v for k, v in fields.items() if k in ASSESSMENT_FIELDS}
     )
 
 
@@ -166,14 +167,16 @@ def test_a_reassessment_does_not_push_the_note_reminder_back(episode, physio):
     fields = AssessmentFactory.build(episode=episode).__dict__
     fields["assessed_on"] += timedelta(days=2)
     care.record_assessment(
-        episode, by=physio, **{k: v for k, v in fields.items() if k in ASSESSMENT_FIELDS}
+        episode,
+        actor=as_actor(physio),
+        **{k: v for k, v in fields.items() if k in ASSESSMENT_FIELDS},
     )
     assert [r.due_at for r in pending(kind=Kind.NOTE_UNSIGNED)] == [first_due]
 
 
 def test_signing_the_note_cancels_the_reminder(episode, physio):
     assess(episode, physio)
-    care.sign_note(care.draft_note(episode, by=physio), by=physio)
+    care.sign_note(care.draft_note(episode, actor=as_actor(physio)), actor=as_actor(physio))
     assert pending(kind=Kind.NOTE_UNSIGNED) == []
 
 
@@ -184,7 +187,7 @@ def test_signing_one_episodes_note_leaves_another_episodes_reminder(physio):
     ]
     for each in episodes:
         assess(each, physio)
-    care.sign_note(care.draft_note(episodes[0], by=physio), by=physio)
+    care.sign_note(care.draft_note(episodes[0], actor=as_actor(physio)), actor=as_actor(physio))
     assert len(pending(kind=Kind.NOTE_UNSIGNED)) == 11
 
 
@@ -192,7 +195,7 @@ def test_the_baseline_outcomes_schedule_the_six_week_re_measurement(episode, phy
     measured = timezone.localdate()
     care.record_outcomes(
         episode,
-        by=physio,
+        actor=as_actor(physio),
         measured_on=measured,
         timepoint=OutcomeMeasurement.Timepoint.BASELINE,
         nprs=7,
@@ -202,7 +205,7 @@ def test_the_baseline_outcomes_schedule_the_six_week_re_measurement(episode, phy
     assert timezone.localtime(reminder.due_at).date() == measured + timedelta(weeks=6)
     care.record_outcomes(
         episode,
-        by=physio,
+        actor=as_actor(physio),
         measured_on=measured + timedelta(weeks=6),
         timepoint=OutcomeMeasurement.Timepoint.SIX_WEEKS,
         nprs=3,
@@ -215,7 +218,7 @@ def test_the_outcome_message_without_a_link_asks_for_a_phone_call_or_visit(episo
 
     care.record_outcomes(
         episode,
-        by=physio,
+        actor=as_actor(physio),
         measured_on=timezone.localdate(),
         timepoint=OutcomeMeasurement.Timepoint.BASELINE,
         nprs=7,
@@ -229,7 +232,7 @@ def test_the_outcome_message_without_a_link_asks_for_a_phone_call_or_visit(episo
 def plan_follow_up(episode, physio, sessions=6):
     return care.save_follow_up(
         episode,
-        by=physio,
+        actor=as_actor(physio),
         care_model=FollowUpPlan.CareModel.COURSE,
         sessions=sessions,
         interval_weeks=2,
@@ -267,7 +270,7 @@ def test_discharge_cancels_the_follow_up_and_outcome_reminders(episode, physio):
     assess(episode, physio)
     care.record_outcomes(
         episode,
-        by=physio,
+        actor=as_actor(physio),
         measured_on=timezone.localdate(),
         timepoint=OutcomeMeasurement.Timepoint.BASELINE,
         nprs=7,
@@ -275,7 +278,7 @@ def test_discharge_cancels_the_follow_up_and_outcome_reminders(episode, physio):
     plan_follow_up(episode, physio, sessions=6)
     care.discharge(
         Episode.objects.get(pk=episode.pk),
-        by=physio,
+        actor=as_actor(physio),
         reason="goals_met",
         discharged_on=timezone.localdate(),
     )

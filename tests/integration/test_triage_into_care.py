@@ -4,6 +4,7 @@ import pytest
 
 from care_episodes import selectors
 from care_episodes import services as care
+from lbp_pathway.audit import as_actor
 from tests.care_episodes.factories import AssessmentFactory
 from tests.triage.factories import HIGH_RISK_ANSWERS, TriageEpisodeFactory, facts
 from triage import services as triage
@@ -18,5 +19,5 @@ def test_the_latest_triage_decision_is_what_the_note_reports(physio):
     # Items 1, 3, 5, 6, 7 and 9 agree: total 6, psychosocial (items 5-9) 4 -> high.
     assert (summary["risk"], summary["total"], summary["psychosocial"]) == ("high", 6, 4)
     AssessmentFactory(episode=episode, by=physio)
-    note = care.draft_note(episode, by=physio)
+    note = care.draft_note(episode, actor=as_actor(physio))
     assert "6/9, psychosocial subscale 4/5" in note.body

@@ -103,18 +103,30 @@ class AccessWorld:
     def plan(self):
         from care_episodes import services
         from care_episodes.models import Exercise
+        from lbp_pathway.audit import as_actor
 
         return self._once(
             "plan",
             lambda: services.save_plan(
                 self.episode,
-                by=self.physio,
+                actor=as_actor(self.physio),
                 exercises=list(Exercise.objects.all()[:1]),
                 education_topics=["stay_active"],
                 activity_modifications="Short walks",
                 work_modifications="",
                 goals="Garden again",
                 safety_netting="Go to Emergency if numbness in the saddle area.",
+            ),
+        )
+
+    def unassigned_episode(self):
+        """An episode of the patient in no one's care yet, at the physiotherapist's site."""
+        from tests.factories import EpisodeFactory
+
+        return self._once(
+            "unassigned_episode",
+            lambda: EpisodeFactory(
+                patient=self.patient, physiotherapist=None, site=self.site, status="requested"
             ),
         )
 
@@ -125,11 +137,14 @@ class AccessWorld:
 
     def signed_note(self):
         from care_episodes import services
+        from lbp_pathway.audit import as_actor
         from tests.care_episodes.factories import NoteFactory
 
         return self._once(
             "signed_note",
-            lambda: services.sign_note(NoteFactory(episode=self.episode), by=self.physio),
+            lambda: services.sign_note(
+                NoteFactory(episode=self.episode), actor=as_actor(self.physio)
+            ),
         )
 
     # --- triage ------------------------------------------------------------------------------------

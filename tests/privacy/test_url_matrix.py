@@ -289,6 +289,10 @@ SPEC: dict[str, Row] = {
     "care_episodes:episode_detail": Row(
         lambda w: url("care_episodes:episode_detail", w.episode.pk), get=only(PT)
     ),
+    # An unassigned episode at a site the physio works at: they may take it into their care.
+    "care_episodes:take_episode": Row(
+        lambda w: url("care_episodes:take_episode", w.unassigned_episode().pk), post=only(PT)
+    ),
     "care_episodes:assessment": Row(
         lambda w: url("care_episodes:assessment", w.episode.pk, **ASSESSMENT),
         get=only(PT),

@@ -59,6 +59,7 @@ WRITES: dict[str, Write] = {
     "follow-up plan": from_table("care_episodes:follow_up"),
     "discharge": from_table("care_episodes:discharge"),
     "episode status change": from_table("care_episodes:change_status"),
+    "taking an unassigned episode into care": from_table("care_episodes:take_episode"),
     "note draft": from_table("care_episodes:note_draft"),
     "note edit": from_table("care_episodes:note_edit"),
     "note sign": Write(Role.PHYSIOTHERAPIST, _note_sign),
