@@ -84,10 +84,10 @@ def main() -> int:
     from django.db import connection
     from django.test import Client
 
-    from care_episodes import dashboard_queries as q
-    from care_episodes.dashboards import TABLES
     from care_episodes.models import Episode
     from intake.models import Appointment
+    from reporting import queries as q
+    from reporting.views import TABLES
 
     print(f"episodes={Episode.objects.count()} appointments={Appointment.objects.count()}")
     end = date.today()

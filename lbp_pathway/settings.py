@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "care_episodes",
     "referrals",
     "reminders",
+    "reporting",
 ]
 
 MIDDLEWARE = [

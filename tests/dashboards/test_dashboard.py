@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 from django.urls import reverse
 
-from care_episodes import dashboard_queries as q
+from reporting import queries as q
 from tests.factories import EpisodeFactory, PatientFactory, SiteFactory
 
 START, END = date(2026, 7, 1), date(2026, 9, 30)
