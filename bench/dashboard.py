@@ -66,7 +66,7 @@ def main() -> int:
         "-v",
         "0",
         "-c",
-        "from care_episodes.models import Episode; from care_episodes.demo_volume import VOLUME_PREFIX;"
+        "from care_episodes.models import Episode; from demo.volume import VOLUME_PREFIX;"
         " print(Episode.objects.filter(physiotherapist__username__startswith=VOLUME_PREFIX).exists())",
     )
     if present.strip() == "True":

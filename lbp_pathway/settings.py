@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "referrals",
     "reminders",
     "reporting",
+    "demo",
 ]
 
 MIDDLEWARE = [

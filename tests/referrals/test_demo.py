@@ -2,7 +2,7 @@ import io
 
 import pytest
 
-from referrals import demo
+from demo import referrals as demo
 from referrals.models import Destination, PostalCode, Referral
 from tests.factories import EpisodeFactory, UserFactory
 
