@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 import pytest
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils.regex_helper import normalize
 
@@ -82,8 +83,6 @@ def clients(db, client_factory):
 
 @pytest.fixture
 def client_factory():
-    from django.test import Client
-
     return lambda: Client(raise_request_exception=False)
 
 
