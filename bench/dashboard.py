@@ -69,7 +69,7 @@ def measure(args: argparse.Namespace) -> int:
         "-v",
         "0",
         "-c",
-        "from care_episodes.models import Episode; from care_episodes.demo_volume import VOLUME_PREFIX;"
+        "from care_episodes.models import Episode; from demo.volume import VOLUME_PREFIX;"
         " print(Episode.objects.filter(physiotherapist__username__startswith=VOLUME_PREFIX).exists())",
     )
     if present.strip() == "True":
@@ -87,10 +87,10 @@ def measure(args: argparse.Namespace) -> int:
     from django.db import connection
     from django.test import Client
 
-    from care_episodes import dashboard_queries as q
-    from care_episodes.dashboards import TABLES
     from care_episodes.models import Episode
     from intake.models import Appointment
+    from reporting import queries as q
+    from reporting.views import TABLES
 
     print(f"episodes={Episode.objects.count()} appointments={Appointment.objects.count()}")
     end = date.today()

@@ -22,6 +22,7 @@ from care_episodes.models import (
     NoteReply,
     OutcomeMeasurement,
 )
+from triage.models import TriageDecision
 
 
 def note_sign_days() -> int:
@@ -40,8 +41,6 @@ def physio_open_episodes(user: Any, *, today: date | None = None) -> list[OpenEp
     """The physiotherapist's open episodes with the next outcome due, overdue notes and whether the
     episode has been triaged (`episode.has_triage`), in a fixed number of queries."""
     today = today or timezone.localdate()
-    from triage.models import TriageDecision
-
     signed = ConsultationNote.objects.filter(episode=OuterRef("pk"), signed_at__isnull=False)
     triaged = TriageDecision.objects.filter(episode=OuterRef("pk"))
     episodes = (
@@ -93,8 +92,6 @@ def latest_assessment(episode: Episode) -> Assessment | None:
 
 def latest_triage(episode: Episode) -> dict[str, Any] | None:
     """The newest triage decision for the episode, in the words the assessment and the note use."""
-    from triage.models import TriageDecision
-
     decision = TriageDecision.objects.filter(episode=episode).order_by("-decided_at", "-id").first()
     if decision is None:
         return None

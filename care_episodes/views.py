@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from io import BytesIO
 from typing import Any
 
 from django.contrib import messages
@@ -28,6 +27,7 @@ from intake.models import Patient
 from lbp_pathway import access, audit
 from lbp_pathway.access import Basis, Grant, Role, role_required
 from lbp_pathway.audit import Action, record
+from lbp_pathway.pdf import html_to_pdf
 
 PHYSIO = Role.PHYSIOTHERAPIST
 PHYSICIAN = Role.FAMILY_PHYSICIAN
@@ -221,14 +221,10 @@ def handout(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def pdf_response(template: str, context: dict[str, Any], filename: str) -> HttpResponse:
-    from xhtml2pdf import pisa
-
-    html = render_to_string(template, context)
-    output = BytesIO()
-    result = pisa.CreatePDF(html, dest=output, encoding="utf-8")
-    if result.err:
+    pdf = html_to_pdf(render_to_string(template, context))
+    if pdf is None:
         raise RuntimeError("The PDF could not be generated.")
-    response = HttpResponse(output.getvalue(), content_type="application/pdf")
+    response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
 

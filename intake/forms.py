@@ -10,7 +10,7 @@ from intake.identifiers import (
     normalise_postal_code,
     normalise_version_code,
 )
-from intake.models import IncomingReferral, Patient, WaitlistEntry
+from intake.models import IncomingReferral, Patient, Site, WaitlistEntry
 from intake.services import PATIENT_FIELDS
 from intake.slots import AFTERNOON, MORNING
 from lbp_pathway.access import Role
@@ -92,8 +92,6 @@ class SlotFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        from intake.models import Site
-
         self.fields["site"].queryset = Site.objects.all()
         self.fields["practitioner"].queryset = selectors.users_with_role(Role.PHYSIOTHERAPIST)
 

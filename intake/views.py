@@ -159,7 +159,6 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "waitlist_form": WaitlistForm(),
             "waiting": patient.waitlist_entries.filter(status=WaitlistEntry.Status.WAITING).first(),
             "now": timezone.now(),
-            "disposition": selectors.triage_disposition(patient),
             "open_episode": next((e for e in episodes if e.status in lifecycle.ACTIVE), None),
         },
     )

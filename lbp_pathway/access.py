@@ -21,6 +21,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from lbp_pathway import audit
+from lbp_pathway.models import EmergencyAccess
 
 
 class Role(StrEnum):
@@ -158,8 +159,7 @@ class Basis(StrEnum):
 
 
 def _in_care(user: Any, patient: Any) -> bool:
-    from care_episodes.models import Episode
-
+    Episode = apps.get_model("care_episodes", "Episode")  # a higher floor's model, by name
     return Episode.objects.filter(patient_id=patient.pk, physiotherapist_id=user.pk).exists()
 
 
@@ -168,8 +168,6 @@ def _in_panel(user: Any, patient: Any) -> bool:
 
 
 def active_emergency_access(user: Any, patient_id: int) -> Any:
-    from lbp_pathway.models import EmergencyAccess
-
     return (
         EmergencyAccess.objects.filter(
             user_id=user.pk, patient_id=patient_id, expires_at__gt=timezone.now()
@@ -208,6 +206,16 @@ def can_break_glass(user: Any) -> bool:
     return bool(BREAK_GLASS_ROLES.intersection(roles_of(user)))
 
 
+def can_see_reminders_about(user: Any, patient: Any) -> bool:
+    """Reminder history (no clinical content): the front desk for every patient, a family physician
+    for their panel, a physiotherapist for the patients in their care."""
+    if has_role(user, Role.FRONT_DESK):
+        return True  # front desk books and calls patients; reminders hold no clinical content
+    if has_role(user, Role.FAMILY_PHYSICIAN) and _in_panel(user, patient):
+        return True
+    return has_role(user, Role.PHYSIOTHERAPIST) and _in_care(user, patient)
+
+
 class PatientAccessDenied(PermissionDenied):
     """Refused access to one patient's record; the 403 page offers break the glass when allowed."""
 
@@ -217,8 +225,6 @@ class PatientAccessDenied(PermissionDenied):
 
 
 def _audit_denied(request: HttpRequest, what: str, patient_id: int | None) -> None:
-    from lbp_pathway import audit
-
     audit.record(request, audit.Action.DENIED, what, patient_id=patient_id)
 
 
@@ -241,8 +247,7 @@ def require_patient_access(
 
 def patient_from_url(**kwargs: Any) -> Any:
     """Default lookup for `patient_record_view`: the `patient_id` (or `pk`) URL argument."""
-    from intake.models import Patient
-
+    Patient = apps.get_model("intake", "Patient")  # a higher floor's model, by name
     pk = kwargs.get("patient_id", kwargs.get("pk"))
     try:
         return Patient.objects.get(pk=pk)
@@ -252,8 +257,7 @@ def patient_from_url(**kwargs: Any) -> Any:
 
 def episode_patient(**kwargs: Any) -> Any:
     """Lookup for episode pages (`episode_id` URL argument): the episode's patient."""
-    from care_episodes.models import Episode
-
+    Episode = apps.get_model("care_episodes", "Episode")  # a higher floor's model, by name
     try:
         return Episode.objects.select_related("patient").get(pk=kwargs["episode_id"]).patient
     except (Episode.DoesNotExist, KeyError, ValueError) as error:
@@ -323,8 +327,6 @@ def patient_record_view(
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            from lbp_pathway import audit
-
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not has_role(request.user, *allowed):

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
@@ -20,8 +21,6 @@ def navigation(request: HttpRequest) -> dict:
 
 def session_timeout(request: HttpRequest) -> dict:
     """Seconds of inactivity before sign-out, for the idle warning (static/js/session.js)."""
-    from django.conf import settings
-
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}

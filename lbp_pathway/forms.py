@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
@@ -20,8 +21,6 @@ LOCKED_MESSAGE = (
 
 
 def locked_message() -> str:
-    from django.conf import settings
-
     return LOCKED_MESSAGE.format(minutes=settings.SIGN_IN_LOCK_MINUTES)
 
 

@@ -16,6 +16,9 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.http import urlencode
 
+from lbp_pathway.models import TwoFactorDevice
+from lbp_pathway.services import two_factor_required
+
 LAST_ACTIVITY = "lbp_last_activity"
 TWO_FACTOR = "lbp_two_factor"  # "ok", "verify" (enrolled, code not given yet) or "enrol" (required)
 
@@ -36,9 +39,6 @@ def seconds_left(request: HttpRequest) -> int:
 
 
 def two_factor_state(user: Any) -> str:
-    from lbp_pathway.models import TwoFactorDevice
-    from lbp_pathway.services import two_factor_required
-
     if TwoFactorDevice.objects.filter(user=user).exists():
         return "verify"
     return "enrol" if two_factor_required(user) else "ok"

@@ -8,14 +8,14 @@ import csv
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from lbp_pathway import audit, selectors, services
-from lbp_pathway.access import BREAK_GLASS_ROLES, Role, role_required
+from lbp_pathway.access import BREAK_GLASS_ROLES, Role, patient_from_url, role_required
 from lbp_pathway.forms import AuditSearchForm, BreakGlassForm, TwoFactorRulesForm
 from lbp_pathway.models import EmergencyAccess, TwoFactorRule
 
@@ -108,11 +108,7 @@ def _csv_safe(value: str) -> str:
 
 @role_required(*BREAK_GLASS_ROLES)
 def break_glass(request: HttpRequest, patient_id: int) -> HttpResponse:
-    from intake.models import Patient
-
-    patient = Patient.objects.filter(pk=patient_id).first()
-    if patient is None:
-        raise Http404("No such patient.")
+    patient = patient_from_url(patient_id=patient_id)
     target = request.POST.get("next") or request.GET.get("next") or ""
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = ""

@@ -95,6 +95,8 @@ INSTALLED_APPS = [
     "care_episodes",
     "referrals",
     "reminders",
+    "reporting",
+    "demo",
 ]
 
 MIDDLEWARE = [

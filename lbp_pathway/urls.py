@@ -60,7 +60,7 @@ urlpatterns = [
     path("frontdesk/", include("intake.urls")),
     path("triage/", include("triage.urls")),
     path("", include("care_episodes.urls")),
-    path("manager/", include("care_episodes.dashboard_urls")),
+    path("manager/", include("reporting.urls")),
     path("referrals/", include("referrals.urls")),
     path("notifications/", include("reminders.urls")),
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import (
@@ -19,11 +19,14 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import ACos, Cos, Greatest, Least, Radians, Round, Sin
+from django.utils import timezone
 
-from care_episodes.models import Episode
+from care_episodes.models import Assessment, Episode
 from lbp_pathway.access import Role, has_role
 from referrals import postal_codes, rules
 from referrals.models import Destination, PostalCode, Referral, RoutingReview
+from triage import rules as triage_rules
+from triage.models import TriageDecision
 
 EARTH_RADIUS_KM = 6371.0088
 DEFAULT_MATCH_LIMIT = 5
@@ -137,8 +140,6 @@ def referrals_for(user: Any) -> QuerySet[Referral]:
 
 def with_overdue(queryset: QuerySet[Referral], *, today: date | None) -> QuerySet[Referral]:
     """Annotate `is_overdue` in SQL with the same rule as rules.is_overdue."""
-    from django.utils import timezone
-
     today = today or timezone.localdate()
     return queryset.annotate(
         is_overdue=Case(
@@ -171,14 +172,6 @@ def routing_initial(episode: Episode, *, today: date | None = None) -> dict[str,
     """The routing review form prefilled from what is already recorded, so nothing is retyped:
     the latest triage decision's case (onset, red flags, claims, pregnancy, inflammatory screen)
     and risk, and the latest assessment (leg-dominant pattern, weeks of symptoms, opioid use)."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from care_episodes.models import Assessment
-    from triage import rules as triage_rules
-    from triage.models import TriageDecision
-
     today = today or timezone.localdate()
     initial: dict[str, Any] = {"risk": episode.risk or ""}
     decision = TriageDecision.objects.filter(episode=episode).order_by("-decided_at", "-id").first()

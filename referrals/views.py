@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from django.contrib import messages
@@ -16,6 +15,7 @@ from care_episodes.models import Episode
 from intake.models import Patient
 from lbp_pathway.access import Role, episode_patient, has_role, patient_record_view, role_required
 from lbp_pathway.audit import record
+from lbp_pathway.pdf import html_to_pdf
 from referrals import rules, selectors, services
 from referrals.forms import (
     MatchForm,
@@ -445,18 +445,14 @@ def letter(request: HttpRequest, referral_id: int) -> HttpResponse:
 
 @patient_record_view(*CLINICAL_ROLES, what="Referral letter (PDF)", lookup=_patient_of_referral)
 def letter_pdf(request: HttpRequest, referral_id: int) -> HttpResponse:
-    from xhtml2pdf import pisa
-
     referral = _visible_referral(request, referral_id)
-    html = render_to_string("referrals/letter_pdf.html", _letter_context(referral))
-    output = io.BytesIO()
-    result = pisa.CreatePDF(html, dest=output, encoding="utf-8")
-    if result.err:
+    pdf = html_to_pdf(render_to_string("referrals/letter_pdf.html", _letter_context(referral)))
+    if pdf is None:
         raise RuntimeError("The referral letter could not be made into a PDF.")
     record(
         request, "print", f"Referral {referral.pk} letter (PDF)", patient=referral.episode.patient
     )
-    response = HttpResponse(output.getvalue(), content_type="application/pdf")
+    response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="referral-{referral.pk}.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response

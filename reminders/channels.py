@@ -16,6 +16,8 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.utils.module_loading import import_string
 
+from reminders.recording import record
+
 log = logging.getLogger(__name__)
 
 
@@ -73,8 +75,6 @@ class RecordingSMSBackend:
     provider given an idempotency key, accepts each key once (see reminders/recording.py)."""
 
     def send(self, message: OutgoingMessage) -> str:
-        from reminders.recording import record
-
         return record("sms", message.to, message.subject, message.body, message.idempotency_key)
 
 

@@ -1,15 +1,11 @@
-from typing import Any
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from care_episodes.models import Episode
-from intake.models import Patient
 from lbp_pathway import audit
-from lbp_pathway.access import Role, has_role, role_required
+from lbp_pathway.access import Role, can_see_reminders_about, patient_from_url, role_required
 from reminders import selectors, services
 from reminders.forms import OutboxFilterForm, ResendForm
 from reminders.models import Reminder
@@ -73,21 +69,10 @@ def resend(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("reminders:outbox")
 
 
-def _may_see_patient(user: Any, patient: Patient) -> bool:
-    if has_role(user, Role.FRONT_DESK):
-        return True  # front desk books and calls patients; reminders hold no clinical content
-    if has_role(user, Role.FAMILY_PHYSICIAN) and patient.family_physician_id == user.pk:
-        return True
-    return (
-        has_role(user, Role.PHYSIOTHERAPIST)
-        and Episode.objects.filter(patient=patient, physiotherapist=user).exists()
-    )
-
-
 @role_required(*STAFF)
 def patient_history(request: HttpRequest, patient_id: int) -> HttpResponse:
-    patient = get_object_or_404(Patient, pk=patient_id)
-    if not _may_see_patient(request.user, patient):
+    patient = patient_from_url(patient_id=patient_id)
+    if not can_see_reminders_about(request.user, patient):
         audit.record(request, audit.Action.DENIED, "reminder history", patient=patient)
         return render(request, "403.html", status=403)
     audit.record(request, audit.Action.VIEW, "reminder history", patient=patient)

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
 
 from care_episodes.models import Episode
+from intake.models import Patient
 from triage.instrument import PARAPHRASE, Wording
-from triage.models import InstrumentText, PhysicianAlert, QuestionnaireResponse, TriageDecision
+from triage.models import (
+    InstrumentText,
+    PhoneScreen,
+    PhysicianAlert,
+    QuestionnaireResponse,
+    TriageDecision,
+)
 
 
 def open_alerts_for_physician(user: Any) -> QuerySet[PhysicianAlert]:
@@ -64,3 +73,50 @@ def start_back_wording() -> Wording:
         copyright_notice=text.copyright_notice,
         official=True,
     )
+
+
+@dataclass(frozen=True)
+class TriageDisposition:
+    """What the front desk may know of triage: the outcome in words, never the answers or notes."""
+
+    label: str
+    emergency: bool
+    decided_at: datetime
+
+
+def triage_disposition(patient: Patient) -> TriageDisposition | None:
+    """The latest phone screen or triage decision outcome for the patient, whichever is newer."""
+    screen = (
+        PhoneScreen.objects.filter(patient=patient)
+        .only("outcome", "screened_at")
+        .order_by("-screened_at", "-id")
+        .first()
+    )
+    decision = (
+        TriageDecision.objects.filter(patient=patient)
+        .only("id", "disposition", "decided_at")
+        .order_by("-decided_at", "-id")
+        .first()
+    )
+    if decision is not None and (screen is None or decision.decided_at >= screen.screened_at):
+        if decision.disposition == TriageDecision.Disposition.EMERGENCY:
+            return TriageDisposition("Emergency — sent to ED", True, decision.decided_at)
+        if decision.disposition == TriageDecision.Disposition.URGENT:
+            cleared = (
+                decision.alerts.exists()
+                and not decision.alerts.filter(cleared_at__isnull=True).exists()
+            )
+            if not cleared:
+                return TriageDisposition("Physician review pending", False, decision.decided_at)
+        return TriageDisposition("Routine", False, decision.decided_at)
+    if screen is not None:
+        if screen.outcome == PhoneScreen.Outcome.EMERGENCY:
+            return TriageDisposition("Emergency — sent to ED", True, screen.screened_at)
+        if screen.outcome == PhoneScreen.Outcome.FAMILY_PHYSICIAN:
+            return TriageDisposition(
+                "Sent to the family physician (back pain not the main reason)",
+                False,
+                screen.screened_at,
+            )
+        return TriageDisposition("Routine", False, screen.screened_at)
+    return None

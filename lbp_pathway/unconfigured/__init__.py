@@ -7,8 +7,9 @@ ImproperlyConfigured, saying how to start the servers, as soon as something uses
 
 from django.core.exceptions import ImproperlyConfigured
 
+from lbp_pathway.devstack import how_to_start
+
 
 def refuse(*_: object, **__: object) -> None:
-    from lbp_pathway.devstack import how_to_start
 
     raise ImproperlyConfigured(how_to_start())

@@ -4,8 +4,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from care_episodes import demo
 from care_episodes.models import Assessment, ConsultationNote, Episode, OutcomeMeasurement
+from demo import care_episodes as demo
 from tests.factories import EpisodeFactory
 
 pytestmark = pytest.mark.django_db

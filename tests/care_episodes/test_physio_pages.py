@@ -8,8 +8,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from care_episodes import services
 from care_episodes.models import Episode, Exercise, FollowUpPlan, OutcomeMeasurement
 from lbp_pathway.access import Role
+from lbp_pathway.audit import as_actor
 from lbp_pathway.models import AuditEvent
 from tests.care_episodes.factories import AssessmentFactory, NoteFactory, OutcomeFactory
 from tests.factories import EpisodeFactory, SiteFactory, UserFactory
@@ -386,8 +388,6 @@ def test_physio_signs_the_note_and_sees_the_physicians_reply(physio, physician, 
     assert note.is_signed and note.body.endswith("Extra line.")
     pdf = client.get(reverse("care_episodes:note_pdf", args=[note.pk]))
     assert pdf.content.startswith(b"%PDF")
-    from care_episodes import services
-    from lbp_pathway.audit import as_actor
 
     services.reply_to_note(note, actor=as_actor(physician), text="Should I order an X-ray?")
     home = client.get(reverse("care_episodes:physio_home")).content.decode()

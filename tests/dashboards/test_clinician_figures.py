@@ -3,6 +3,7 @@ from datetime import date, timedelta
 import pytest
 from django.urls import reverse
 
+from lbp_pathway.access import Role
 from tests.factories import EpisodeFactory
 
 
@@ -10,8 +11,6 @@ from tests.factories import EpisodeFactory
 def test_a_physio_home_shows_their_own_wait_figures_and_a_physician_the_teams(
     physio, physician, make_user, client_for
 ):
-    from lbp_pathway.access import Role
-
     colleague = make_user(Role.PHYSIOTHERAPIST, username="pt2")
     today = date.today()
     for therapist, waits in ((physio, (4, 10)), (colleague, (30,))):

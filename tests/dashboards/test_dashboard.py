@@ -5,7 +5,8 @@ from datetime import date, timedelta
 import pytest
 from django.urls import reverse
 
-from care_episodes import dashboard_queries as q
+from care_episodes.models import Episode
+from reporting import queries as q
 from tests.factories import EpisodeFactory, PatientFactory, SiteFactory
 
 START, END = date(2026, 7, 1), date(2026, 9, 30)
@@ -150,7 +151,6 @@ def test_dashboard_query_count_does_not_grow_with_the_data(
 ):
     site = SiteFactory(name="Main")
     patients = PatientFactory.create_batch(10)
-    from care_episodes.models import Episode
 
     Episode.objects.bulk_create(
         Episode(

@@ -1,7 +1,7 @@
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from care_episodes.models import Episode
@@ -32,8 +32,6 @@ def test_volume_seed_adds_exactly_what_was_asked_once_and_the_dashboard_reads_it
 
 
 def test_volume_seed_needs_patients_first():
-    from django.core.management import CommandError
-
     with pytest.raises(CommandError, match="Seed patients first"):
         call_command(
             "seed_demo",

@@ -4,8 +4,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from care_episodes import dashboard_queries as q
 from lbp_pathway.access import Role
+from reporting import queries as q
 from tests.care_episodes.factories import NoteFactory, OutcomeFactory
 from tests.factories import EpisodeFactory, UserFactory
 from tests.referrals.factories import ReferralFactory

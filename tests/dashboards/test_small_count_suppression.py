@@ -16,7 +16,7 @@ from html.parser import HTMLParser
 import pytest
 from django.urls import reverse
 
-from care_episodes import dashboard_queries as q
+from reporting import queries as q
 from tests.factories import EpisodeFactory, SiteFactory
 
 START, END = date(2026, 7, 1), date(2026, 9, 30)

@@ -2,8 +2,8 @@ from datetime import date, time, timedelta
 
 import pytest
 
-from care_episodes import dashboard_queries as q
 from intake.models import Appointment
+from reporting import queries as q
 from tests.factories import EpisodeFactory, SiteFactory
 from tests.intake.factories import (
     AvailabilityExceptionFactory,

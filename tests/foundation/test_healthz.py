@@ -2,6 +2,7 @@ import json
 
 import pytest
 from django.db import connection
+from django.db.utils import OperationalError
 
 
 @pytest.mark.django_db
@@ -21,8 +22,6 @@ def test_healthz_answers_503_when_the_broker_is_unreachable(client, settings, tm
 
 @pytest.mark.django_db
 def test_healthz_answers_503_when_the_database_fails(client, monkeypatch):
-    from django.db.utils import OperationalError
-
     def broken_cursor(*args, **kwargs):
         raise OperationalError("connection refused")
 

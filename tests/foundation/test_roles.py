@@ -3,6 +3,7 @@ from django.contrib.auth.models import Group
 from django.urls import NoReverseMatch, reverse
 
 from lbp_pathway.access import HOME, NAVIGATION, Role
+from tests.factories import TEST_PASSWORD
 
 ROLE_FIXTURES = {
     Role.FRONT_DESK: "front_desk",
@@ -76,8 +77,6 @@ def test_signed_in_user_without_role_is_told_so(make_user, client_for):
 
 
 def test_password_change_works_and_keeps_the_user_signed_in(physio, client):
-    from tests.factories import TEST_PASSWORD
-
     client.force_login(physio)
     response = client.post(
         reverse("password_change"),
@@ -93,8 +92,6 @@ def test_password_change_works_and_keeps_the_user_signed_in(physio, client):
 
 
 def test_password_change_refuses_a_short_password_and_changes_nothing(physio, client):
-    from tests.factories import TEST_PASSWORD
-
     client.force_login(physio)
     response = client.post(
         reverse("password_change"),

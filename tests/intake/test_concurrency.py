@@ -3,7 +3,7 @@
 import threading
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
 from intake import services
 from intake.models import Appointment
@@ -58,8 +58,6 @@ def test_two_desks_booking_the_same_slot_at_once_exactly_one_wins():
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_database_refuses_an_overlapping_booking_even_without_the_service():
-    from django.db import IntegrityError, transaction
-
     clinic = Clinic()
     first = services.book_appointment(
         patient=PatientFactory(),

@@ -2,7 +2,7 @@ import io
 
 import pytest
 
-from intake import demo
+from demo import intake as demo
 from intake.identifiers import luhn_valid, normalise_postal_code
 from intake.models import Appointment, IncomingReferral, Patient, Site, WeeklyAvailability
 from lbp_pathway.access import Role

@@ -1,7 +1,7 @@
 """Registering, finding and opening patients at the front desk."""
 
 import pytest
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from intake.models import Patient
 from lbp_pathway.models import AuditEvent
@@ -129,7 +129,6 @@ def test_search_results_link_to_slot_search_when_there_is_no_phone_screen(client
         .get(reverse("intake:patient_search"), {"q": "lalonde"})
         .content.decode()
     )
-    from django.urls import NoReverseMatch
 
     try:
         expected = reverse("triage:phone_screen")

@@ -15,6 +15,7 @@ from lbp_pathway.audit import as_actor
 from referrals import rules
 from referrals import services as referrals
 from reminders import services as reminders
+from reminders.messages import patient_wording
 from reminders.models import Notification, Reminder
 from tests.care_episodes.factories import AssessmentFactory
 from tests.factories import EpisodeFactory, PatientFactory, SiteFactory, UserFactory
@@ -214,8 +215,6 @@ def test_the_baseline_outcomes_schedule_the_six_week_re_measurement(episode, phy
 
 
 def test_the_outcome_message_without_a_link_asks_for_a_phone_call_or_visit(episode, physio):
-    from reminders.messages import patient_wording
-
     care.record_outcomes(
         episode,
         actor=as_actor(physio),

@@ -1,12 +1,38 @@
 """Factories for the privacy models."""
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 import factory
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from lbp_pathway.models import AuditEvent, EmergencyAccess
-from tests.factories import UserFactory
+from care_episodes import services as care_services
+from care_episodes.models import Exercise
+from intake import services as intake_services
+from intake.models import WaitlistEntry
+from lbp_pathway.access import Role
+from lbp_pathway.audit import as_actor
+from lbp_pathway.models import AuditEvent, EmergencyAccess, SignInFailures
+from referrals import rules
+from referrals import services as referral_services
+from referrals.models import ReferralSuggestion
+from referrals.suggestions import AssessmentFacts, triage_summary
+from reminders.models import Reminder
+from tests.care_episodes.factories import AssessmentFactory, NoteFactory, OutcomeFactory
+from tests.factories import EpisodeFactory, PatientFactory, SiteFactory, UserFactory
+from tests.intake.factories import (
+    WeeklyAvailabilityFactory,
+    at,
+    ensure_appointment_types,
+    new_assessment,
+    next_weekday,
+)
+from tests.referrals.factories import DestinationFactory, PostalCodeFactory, ReferralFactory
+from tests.reminders.factories import ReminderFactory
+from tests.triage.factories import facts
+from triage import services as triage_services
+from triage.models import PhysicianAlert
+from triage.rules import Claims
 
 
 class AuditEventFactory(factory.django.DjangoModelFactory):
@@ -38,11 +64,6 @@ class AccessWorld:
     another family physician, and, made on first use, every object a URL is about."""
 
     def __init__(self) -> None:
-        from datetime import time
-
-        from lbp_pathway.access import Role
-        from tests.factories import EpisodeFactory, PatientFactory, SiteFactory
-        from tests.intake.factories import WeeklyAvailabilityFactory, ensure_appointment_types
 
         ensure_appointment_types()
         self.users = {
@@ -91,7 +112,6 @@ class AccessWorld:
 
     def assessed(self):
         """The episode with an assessment and a baseline outcome (enough to draft a note)."""
-        from tests.care_episodes.factories import AssessmentFactory, OutcomeFactory
 
         def make():
             AssessmentFactory(episode=self.episode)
@@ -101,13 +121,10 @@ class AccessWorld:
         return self._once("assessed", make)
 
     def plan(self):
-        from care_episodes import services
-        from care_episodes.models import Exercise
-        from lbp_pathway.audit import as_actor
 
         return self._once(
             "plan",
-            lambda: services.save_plan(
+            lambda: care_services.save_plan(
                 self.episode,
                 actor=as_actor(self.physio),
                 exercises=list(Exercise.objects.all()[:1]),
@@ -121,7 +138,6 @@ class AccessWorld:
 
     def unassigned_episode(self):
         """An episode of the patient in no one's care yet, at the physiotherapist's site."""
-        from tests.factories import EpisodeFactory
 
         return self._once(
             "unassigned_episode",
@@ -131,18 +147,14 @@ class AccessWorld:
         )
 
     def draft_note(self):
-        from tests.care_episodes.factories import NoteFactory
 
         return self._once("draft_note", lambda: NoteFactory(episode=self.episode))
 
     def signed_note(self):
-        from care_episodes import services
-        from lbp_pathway.audit import as_actor
-        from tests.care_episodes.factories import NoteFactory
 
         return self._once(
             "signed_note",
-            lambda: services.sign_note(
+            lambda: care_services.sign_note(
                 NoteFactory(episode=self.episode), actor=as_actor(self.physio)
             ),
         )
@@ -151,14 +163,10 @@ class AccessWorld:
 
     def alert(self):
         """An open emergency red-flag alert for the physician, on a second episode of the patient."""
-        from tests.factories import EpisodeFactory
-        from tests.triage.factories import facts
-        from triage import services
-        from triage.models import PhysicianAlert
 
         def make():
             episode = EpisodeFactory(patient=self.patient, physiotherapist=self.physio)
-            services.record_triage(
+            triage_services.record_triage(
                 episode, facts(red_flags=["significant_trauma"]), [None] * 9, self.physio
             )
             return PhysicianAlert.objects.get(episode=episode)
@@ -166,16 +174,14 @@ class AccessWorld:
         return self._once("alert", make)
 
     def questionnaire_token(self) -> str:
-        from triage import services
 
         return self._once(
-            "token", lambda: services.create_questionnaire_link(self.episode, self.physio)[1]
+            "token", lambda: triage_services.create_questionnaire_link(self.episode, self.physio)[1]
         )
 
     # --- referrals ---------------------------------------------------------------------------------
 
     def destination(self):
-        from tests.referrals.factories import DestinationFactory, PostalCodeFactory
 
         def make():
             PostalCodeFactory(code="K7L", latitude=44.231, longitude=-76.495)
@@ -185,10 +191,6 @@ class AccessWorld:
 
     def suggestion(self):
         """A pending routing suggestion from a review of the episode."""
-        from referrals import services
-        from referrals.models import ReferralSuggestion
-        from referrals.suggestions import AssessmentFacts, triage_summary
-        from triage.rules import Claims
 
         def make():
             today = timezone.localdate()
@@ -215,7 +217,7 @@ class AccessWorld:
                 not_improving=True,
                 private_physio_coverage=False,
             )
-            services.record_review(
+            referral_services.record_review(
                 episode=self.episode, triage_result=triage, facts=facts, by=self.physio
             )
             return ReferralSuggestion.objects.filter(review__episode=self.episode).first()
@@ -224,14 +226,12 @@ class AccessWorld:
 
     def referral(self):
         """A referral sent ten days ago by the physio in care."""
-        from referrals import rules, services
-        from tests.referrals.factories import ReferralFactory
 
         def make():
             referral = ReferralFactory(
                 episode=self.episode, destination=self.destination(), created_by=self.physio
             )
-            services.move_referral(
+            referral_services.move_referral(
                 referral,
                 rules.SENT,
                 by=self.physio,
@@ -243,22 +243,20 @@ class AccessWorld:
 
     def booked_referral(self):
         """The sent referral moved on to an appointment booked: a report may be attached."""
-        from referrals import rules, services
 
         def make():
             referral = self.referral()
             for step in (rules.ACCEPTED, rules.APPOINTMENT_BOOKED):
-                services.move_referral(referral, step, by=self.physio)
+                referral_services.move_referral(referral, step, by=self.physio)
             return referral
 
         return self._once("booked_referral", make)
 
     def referral_with_report(self):
-        from referrals import rules, services
 
         def make():
             referral = self.booked_referral()
-            services.attach_report(
+            referral_services.attach_report(
                 referral, pdf_upload(), report_type=rules.REPORT_TYPES["pdf"], by=self.physio
             )
             return referral
@@ -268,17 +266,14 @@ class AccessWorld:
     # --- front desk, reminders, administration ----------------------------------------------------
 
     def monday_slot(self, hour: int):
-        from tests.intake.factories import at, next_weekday
 
         return at(next_weekday(0), hour)
 
     def appointment(self):
-        from intake import services
-        from tests.intake.factories import new_assessment
 
         return self._once(
             "appointment",
-            lambda: services.book_appointment(
+            lambda: intake_services.book_appointment(
                 patient=self.patient,
                 practitioner=self.physio,
                 site=self.site,
@@ -290,13 +285,11 @@ class AccessWorld:
         )
 
     def waitlist_entry(self):
-        from intake.models import WaitlistEntry
 
         return self._once("waitlist", lambda: WaitlistEntry.objects.create(patient=self.patient))
 
     def stranger(self):
         """A patient neither in the physio's care nor in the physician's panel."""
-        from tests.factories import PatientFactory
 
         return self._once("stranger", lambda: PatientFactory(family_physician=self.other_physician))
 
@@ -307,7 +300,6 @@ class AccessWorld:
         )
 
     def sign_in_failures(self):
-        from lbp_pathway.models import SignInFailures
 
         return self._once(
             "failures",
@@ -321,8 +313,6 @@ class AccessWorld:
         )
 
     def failed_reminder(self):
-        from reminders.models import Reminder
-        from tests.reminders.factories import ReminderFactory
 
         return self._once(
             "reminder",
@@ -331,6 +321,5 @@ class AccessWorld:
 
 
 def pdf_upload():
-    from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile("consult.pdf", b"%PDF-1.4\nreport\n%%EOF", "application/pdf")

@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 import logging
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,7 @@ from django.urls import reverse
 
 from lbp_pathway.phi_logging import ScrubPersonalInformation, scrub
 from lbp_pathway.uploads import UploadValidator, private_storage, protected_download, sniff
+from tests.foundation.test_settings import production_env
 
 ROOT = Path(settings.BASE_DIR)
 
@@ -78,11 +81,6 @@ def test_pages_forbid_framing_and_inline_scripts(client):
 
 
 def test_production_cookies_are_https_only_with_hsts():
-    import subprocess
-    import sys
-
-    from tests.foundation.test_settings import production_env
-
     code = (
         "from django.conf import settings as s; print(s.SESSION_COOKIE_SECURE, "
         "s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS >= 31536000, "

@@ -14,6 +14,7 @@ from lbp_pathway.access import (
     Scope,
     access_basis,
     can_view_patient_clinical,
+    role_required,
     roles_with,
 )
 from lbp_pathway.models import AuditEvent, EmergencyAccess
@@ -183,8 +184,6 @@ def test_an_inactive_account_sees_nothing(physician, patient):
 
 
 def test_a_refused_episode_page_names_the_patient_in_the_audit_log(rf, front_desk):
-    from lbp_pathway.access import role_required
-
     episode = EpisodeFactory()
 
     @role_required(Role.PHYSIOTHERAPIST)

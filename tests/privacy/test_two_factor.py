@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from lbp_pathway import totp
 from lbp_pathway.access import Role
@@ -55,7 +56,6 @@ def sign_in(client, username="pt"):
 @pytest.fixture
 def enrolled(physio):
     secret = totp.new_secret()
-    from django.utils import timezone
 
     TwoFactorDevice.objects.create(user=physio, secret=secret, confirmed_at=timezone.now())
     return secret

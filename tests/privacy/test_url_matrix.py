@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 from django.utils.regex_helper import normalize
@@ -534,7 +535,6 @@ def world(db):
 
 @pytest.fixture
 def clients(world):
-    from django.test import Client
 
     signed_in = {}
     for role, user in world.users.items():
@@ -545,8 +545,6 @@ def clients(world):
 
 @pytest.fixture
 def client_factory():
-    from django.test import Client
-
     return lambda: Client(raise_request_exception=False)
 
 

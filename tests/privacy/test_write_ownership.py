@@ -17,6 +17,7 @@ from django.apps import apps
 from django.utils import timezone
 
 from lbp_pathway.access import Role
+from tests.factories import EpisodeFactory
 from tests.privacy.factories import AccessWorld, EmergencyAccessFactory
 from tests.privacy.test_url_matrix import SPEC, Target, url
 
@@ -134,7 +135,6 @@ def test_the_snapshot_sees_a_changed_row(world):
 def test_a_physio_may_not_write_on_an_episode_of_another_physio_even_at_the_same_site(
     world, client
 ):
-    from tests.factories import EpisodeFactory
 
     episode = EpisodeFactory(
         patient=world.patient, physiotherapist=world.other_physio, site=world.site, status="in_care"

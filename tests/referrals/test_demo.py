@@ -2,7 +2,8 @@ import io
 
 import pytest
 
-from referrals import demo
+from demo import referrals as demo
+from lbp_pathway.access import Role
 from referrals.models import Destination, PostalCode, Referral
 from tests.factories import EpisodeFactory, UserFactory
 
@@ -10,8 +11,6 @@ pytestmark = pytest.mark.django_db
 
 
 def test_demo_seed_adds_destinations_codes_and_referrals_once():
-    from lbp_pathway.access import Role
-
     physio = UserFactory(role=Role.PHYSIOTHERAPIST)
     for _ in range(3):
         EpisodeFactory(physiotherapist=physio)

@@ -3,8 +3,8 @@
 import pytest
 from django.core.management import CommandError, call_command
 
+from demo.postal_codes import csv_text, demo_rows, write_csv
 from referrals import postal_codes
-from referrals.demo_postal_codes import demo_rows, write_csv
 from referrals.models import PostalCode
 
 
@@ -73,8 +73,6 @@ def test_the_command_imports_the_generated_demo_set_and_updates_on_reimport(tmp_
 
 
 def test_the_generated_demo_set_is_itself_valid():
-    from referrals.demo_postal_codes import csv_text
-
     result = postal_codes.parse_csv(lines(csv_text()))
     assert result.ok, result.errors[:3]
     assert len(result.rows) > 100

@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from lbp_pathway.access import Role
 from lbp_pathway.models import AuditEvent
 from referrals import rules, services
 from referrals.models import Referral, ReferralSuggestion
@@ -183,8 +184,6 @@ def test_imaging_for_a_surgical_candidate_is_within_the_guideline(client_for, ph
 
 
 def test_another_physios_episode_is_refused_and_audited(client_for, make_user, episode):
-    from lbp_pathway.access import Role
-
     other = make_user(Role.PHYSIOTHERAPIST, username="other-pt")
     response = client_for(other).get(reverse("referrals:episode_referrals", args=[episode.pk]))
     assert response.status_code == 403
@@ -302,8 +301,6 @@ def booked_referral(episode):
 def test_an_attached_report_closes_the_loop_and_is_served_only_through_the_checked_view(
     client_for, physio, physician, make_user, episode, media
 ):
-    from lbp_pathway.access import Role
-
     referral = booked_referral(episode)
     client = client_for(physio)
     upload = SimpleUploadedFile("Smith John consult.pdf", b"%PDF-1.4\nreport\n%%EOF")

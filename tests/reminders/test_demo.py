@@ -2,7 +2,7 @@ import io
 
 import pytest
 
-from reminders import demo
+from demo import reminders as demo
 from reminders.models import Notification, Reminder
 from tests.factories import PatientFactory, UserFactory
 

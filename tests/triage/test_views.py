@@ -1,10 +1,12 @@
 from datetime import timedelta
 
 import pytest
+from django.template import Context, Template
 from django.urls import reverse
 from django.utils import timezone
 
 from care_episodes.models import Episode
+from lbp_pathway.access import Role
 from lbp_pathway.models import AuditEvent
 from tests.factories import EpisodeFactory, PatientFactory
 from tests.triage.factories import HIGH_RISK_ANSWERS, TriageEpisodeFactory, facts
@@ -42,8 +44,6 @@ def test_physio_may_triage_an_unassigned_episode(physio, client_for):
 def test_physio_is_refused_another_physios_episode_and_the_refusal_is_audited(
     physio, make_user, client_for
 ):
-    from lbp_pathway.access import Role
-
     other = make_user(Role.PHYSIOTHERAPIST, username="pt2")
     episode = TriageEpisodeFactory(physiotherapist=other)
     response = client_for(physio).get(reverse("triage:episode_triage", args=[episode.pk]))
@@ -334,8 +334,6 @@ def emergency_alert(physio):
 
 
 def test_the_physician_alerts_panel_lists_open_alerts_for_the_panel(physio):
-    from django.template import Context, Template
-
     alert = emergency_alert(physio)
     html = Template("{% load triage_tags %}{% physician_alerts user %}").render(
         Context({"user": alert.physician})

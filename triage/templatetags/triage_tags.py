@@ -4,7 +4,7 @@ from typing import Any
 
 from django import template
 
-from triage.selectors import open_alerts_for_physician
+from triage.selectors import open_alerts_for_physician, triage_disposition
 
 register = template.Library()
 
@@ -15,3 +15,9 @@ def physician_alerts(user: Any) -> dict[str, Any]:
     if not getattr(user, "is_authenticated", False):
         return {"alerts": []}
     return {"alerts": list(open_alerts_for_physician(user))}
+
+
+@register.inclusion_tag("triage/_disposition.html")
+def triage_outcome(patient: Any) -> dict[str, Any]:
+    """The front desk's line on a patient page: the triage outcome in words, never the answers."""
+    return {"disposition": triage_disposition(patient)}

@@ -4,16 +4,15 @@ from datetime import date, timedelta
 
 from django import template
 
-from care_episodes import dashboard_queries as q
+from lbp_pathway.access import Role, has_role
+from reporting import queries as q
 
 register = template.Library()
 
 
-@register.inclusion_tag("care_episodes/_clinician_figures.html")
+@register.inclusion_tag("reporting/_clinician_figures.html")
 def clinician_figures(user, days: int = 90):
     """Last `days` days for this physiotherapist's own episodes (the whole team for other roles)."""
-    from lbp_pathway.access import Role, has_role
-
     own = has_role(user, Role.PHYSIOTHERAPIST)
     today = date.today()
     filters = q.Filters(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from care_episodes import dashboards
+from reporting import views as dashboards
 
 app_name = "dashboards"
 urlpatterns = [

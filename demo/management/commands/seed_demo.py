@@ -1,6 +1,5 @@
 """Generate demo data (Faker, never real patients). Safe to run twice: nothing is added twice."""
 
-import importlib
 import os
 
 from django.conf import settings
@@ -8,6 +7,8 @@ from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from demo import care_episodes, intake, referrals, reminders, triage
+from demo.volume import seed_volume
 from lbp_pathway.access import Role
 
 DEMO_USERS = [
@@ -18,8 +19,8 @@ DEMO_USERS = [
     ("admin", "Sam", "Nguyen", Role.ADMINISTRATOR),
 ]
 
-# Each app that has demo data provides `<app>/demo.py` with `seed(patients=..., stdout=...)`.
-SEEDED_APPS = ["intake", "care_episodes", "triage", "referrals", "reminders"]
+# One module per app with demo data, each with `seed(patients=..., stdout=...)`, in this order.
+SEEDERS = [intake, care_episodes, triage, referrals, reminders]
 
 
 def create_demo_accounts(password: str) -> list[User]:
@@ -70,17 +71,9 @@ class Command(BaseCommand):
             with transaction.atomic():
                 create_demo_accounts(password)
             self.stdout.write("Demo accounts: " + ", ".join(u for u, *_ in DEMO_USERS))
-        for app in SEEDED_APPS:
-            try:
-                module = importlib.import_module(f"{app}.demo")
-            except ModuleNotFoundError as error:
-                if error.name != f"{app}.demo":
-                    raise
-                continue
+        for module in SEEDERS:
             module.seed(patients=patients, stdout=self.stdout)
         if volume_episodes:
-            from care_episodes.demo_volume import seed_volume
-
             try:
                 seed_volume(volume_episodes, volume_appointments, stdout=self.stdout)
             except ValueError as error:

@@ -14,8 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from care_episodes.models import Episode
+from demo.postal_codes import FSAS, demo_rows
 from referrals import rules, services
-from referrals.demo_postal_codes import FSAS, demo_rows
 from referrals.models import Destination, PostalCode, Referral
 from referrals.selectors import Location, match_destinations
 

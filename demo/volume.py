@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.db import connection, transaction
 
+from care_episodes.models import Episode
 from lbp_pathway.access import Role
 
 SLOTS_PER_DAY = 8
@@ -49,8 +50,6 @@ def _physios(needed: int) -> list[int]:
 
 @transaction.atomic
 def seed_volume(episodes: int, appointments: int, stdout: TextIO, seed: float = 0.42) -> None:
-    from care_episodes.models import Episode
-
     if (
         Episode.objects.filter(physiotherapist__username__startswith=VOLUME_PREFIX).exists()
         or episodes <= 0

@@ -13,10 +13,10 @@ from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from care_episodes import dashboard_queries as q
 from care_episodes.models import Episode
 from intake.models import Site
 from lbp_pathway.access import Role, role_required
+from reporting import queries as q
 
 
 def quarter_choices(today: date | None = None) -> list[tuple[str, str]]:
@@ -325,7 +325,7 @@ def _tables(filters: q.Filters, suppress: bool = False) -> list[dict[str, Any]]:
 def manager_home(request: HttpRequest) -> HttpResponse:
     form = _filter_form(request)
     if not form.is_valid():
-        return render(request, "care_episodes/dashboard.html", {"form": form}, status=400)
+        return render(request, "reporting/dashboard.html", {"form": form}, status=400)
     filters = form.filters()
     export = request.GET.get("export")
     if export:
@@ -348,7 +348,7 @@ def manager_home(request: HttpRequest) -> HttpResponse:
         "chart": chart,
         "query_string": request.GET.urlencode(),
     }
-    return render(request, "care_episodes/dashboard.html", context)
+    return render(request, "reporting/dashboard.html", context)
 
 
 class MonthForm(forms.Form):
@@ -364,7 +364,7 @@ def monthly_report(request: HttpRequest) -> HttpResponse:
     last_month = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
     form = MonthForm(request.GET or {"month": last_month})
     if not form.is_valid():
-        return render(request, "care_episodes/monthly_report.html", {"form": form}, status=400)
+        return render(request, "reporting/monthly_report.html", {"form": form}, status=400)
     year, month = map(int, form.cleaned_data["month"].split("-"))
     start = date(year, month, 1)
     end = (date(year + (month == 12), month % 12 + 1, 1)) - timedelta(days=1)
@@ -380,4 +380,4 @@ def monthly_report(request: HttpRequest) -> HttpResponse:
         "end": end,
         "waitlist": waitlist,
     }
-    return render(request, "care_episodes/monthly_report.html", context)
+    return render(request, "reporting/monthly_report.html", context)

@@ -14,8 +14,8 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from care_episodes.demo_volume import VOLUME_PREFIX
 from care_episodes.models import Episode
+from demo.volume import VOLUME_PREFIX
 from lbp_pathway.access import Role
 from triage import rules, services
 

@@ -14,7 +14,6 @@ from django.utils import timezone
 from faker import Faker
 
 from care_episodes import drafting, lifecycle, outcomes
-from care_episodes.demo_volume import VOLUME_PREFIX
 from care_episodes.models import (
     Assessment,
     ConsultationNote,
@@ -25,6 +24,7 @@ from care_episodes.models import (
     SelfManagementPlan,
 )
 from care_episodes.services import CARE_MODEL_FOR_RISK, follow_up_sessions
+from demo.volume import VOLUME_PREFIX
 
 S = Episode.Status
 COMPLAINTS = [

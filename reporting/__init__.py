@@ -1,0 +1,1 @@
+"""Reporting: managers' dashboards, the monthly report and their exports. Reads only."""
