@@ -136,6 +136,7 @@ class AccessWorld:
 
     def alert(self):
         """An open emergency red-flag alert for the physician, on a second episode of the patient."""
+        from lbp_pathway import audit
         from tests.factories import EpisodeFactory
         from tests.triage.factories import facts
         from triage import services
@@ -144,17 +145,24 @@ class AccessWorld:
         def make():
             episode = EpisodeFactory(patient=self.patient, physiotherapist=self.physio)
             services.record_triage(
-                episode, facts(red_flags=["significant_trauma"]), [None] * 9, self.physio
+                episode,
+                facts(red_flags=["significant_trauma"]),
+                [None] * 9,
+                actor=audit.as_actor(self.physio),
             )
             return PhysicianAlert.objects.get(episode=episode)
 
         return self._once("alert", make)
 
     def questionnaire_token(self) -> str:
+        from lbp_pathway import audit
         from triage import services
 
         return self._once(
-            "token", lambda: services.create_questionnaire_link(self.episode, self.physio)[1]
+            "token",
+            lambda: services.create_questionnaire_link(
+                self.episode, actor=audit.as_actor(self.physio)
+            )[1],
         )
 
     # --- referrals ---------------------------------------------------------------------------------

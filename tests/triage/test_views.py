@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from care_episodes.models import Episode
+from lbp_pathway import audit
 from lbp_pathway.models import AuditEvent
 from tests.factories import EpisodeFactory, PatientFactory
 from tests.triage.factories import HIGH_RISK_ANSWERS, TriageEpisodeFactory, facts
@@ -145,7 +146,7 @@ def test_decision_history_lists_each_triage_in_a_bounded_number_of_queries(
 ):
     episode = TriageEpisodeFactory(physiotherapist=physio)
     for _ in range(5):
-        services.record_triage(episode, facts(), HIGH_RISK_ANSWERS, physio)
+        services.record_triage(episode, facts(), HIGH_RISK_ANSWERS, actor=audit.as_actor(physio))
     client = client_for(physio)
     client.get(reverse("triage:episode_triage", args=[episode.pk]))
     with django_assert_max_num_queries(20):
@@ -232,8 +233,8 @@ def test_patient_answers_wait_on_the_triage_page_for_the_physio_to_confirm(
     physio, client_for, client
 ):
     episode = TriageEpisodeFactory(physiotherapist=physio)
-    _, token = services.create_questionnaire_link(episode, physio)
-    services.submit_patient_answers(token, HIGH_RISK_ANSWERS)
+    _, token = services.create_questionnaire_link(episode, actor=audit.as_actor(physio))
+    services.submit_patient_answers(token, HIGH_RISK_ANSWERS, actor=audit.SYSTEM)
     staff = client_for(physio)
     url = reverse("triage:episode_triage", args=[episode.pk])
     page = staff.get(url)
@@ -250,7 +251,7 @@ def test_patient_answers_wait_on_the_triage_page_for_the_physio_to_confirm(
 
 def test_a_patient_must_answer_at_least_one_question(physio, client):
     episode = TriageEpisodeFactory(physiotherapist=physio)
-    _, token = services.create_questionnaire_link(episode, physio)
+    _, token = services.create_questionnaire_link(episode, actor=audit.as_actor(physio))
     response = client.post(reverse("triage:patient_questionnaire", args=[token]), {})
     assert "Please answer at least one question" in response.content.decode()
     assert QuestionnaireLink.objects.get().used_at is None
@@ -329,7 +330,9 @@ def test_the_phone_screen_needs_an_answer_to_the_main_reason(front_desk, client_
 
 def emergency_alert(physio):
     episode = TriageEpisodeFactory(physiotherapist=physio)
-    services.record_triage(episode, facts(red_flags=["significant_trauma"]), [None] * 9, physio)
+    services.record_triage(
+        episode, facts(red_flags=["significant_trauma"]), [None] * 9, actor=audit.as_actor(physio)
+    )
     return PhysicianAlert.objects.get(episode=episode)
 
 
