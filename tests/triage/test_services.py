@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from care_episodes.models import Episode
 from lbp_pathway import audit
+from lbp_pathway.models import AuditEvent
 from tests.triage.factories import (
     HIGH_RISK_ANSWERS,
     LOW_RISK_ANSWERS,
@@ -251,3 +252,85 @@ def test_the_database_refuses_a_cleared_alert_without_a_note(physio):
     )
     with pytest.raises(IntegrityError), transaction.atomic():
         PhysicianAlert.objects.filter(episode=episode).update(cleared_at=timezone.now())
+
+
+# --- every write is audited by its service, in its transaction ---------------------------------
+
+
+def test_a_recorded_triage_is_audited_with_the_actor_and_the_patient(physio):
+    episode = TriageEpisodeFactory(physiotherapist=physio)
+    acting = audit.Actor(user=physio, path="/triage/episode/1/", ip_address="10.0.0.7")
+    decision = services.record_triage(episode, facts(), HIGH_RISK_ANSWERS, actor=acting)
+    row = AuditEvent.objects.get(action="create")
+    assert row.what == f"Triage decision {decision.pk}"
+    assert (row.user, row.patient_id) == (physio, episode.patient_id)
+    assert (row.path, row.ip_address) == ("/triage/episode/1/", "10.0.0.7")
+
+
+def test_the_triage_and_its_audit_row_commit_together(physio, monkeypatch):
+    """When the audit row cannot be written, the triage is not stored either."""
+    episode = TriageEpisodeFactory(physiotherapist=physio)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("audit log unavailable")
+
+    monkeypatch.setattr(services.audit, "record", broken)
+    with pytest.raises(RuntimeError):
+        services.record_triage(
+            episode,
+            facts(red_flags=["significant_trauma"]),
+            [None] * 9,
+            actor=audit.as_actor(physio),
+        )
+    assert not TriageDecision.objects.exists()
+    assert not QuestionnaireResponse.objects.exists()
+    assert not PhysicianAlert.objects.exists()
+    episode.refresh_from_db()
+    assert episode.booking_hold == ""
+
+
+def test_patient_answers_are_audited_without_a_user_as_the_patient_link(physio):
+    episode = TriageEpisodeFactory(physiotherapist=physio)
+    _, token = services.create_questionnaire_link(episode, actor=audit.as_actor(physio))
+    link_row = AuditEvent.objects.get()
+    assert (link_row.user, link_row.action, link_row.patient_id) == (
+        physio,
+        "create",
+        episode.patient_id,
+    )
+    response = services.submit_patient_answers(token, HIGH_RISK_ANSWERS, actor=audit.SYSTEM)
+    row = AuditEvent.objects.exclude(pk=link_row.pk).get()
+    assert row.user is None
+    assert row.reason == "patient link"
+    assert row.patient_id == episode.patient_id
+    assert str(response.pk) in row.what
+
+
+def test_clearing_an_alert_is_audited_and_a_refused_clearance_is_not(physio, physician):
+    episode = TriageEpisodeFactory()
+    services.record_triage(
+        episode, facts(red_flags=["history_of_cancer"]), [None] * 9, actor=audit.as_actor(physio)
+    )
+    alert = PhysicianAlert.objects.get(episode=episode)
+    before = AuditEvent.objects.count()
+    with pytest.raises(services.AlertClearanceError):
+        services.clear_alert(alert, note="not mine", actor=audit.as_actor(physician))
+    assert AuditEvent.objects.count() == before
+    owner = episode.patient.family_physician
+    services.clear_alert(alert, note="Reviewed, bloods normal", actor=audit.as_actor(owner))
+    row = AuditEvent.objects.latest("pk")
+    assert (row.action, row.user, row.patient_id) == ("change", owner, episode.patient_id)
+    assert row.what == f"Red-flag alert {alert.pk} cleared"
+
+
+def test_a_phone_screen_is_audited_with_its_outcome(front_desk):
+    patient = TriageEpisodeFactory().patient
+    services.record_phone_screen(
+        patient,
+        back_pain_main_reason=True,
+        emergency_flags=[],
+        actor=audit.as_actor(front_desk),
+    )
+    row = AuditEvent.objects.get()
+    assert (row.action, row.user, row.patient_id) == ("create", front_desk, patient.pk)
+    assert row.what == "Phone screen: book"
