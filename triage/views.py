@@ -52,7 +52,7 @@ def _triage_context(
         "patient": episode.patient,
         "form": form,
         "read_only": form is None,
-        "may_take": form is None and request.access_basis == access.Basis.SITE,
+        "may_take": form is None and getattr(request, "access_basis", None) == access.Basis.SITE,
         "take_url": _take_url(episode) if form is None else None,
         "wording": form.wording if form is not None else selectors.start_back_wording(),
         "latest": decisions[0] if decisions else None,

@@ -101,6 +101,26 @@ def test_a_physio_may_not_send_a_patient_link_for_an_unassigned_episode_until_ta
     ).exists()
 
 
+def test_break_the_glass_opens_the_triage_read_only_with_nothing_to_take(
+    physio, make_user, client_for
+):
+    from lbp_pathway.access import Role
+    from tests.privacy.factories import EmergencyAccessFactory
+
+    episode = TriageEpisodeFactory(physiotherapist=make_user(Role.PHYSIOTHERAPIST, username="pt2"))
+    EmergencyAccessFactory(user=physio, patient_id=episode.patient_id)
+    client = client_for(physio)
+    url = reverse("triage:episode_triage", args=[episode.pk])
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.context["form"] is None
+    assert not response.context["may_take"]
+    assert "Take this episode into my care" not in response.content.decode()
+    assert AuditEvent.objects.filter(action="break_glass", patient_id=episode.patient_id).exists()
+    assert client.post(url, triage_post(HIGH_RISK_ANSWERS)).status_code == 403
+    assert not TriageDecision.objects.exists()
+
+
 def test_an_unassigned_episode_at_another_site_is_refused_and_audited(physio, client_for):
     WeeklyAvailabilityFactory(practitioner=physio, site=SiteFactory())
     episode = TriageEpisodeFactory(physiotherapist=None, site=SiteFactory())
