@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from care_episodes.models import Episode
 from demo.volume import VOLUME_PREFIX
+from lbp_pathway import audit
 from lbp_pathway.access import Role
 from triage import rules, services
 
@@ -96,7 +97,7 @@ def seed(patients: int, stdout: Any) -> None:
                 episode,
                 _facts(episode, rng, reference),
                 _answers(rng),
-                by,
+                actor=audit.as_actor(by),
                 decided_at=decided_at,
             )
             added += 1

@@ -62,6 +62,11 @@ def response_awaiting_confirmation(episode: Episode) -> QuestionnaireResponse | 
     )
 
 
+def response_of_episode(episode: Episode, response_id: int) -> QuestionnaireResponse | None:
+    """The episode's questionnaire response `response_id` (a form's hidden field), or None."""
+    return QuestionnaireResponse.objects.filter(pk=response_id, episode=episode).first()
+
+
 def start_back_wording() -> Wording:
     """The official wording when a clinic has loaded it, otherwise our paraphrase."""
     text = InstrumentText.objects.filter(instrument="start_back").first()

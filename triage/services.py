@@ -22,6 +22,7 @@ from django.utils import timezone
 from care_episodes import lifecycle
 from care_episodes.models import Episode
 from intake.models import Patient
+from lbp_pathway import audit
 from lbp_pathway.access import Role
 from reminders import services as reminders
 from triage import rules
@@ -43,6 +44,7 @@ URGENT_HOLD = (
 )
 DEFAULT_URGENT_REVIEW_HOURS = 72
 DEFAULT_LINK_DAYS = 7
+PATIENT_LINK_REASON = "patient link"
 OPEN_STATUSES = (
     Episode.Status.REQUESTED,
     Episode.Status.BOOKED,
@@ -230,18 +232,20 @@ def record_triage(
     episode: Episode,
     facts: Mapping[str, Any],
     answers: Sequence[str | None],
-    by: Any,
     *,
+    actor: audit.Actor,
     response: QuestionnaireResponse | None = None,
     decided_at: datetime | None = None,
 ) -> TriageDecision:
-    """Store the answers and the rules' decision; apply its consequences to the episode.
+    """Store the answers and the rules' decision (by `actor.user`, a physiotherapist); apply its
+    consequences to the episode.
 
     `decided_at` is for loading past decisions (demo data); it defaults to now.
     `response` is patient-submitted answers being confirmed: it is marked confirmed, and used as the
     decision's response when the answers were not changed. Raises rules.RulesInputError on input
     the rules cannot judge (nothing is stored then).
     """
+    by = actor.user
     case = build_case(episode, facts, answers)
     result = rules.evaluate(rules.parse_case(case))
     now = decided_at or timezone.now()
@@ -301,23 +305,30 @@ def record_triage(
         episode, risk=decision.risk, booking_hold=_holds_from_open_alerts(episode)
     )
     _refresh_patient_hold(patient)
+    audit.record(actor, audit.Action.CREATE, f"Triage decision {decision.pk}", patient=patient)
     return decision
 
 
-def may_clear(alert: PhysicianAlert, physician: Any) -> bool:
+def may_clear(alert: PhysicianAlert, physician: User | None) -> bool:
     """The patient's family physician today clears the alert (the front desk may have moved the
     patient to another panel since it was raised); a patient with none on file is any family
     physician's to review, so no alert (and no hold) is left without someone who can act on it."""
-    if not physician.groups.filter(name=Role.FAMILY_PHYSICIAN).exists():
+    if physician is None or not physician.groups.filter(name=Role.FAMILY_PHYSICIAN).exists():
         return False
     current = alert.patient.family_physician_id
     return current is None or current == physician.pk
 
 
 @transaction.atomic
-def clear_alert(alert: PhysicianAlert, physician: Any, note: str) -> PhysicianAlert:
-    """The family physician clears an alert; the episode's hold lifts once no alert is open."""
-    alert = PhysicianAlert.objects.select_for_update().get(pk=alert.pk)
+def clear_alert(alert: PhysicianAlert, *, note: str, actor: audit.Actor) -> PhysicianAlert:
+    """The family physician (`actor.user`) clears an alert; the episode's hold lifts once no alert
+    is open. Checks `may_clear` again under the row lock (AlertClearanceError)."""
+    physician = actor.user
+    alert = (
+        PhysicianAlert.objects.select_for_update(of=("self",))
+        .select_related("patient", "episode")
+        .get(pk=alert.pk)
+    )
     if not may_clear(alert, physician):
         raise AlertClearanceError("Only the patient's family physician can clear this alert.")
     if alert.cleared_at is not None:
@@ -350,6 +361,12 @@ def clear_alert(alert: PhysicianAlert, physician: Any, note: str) -> PhysicianAl
             )
         lifecycle.set_booking_hold(episode, hold)
     _refresh_patient_hold(alert.patient)
+    audit.record(
+        actor,
+        audit.Action.CHANGE,
+        f"Red-flag alert {alert.pk} cleared",
+        patient=alert.patient,
+    )
     return alert
 
 
@@ -363,9 +380,14 @@ def _open_episode(patient: Patient) -> Episode | None:
 
 @transaction.atomic
 def record_phone_screen(
-    patient: Patient, *, back_pain_main_reason: bool, emergency_flags: Sequence[str], by: Any
+    patient: Patient,
+    *,
+    back_pain_main_reason: bool,
+    emergency_flags: Sequence[str],
+    actor: audit.Actor,
 ) -> PhoneScreen:
     """The front desk's first-call screen. Any emergency symptom wins over everything else."""
+    by = actor.user
     flags = rules.classify_red_flags(emergency_flags)
     if flags.urgent or flags.contextual:
         raise rules.RulesInputError(None, "emergency_flags", "only emergency flags are asked")
@@ -399,6 +421,7 @@ def record_phone_screen(
             _send_to_emergency(episode, by, flags_text)
             lifecycle.set_booking_hold(episode, EMERGENCY_HOLD)
         _refresh_patient_hold(patient)
+    audit.record(actor, audit.Action.CREATE, f"Phone screen: {screen.outcome}", patient=patient)
     return screen
 
 
@@ -407,16 +430,21 @@ def link_days() -> int:
 
 
 @transaction.atomic
-def create_questionnaire_link(episode: Episode, by: Any) -> tuple[QuestionnaireLink, str]:
+def create_questionnaire_link(
+    episode: Episode, *, actor: audit.Actor
+) -> tuple[QuestionnaireLink, str]:
     """A new single-use link; the token is returned once and only its hash is stored."""
     token = secrets.token_urlsafe(32)
     now = timezone.now()
     link = QuestionnaireLink.objects.create(
         episode=episode,
         token_hash=hash_token(token),
-        created_by=by,
+        created_by=actor.user,
         created_at=now,
         expires_at=now + timedelta(days=link_days()),
+    )
+    audit.record(
+        actor, audit.Action.CREATE, f"STarT Back patient link {link.pk}", patient=episode.patient
     )
     return link, token
 
@@ -428,11 +456,19 @@ def usable_link(token: str) -> QuestionnaireLink | None:
 
 
 @transaction.atomic
-def submit_patient_answers(token: str, answers: Sequence[str | None]) -> QuestionnaireResponse:
-    """Store a patient's answers on the link's episode and use the link up (once only)."""
+def submit_patient_answers(
+    token: str, answers: Sequence[str | None], *, actor: audit.Actor
+) -> QuestionnaireResponse:
+    """Store a patient's answers on the link's episode and use the link up (once only).
+
+    The patient is not signed in: `actor` has no user (the request's address, or audit.SYSTEM), and
+    the audit row says the answers came through the patient link."""
     rules.score_start_back(answers)  # validates; raises RulesInputError
     link = (
-        QuestionnaireLink.objects.select_for_update().filter(token_hash=hash_token(token)).first()
+        QuestionnaireLink.objects.select_for_update(of=("self",))
+        .select_related("episode__patient")
+        .filter(token_hash=hash_token(token))
+        .first()
     )
     if link is None or not link.usable:
         raise LinkUnavailable
@@ -447,4 +483,11 @@ def submit_patient_answers(token: str, answers: Sequence[str | None]) -> Questio
     link.response = response
     link.save(update_fields=["used_at", "response"])
     lifecycle.note_event(link.episode, "STarT Back answered by the patient (secure link)")
+    audit.record(
+        actor,
+        audit.Action.CREATE,
+        f"STarT Back answers {response.pk} (patient link)",
+        patient=link.episode.patient,
+        reason=PATIENT_LINK_REASON,
+    )
     return response

@@ -6,16 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
 from care_episodes.models import Episode
 from intake.models import Patient
-from lbp_pathway import audit
-from lbp_pathway.access import Role, has_role, public, role_required
+from lbp_pathway import access, audit
+from lbp_pathway.access import Area, Role, has_role, public, role_required
 from triage import rules, selectors, services
 from triage.forms import (
     ClearAlertForm,
@@ -28,28 +27,20 @@ from triage.forms import (
 from triage.models import PhoneScreen, PhysicianAlert, QuestionnaireResponse
 
 
-def _episode_for_physio(request: HttpRequest, episode_id: int) -> Episode:
-    """The episode if this physiotherapist may triage it: theirs, or not yet assigned."""
-    episode = get_object_or_404(Episode.objects.select_related("patient"), pk=episode_id)
-    if has_role(request.user, Role.PHYSIOTHERAPIST) and episode.physiotherapist_id in (
-        None,
-        request.user.pk,
-    ):
-        return episode
-    if has_role(request.user, Role.FRONT_DESK) and not has_role(request.user, Role.PHYSIOTHERAPIST):
-        return episode
-    audit.record(
-        request,
-        audit.Action.DENIED,
-        "Triage of another physiotherapist's episode",
-        patient=episode.patient,
-    )
-    raise PermissionDenied("This episode is in another physiotherapist's care.")
+def _take_url(episode: Episode) -> str | None:
+    """Where a physiotherapist takes an unassigned episode into their care (care_episodes owns it);
+    None while that page does not exist in this tree."""
+    try:
+        return reverse("care_episodes:take_episode", args=[episode.pk])
+    except NoReverseMatch:
+        return None
 
 
 def _triage_context(
-    episode: Episode, form: TriageForm, *, created_link: str | None = None
+    request: HttpRequest, episode: Episode, form: TriageForm | None
 ) -> dict[str, Any]:
+    """The page; without a form (`form=None`) it is read-only: the user may read the episode but not
+    write it (unassigned at their site until they take it, or break the glass)."""
     decisions = list(selectors.decision_history(episode))
     open_alerts = list(selectors.open_alerts_for_episode(episode))
     emergency_alert = next(
@@ -60,7 +51,10 @@ def _triage_context(
         "episode": episode,
         "patient": episode.patient,
         "form": form,
-        "wording": form.wording,
+        "read_only": form is None,
+        "may_take": form is None and getattr(request, "access_basis", None) == access.Basis.SITE,
+        "take_url": _take_url(episode) if form is None else None,
+        "wording": form.wording if form is not None else selectors.start_back_wording(),
         "latest": decisions[0] if decisions else None,
         "decisions": decisions,
         "open_alerts": open_alerts,
@@ -68,8 +62,7 @@ def _triage_context(
         "emergency_decision": emergency_decision if emergency_alert else None,
         "urgent_alerts": [a for a in open_alerts if a.kind == PhysicianAlert.Kind.URGENT_REVIEW],
         "pending_response": selectors.response_awaiting_confirmation(episode),
-        "score": _current_score(form),
-        "created_link": created_link,
+        "score": _current_score(form) if form is not None else None,
     }
 
 
@@ -100,9 +93,14 @@ def _initial_for(episode: Episode, pending: QuestionnaireResponse | None) -> dic
 
 @role_required(Role.PHYSIOTHERAPIST)
 def episode_triage(request: HttpRequest, episode_id: int) -> HttpResponse:
-    episode = _episode_for_physio(request, episode_id)
+    """The triage page: editable for the physiotherapist in care; read-only (history, no form) for
+    one who may only read the episode, such as an unassigned episode at their site until they take
+    it. A POST from anyone who may not write it is refused (403, audited) before any input is read."""
+    write = request.method == "POST"
+    episode = access.episode_for(request, episode_id, write=write, what="Triage of episode")
     wording = selectors.start_back_wording()
-    if request.method == "POST":
+    form: TriageForm | None
+    if write:
         form = TriageForm(
             request.POST, wording=wording, date_of_birth=episode.patient.date_of_birth
         )
@@ -110,34 +108,32 @@ def episode_triage(request: HttpRequest, episode_id: int) -> HttpResponse:
             response = None
             response_id = form.cleaned_data.get("response_id")
             if response_id:
-                response = QuestionnaireResponse.objects.filter(
-                    pk=response_id, episode=episode
-                ).first()
+                response = selectors.response_of_episode(episode, response_id)
             try:
                 decision = services.record_triage(
-                    episode, form.facts(), form.answers(), request.user, response=response
+                    episode,
+                    form.facts(),
+                    form.answers(),
+                    actor=audit.actor(request),
+                    response=response,
                 )
             except rules.RulesInputError as error:
                 form.add_error(None, f"The triage could not be judged: {error.message}")
             else:
-                audit.record(
-                    request,
-                    audit.Action.CREATE,
-                    f"Triage decision {decision.pk}",
-                    patient=episode.patient,
-                )
                 # An emergency opens on the stop at the top of the page, anything else on the result.
                 anchor = "" if decision.disposition == "emergency" else "#result"
                 return redirect(reverse("triage:episode_triage", args=[episode.pk]) + anchor)
-    else:
+    elif request.access_grant == access.Grant.WRITE:  # type: ignore[attr-defined]
         pending = selectors.response_awaiting_confirmation(episode)
         form = TriageForm(
             initial=_initial_for(episode, pending),
             wording=wording,
             date_of_birth=episode.patient.date_of_birth,
         )
+    else:
+        form = None
     audit.record(request, audit.Action.VIEW, "Triage page", patient=episode.patient)
-    return render(request, "triage/episode_triage.html", _triage_context(episode, form))
+    return render(request, "triage/episode_triage.html", _triage_context(request, episode, form))
 
 
 @role_required(Role.PHYSIOTHERAPIST)
@@ -151,14 +147,28 @@ def score(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.PHYSIOTHERAPIST, Role.FRONT_DESK)
 def questionnaire_link(request: HttpRequest, episode_id: int) -> HttpResponse:
-    """Create a single-use link the patient opens to answer STarT Back themselves."""
-    episode = _episode_for_physio(request, episode_id)
-    context: dict[str, Any] = {"episode": episode, "patient": episode.patient, "link_url": None}
-    if request.method == "POST":
-        link, token = services.create_questionnaire_link(episode, request.user)
-        audit.record(
-            request, audit.Action.CREATE, "STarT Back patient link", patient=episode.patient
-        )
+    """Create a single-use link the patient opens to answer STarT Back themselves.
+
+    The front desk hands links out for every episode (the triage disposition area); a physiotherapist
+    under the clinical-records rule (their episodes; an unassigned one at their site to read, and to
+    write once taken): the disposition area would give every physiotherapist every episode."""
+    write = request.method == "POST"
+    area = (
+        Area.TRIAGE_DISPOSITION
+        if has_role(request.user, Role.FRONT_DESK)
+        else Area.CLINICAL_RECORDS
+    )
+    episode = access.episode_for(
+        request, episode_id, write=write, area=area, what="STarT Back patient link of episode"
+    )
+    context: dict[str, Any] = {
+        "episode": episode,
+        "patient": episode.patient,
+        "link_url": None,
+        "may_write": request.access_grant == access.Grant.WRITE,  # type: ignore[attr-defined]
+    }
+    if write:
+        link, token = services.create_questionnaire_link(episode, actor=audit.actor(request))
         context["link_url"] = request.build_absolute_uri(
             reverse("triage:patient_questionnaire", args=[token])
         )
@@ -180,7 +190,7 @@ def patient_questionnaire(request: HttpRequest, token: str) -> HttpResponse:
         form = PatientQuestionnaireForm(request.POST, wording=wording)
         if form.is_valid():
             try:
-                services.submit_patient_answers(token, form.answers())
+                services.submit_patient_answers(token, form.answers(), actor=audit.actor(request))
             except services.LinkUnavailable:
                 return render(request, "triage/patient_link_unavailable.html", status=410)
             return render(request, "triage/patient_thanks.html")
@@ -201,7 +211,9 @@ def phone_screen(request: HttpRequest) -> HttpResponse:
     patient_id = request.GET.get("patient", "")
     if not patient_id.isdigit():
         raise Http404("Choose the patient first.")
-    patient = get_object_or_404(Patient.objects.select_related("family_physician"), pk=patient_id)
+    patient = access.patient_for(
+        request, patient_id, area=Area.TRIAGE_DISPOSITION, what="Phone screen"
+    )
     if request.method == "POST":
         form = PhoneScreenForm(request.POST)
         if form.is_valid():
@@ -209,10 +221,7 @@ def phone_screen(request: HttpRequest) -> HttpResponse:
                 patient,
                 back_pain_main_reason=form.cleaned_data["back_pain_main_reason"],
                 emergency_flags=form.cleaned_data["emergency_symptoms"],
-                by=request.user,
-            )
-            audit.record(
-                request, audit.Action.CREATE, f"Phone screen: {screen.outcome}", patient=patient
+                actor=audit.actor(request),
             )
             if screen.outcome == PhoneScreen.Outcome.BOOK:
                 url = _slot_search_url(patient)
@@ -235,25 +244,18 @@ def phone_screen(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.FAMILY_PHYSICIAN)
 def clear_alert(request: HttpRequest, alert_id: int) -> HttpResponse:
-    alert = get_object_or_404(
-        PhysicianAlert.objects.select_related("patient", "episode", "decision"), pk=alert_id
-    )
-    if not services.may_clear(alert, request.user):
-        audit.record(
-            request, audit.Action.DENIED, "Red-flag alert of another panel", patient=alert.patient
-        )
-        raise PermissionDenied("This patient is not in your panel.")
-    if request.method == "POST":
+    write = request.method == "POST"
+    alert = access.alert_for(request, alert_id, write=write)
+    if write:
         form = ClearAlertForm(request.POST)
         if form.is_valid():
             try:
-                services.clear_alert(alert, request.user, form.cleaned_data["note"])
+                services.clear_alert(
+                    alert, note=form.cleaned_data["note"], actor=audit.actor(request)
+                )
             except services.AlertClearanceError as error:
                 form.add_error("note", str(error))
             else:
-                audit.record(
-                    request, audit.Action.CHANGE, "Red-flag alert cleared", patient=alert.patient
-                )
                 messages.success(request, f"Alert cleared for {alert.patient.full_name}.")
                 return redirect("care_episodes:physician_home")
     else:

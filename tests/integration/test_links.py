@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from care_episodes.models import Assessment, Episode
+from lbp_pathway import audit
 from lbp_pathway.access import Role
 from lbp_pathway.models import AuditEvent
 from tests.care_episodes.factories import AssessmentFactory, NoteFactory
@@ -33,7 +34,7 @@ def test_the_episode_page_links_to_its_triage_and_referrals_pages(physio, client
 def test_the_physio_home_offers_triage_only_for_episodes_not_yet_triaged(physio, client_for):
     untriaged = TriageEpisodeFactory(physiotherapist=physio, status=Episode.Status.BOOKED)
     triaged = TriageEpisodeFactory(physiotherapist=physio, status=Episode.Status.BOOKED)
-    triage.record_triage(triaged, facts(), LOW_RISK_ANSWERS, physio)
+    triage.record_triage(triaged, facts(), LOW_RISK_ANSWERS, actor=audit.as_actor(physio))
     page = client_for(physio).get(reverse("care_episodes:physio_home")).content.decode()
     assert f'href="{reverse("triage:episode_triage", args=[untriaged.pk])}"' in page
     assert f'href="{reverse("triage:episode_triage", args=[triaged.pk])}"' not in page
@@ -53,7 +54,7 @@ def test_the_routing_review_is_prefilled_from_the_latest_triage_and_assessment(p
             claims={"wsib": True, "motor_vehicle": False, "legal": False},
         ),
         HIGH_RISK_ANSWERS,
-        physio,
+        actor=audit.as_actor(physio),
     )
     AssessmentFactory(
         episode=episode, by=physio, pattern=Assessment.Pattern.LEG_DOMINANT, opioid_use=True
@@ -97,7 +98,7 @@ def test_the_front_desk_sees_an_emergency_disposition_and_the_booking_hold(
         episode,
         facts(red_flags=["ces_saddle_or_perineal_anaesthesia"]),
         HIGH_RISK_ANSWERS,
-        physio,
+        actor=audit.as_actor(physio),
     )
     episode.refresh_from_db()
     AssessmentFactory(episode=episode, by=physio, presenting_complaint="Secret complaint text")
@@ -114,7 +115,12 @@ def test_the_front_desk_sees_physician_review_pending_for_an_urgent_flag(
     front_desk, physio, client_for
 ):
     episode = TriageEpisodeFactory(physiotherapist=physio)
-    triage.record_triage(episode, facts(red_flags=["history_of_cancer"]), LOW_RISK_ANSWERS, physio)
+    triage.record_triage(
+        episode,
+        facts(red_flags=["history_of_cancer"]),
+        LOW_RISK_ANSWERS,
+        actor=audit.as_actor(physio),
+    )
     html = (
         client_for(front_desk)
         .get(reverse("intake:patient_detail", args=[episode.patient_id]))
@@ -128,7 +134,7 @@ def test_the_front_desk_sees_routine_and_can_send_the_questionnaire_link(
     front_desk, physio, client_for
 ):
     episode = TriageEpisodeFactory(physiotherapist=physio, status=Episode.Status.BOOKED)
-    triage.record_triage(episode, facts(), LOW_RISK_ANSWERS, physio)
+    triage.record_triage(episode, facts(), LOW_RISK_ANSWERS, actor=audit.as_actor(physio))
     client = client_for(front_desk)
     html = client.get(reverse("intake:patient_detail", args=[episode.patient_id])).content.decode()
     assert "Routine" in html

@@ -10,6 +10,7 @@ from django.utils import timezone
 from care_episodes import services as care
 from care_episodes.models import Episode, FollowUpPlan, OutcomeMeasurement
 from intake import services as intake
+from lbp_pathway import audit
 from lbp_pathway.access import Role
 from lbp_pathway.audit import as_actor
 from referrals import rules
@@ -351,7 +352,12 @@ def test_cancelling_a_sent_referral_cancels_its_reminder(referral, physio, front
 
 def test_an_urgent_red_flag_reminds_the_physician_at_the_review_deadline(physio):
     episode = TriageEpisodeFactory()
-    triage.record_triage(episode, facts(red_flags=["history_of_cancer"]), LOW_RISK_ANSWERS, physio)
+    triage.record_triage(
+        episode,
+        facts(red_flags=["history_of_cancer"]),
+        LOW_RISK_ANSWERS,
+        actor=audit.as_actor(physio),
+    )
     alert = PhysicianAlert.objects.get(episode=episode)
     (reminder,) = pending(kind=Kind.PHYSICIAN_REVIEW)
     assert reminder.user == episode.patient.family_physician
@@ -361,23 +367,34 @@ def test_an_urgent_red_flag_reminds_the_physician_at_the_review_deadline(physio)
 
 def test_clearing_the_urgent_alert_cancels_the_reminder(physio):
     episode = TriageEpisodeFactory()
-    triage.record_triage(episode, facts(red_flags=["history_of_cancer"]), LOW_RISK_ANSWERS, physio)
+    triage.record_triage(
+        episode,
+        facts(red_flags=["history_of_cancer"]),
+        LOW_RISK_ANSWERS,
+        actor=audit.as_actor(physio),
+    )
     alert = PhysicianAlert.objects.get(episode=episode)
-    triage.clear_alert(alert, episode.patient.family_physician, "Reviewed, bloods normal")
+    triage.clear_alert(
+        alert,
+        note="Reviewed, bloods normal",
+        actor=audit.as_actor(episode.patient.family_physician),
+    )
     assert pending(kind=Kind.PHYSICIAN_REVIEW) == []
 
 
 def test_repeating_the_urgent_triage_keeps_one_reminder(physio):
     episode = TriageEpisodeFactory()
     red = facts(red_flags=["history_of_cancer"])
-    triage.record_triage(episode, red, LOW_RISK_ANSWERS, physio)
-    triage.record_triage(episode, red, LOW_RISK_ANSWERS, physio)
+    triage.record_triage(episode, red, LOW_RISK_ANSWERS, actor=audit.as_actor(physio))
+    triage.record_triage(episode, red, LOW_RISK_ANSWERS, actor=audit.as_actor(physio))
     assert len(pending(kind=Kind.PHYSICIAN_REVIEW)) == 1
 
 
 def test_an_emergency_red_flag_notifies_the_physician_in_the_app_at_once(physio, client_for):
     episode = TriageEpisodeFactory()
-    triage.record_triage(episode, facts(red_flags=["significant_trauma"]), [None] * 9, physio)
+    triage.record_triage(
+        episode, facts(red_flags=["significant_trauma"]), [None] * 9, actor=audit.as_actor(physio)
+    )
     physician = episode.patient.family_physician
     notification = Notification.objects.get(user=physician)
     assert notification.read_at is None and "Emergency" in notification.title
@@ -390,6 +407,9 @@ def test_an_emergency_on_the_phone_notifies_the_physician_even_without_an_episod
     physician = UserFactory(role=Role.FAMILY_PHYSICIAN)
     patient = PatientFactory(family_physician=physician)
     triage.record_phone_screen(
-        patient, back_pain_main_reason=True, emergency_flags=["significant_trauma"], by=front_desk
+        patient,
+        back_pain_main_reason=True,
+        emergency_flags=["significant_trauma"],
+        actor=audit.as_actor(front_desk),
     )
     assert Notification.objects.filter(user=physician, title__icontains="Emergency").count() == 1

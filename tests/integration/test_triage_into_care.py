@@ -4,6 +4,7 @@ import pytest
 
 from care_episodes import selectors
 from care_episodes import services as care
+from lbp_pathway import audit
 from lbp_pathway.audit import as_actor
 from tests.care_episodes.factories import AssessmentFactory
 from tests.triage.factories import HIGH_RISK_ANSWERS, TriageEpisodeFactory, facts
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def test_the_latest_triage_decision_is_what_the_note_reports(physio):
     episode = TriageEpisodeFactory(physiotherapist=physio)
-    triage.record_triage(episode, facts(), HIGH_RISK_ANSWERS, physio)
+    triage.record_triage(episode, facts(), HIGH_RISK_ANSWERS, actor=audit.as_actor(physio))
     summary = selectors.latest_triage(episode)
     # Items 1, 3, 5, 6, 7 and 9 agree: total 6, psychosocial (items 5-9) 4 -> high.
     assert (summary["risk"], summary["total"], summary["psychosocial"]) == ("high", 6, 4)

@@ -167,7 +167,10 @@ class AccessWorld:
         def make():
             episode = EpisodeFactory(patient=self.patient, physiotherapist=self.physio)
             triage_services.record_triage(
-                episode, facts(red_flags=["significant_trauma"]), [None] * 9, self.physio
+                episode,
+                facts(red_flags=["significant_trauma"]),
+                [None] * 9,
+                actor=as_actor(self.physio),
             )
             return PhysicianAlert.objects.get(episode=episode)
 
@@ -176,7 +179,10 @@ class AccessWorld:
     def questionnaire_token(self) -> str:
 
         return self._once(
-            "token", lambda: triage_services.create_questionnaire_link(self.episode, self.physio)[1]
+            "token",
+            lambda: triage_services.create_questionnaire_link(
+                self.episode, actor=as_actor(self.physio)
+            )[1],
         )
 
     # --- referrals ---------------------------------------------------------------------------------

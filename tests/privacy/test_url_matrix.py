@@ -256,12 +256,15 @@ SPEC: dict[str, Row] = {
     ),
     "intake:day_sheet": Row(lambda w: url("intake:day_sheet"), get=only(FD, PT)),
     # --- triage -----------------------------------------------------------------------------------
+    # The physio in care triages. Another physio reads an unassigned episode at a site they work at
+    # and may not POST until they take it; another site is refused (test_write_ownership.py).
     "triage:episode_triage": Row(
         lambda w: url("triage:episode_triage", w.episode.pk, **_triage_form()),
         get=only(PT),
         post=only(PT),
     ),
-    # The front desk may hand the patient a questionnaire link too (triage/views.py docstring).
+    # The front desk may hand the patient a questionnaire link too, for any episode (triage disposition);
+    # a physio only for an episode they may write (triage/views.py docstring).
     "triage:questionnaire_link": Row(
         lambda w: url("triage:questionnaire_link", w.episode.pk),
         get=only(PT, FD),

@@ -17,6 +17,7 @@ from django.apps import apps
 from django.utils import timezone
 
 from lbp_pathway.access import Role
+from lbp_pathway.models import AuditEvent
 from tests.factories import EpisodeFactory
 from tests.privacy.factories import AccessWorld, EmergencyAccessFactory
 from tests.privacy.test_url_matrix import SPEC, Target, url
@@ -163,3 +164,27 @@ def test_a_physician_whose_patient_left_the_panel_may_no_longer_open_or_clear_it
     before = snapshot()
     assert client.post(path, {"note": "Seen in ED: no fracture"}).status_code == 403
     assert snapshot() == before
+
+
+@pytest.mark.parametrize("write", ["triage:episode_triage", "triage:questionnaire_link"])
+def test_a_physio_reads_an_unassigned_episode_at_their_site_and_writes_it_only_once_taken(
+    write, world, client
+):
+    """The triage page and the patient link of an episode in no one's care open read-only to a
+    physiotherapist who works at its site; a POST is refused, audited with the patient, and stores
+    nothing. Another site's physiotherapist may not even read it."""
+
+    episode = EpisodeFactory(patient=world.patient, physiotherapist=None, site=world.site)
+    data = SPEC[write].build(world).data  # the valid POST the access table makes
+    path = url(write, episode.pk).path
+    client.force_login(world.physio)
+    assert client.get(path).status_code == 200
+    before = snapshot()
+    assert client.post(path, data).status_code == 403
+    assert snapshot() == before
+    assert AuditEvent.objects.filter(
+        action="denied", patient_id=world.patient.pk, user=world.physio
+    ).exists()
+
+    client.force_login(world.other_physio)
+    assert client.get(path).status_code == 403

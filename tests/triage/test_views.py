@@ -6,12 +6,21 @@ from django.urls import reverse
 from django.utils import timezone
 
 from care_episodes.models import Episode
+from lbp_pathway import audit
 from lbp_pathway.access import Role
 from lbp_pathway.models import AuditEvent
-from tests.factories import EpisodeFactory, PatientFactory
+from tests.factories import EpisodeFactory, PatientFactory, SiteFactory
+from tests.intake.factories import WeeklyAvailabilityFactory
+from tests.privacy.factories import EmergencyAccessFactory
 from tests.triage.factories import HIGH_RISK_ANSWERS, TriageEpisodeFactory, facts
 from triage import services
-from triage.models import PhoneScreen, PhysicianAlert, QuestionnaireLink, TriageDecision
+from triage.models import (
+    PhoneScreen,
+    PhysicianAlert,
+    QuestionnaireLink,
+    QuestionnaireResponse,
+    TriageDecision,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -35,10 +44,106 @@ def test_physio_sees_the_triage_form_with_the_paraphrase_label(physio, client_fo
     assert AuditEvent.objects.filter(patient_id=episode.patient_id, action="view").exists()
 
 
-def test_physio_may_triage_an_unassigned_episode(physio, client_for):
-    episode = TriageEpisodeFactory(physiotherapist=None)
-    response = client_for(physio).get(reverse("triage:episode_triage", args=[episode.pk]))
+@pytest.fixture
+def site_episode(physio):
+    """An episode not yet in anyone's care, at a site where `physio` works, with one triage on it."""
+    site = SiteFactory()
+    WeeklyAvailabilityFactory(practitioner=physio, site=site)
+    episode = TriageEpisodeFactory(physiotherapist=None, site=site)
+    services.record_triage(episode, facts(), HIGH_RISK_ANSWERS, actor=audit.as_actor(physio))
+    return episode
+
+
+def test_an_unassigned_episode_at_the_physios_site_opens_read_only(
+    physio, site_episode, client_for
+):
+    response = client_for(physio).get(reverse("triage:episode_triage", args=[site_episode.pk]))
     assert response.status_code == 200
+    html = response.content.decode()
+    assert response.context["form"] is None
+    assert 'data-testid="read-only"' in html
+    assert 'data-testid="decision-history"' in html
+    assert "Psychologically informed physiotherapy" in html  # the latest decision is shown
+    assert "Record triage" not in html
+    assert 'name="sb_1"' not in html
+    assert reverse("triage:questionnaire_link", args=[site_episode.pk]) not in html
+    take_url = response.context["take_url"]
+    if take_url is not None:  # care_episodes:take_episode, once the care branch is merged
+        assert f'action="{take_url}"' in html
+        assert "Take this episode into my care" in html
+
+
+def test_a_triage_posted_on_an_unassigned_episode_is_refused_until_taken(
+    physio, site_episode, client_for
+):
+    decisions = TriageDecision.objects.count()
+    responses = QuestionnaireResponse.objects.count()
+    url = reverse("triage:episode_triage", args=[site_episode.pk])
+    response = client_for(physio).post(url, triage_post(HIGH_RISK_ANSWERS, claim_wsib="on"))
+    assert response.status_code == 403
+    assert TriageDecision.objects.count() == decisions
+    assert QuestionnaireResponse.objects.count() == responses
+    denied = AuditEvent.objects.get(action="denied")
+    assert denied.patient_id == site_episode.patient_id
+    assert denied.user == physio
+    assert not AuditEvent.objects.filter(action="create", user=physio, path=url).exists()
+
+
+def test_a_physio_may_not_send_a_patient_link_for_an_unassigned_episode_until_taken(
+    physio, site_episode, client_for
+):
+    client = client_for(physio)
+    url = reverse("triage:questionnaire_link", args=[site_episode.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "Create a single-use link" not in page.content.decode()
+    assert client.post(url).status_code == 403
+    assert not QuestionnaireLink.objects.exists()
+    assert AuditEvent.objects.filter(
+        action="denied", patient_id=site_episode.patient_id, user=physio
+    ).exists()
+
+
+def test_break_the_glass_opens_the_triage_read_only_with_nothing_to_take(
+    physio, make_user, client_for
+):
+
+    episode = TriageEpisodeFactory(physiotherapist=make_user(Role.PHYSIOTHERAPIST, username="pt2"))
+    EmergencyAccessFactory(user=physio, patient_id=episode.patient_id)
+    client = client_for(physio)
+    url = reverse("triage:episode_triage", args=[episode.pk])
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.context["form"] is None
+    assert not response.context["may_take"]
+    assert "Take this episode into my care" not in response.content.decode()
+    assert AuditEvent.objects.filter(action="break_glass", patient_id=episode.patient_id).exists()
+    assert client.post(url, triage_post(HIGH_RISK_ANSWERS)).status_code == 403
+    assert not TriageDecision.objects.exists()
+
+
+def test_an_unassigned_episode_at_another_site_is_refused_and_audited(physio, client_for):
+    WeeklyAvailabilityFactory(practitioner=physio, site=SiteFactory())
+    episode = TriageEpisodeFactory(physiotherapist=None, site=SiteFactory())
+    client = client_for(physio)
+    assert client.get(reverse("triage:episode_triage", args=[episode.pk])).status_code == 403
+    assert AuditEvent.objects.filter(
+        action="denied", patient_id=episode.patient_id, user=physio
+    ).exists()
+    assert client.get(reverse("triage:questionnaire_link", args=[episode.pk])).status_code == 403
+
+
+def test_the_physio_in_care_records_a_triage_with_one_audit_row_from_the_service(
+    physio, client_for
+):
+    episode = TriageEpisodeFactory(physiotherapist=physio)
+    url = reverse("triage:episode_triage", args=[episode.pk])
+    assert client_for(physio).post(url, triage_post(HIGH_RISK_ANSWERS)).status_code == 302
+    decision = TriageDecision.objects.get(episode=episode)
+    created = AuditEvent.objects.get(action="create", patient_id=episode.patient_id)
+    assert created.what == f"Triage decision {decision.pk}"
+    assert created.user == physio
+    assert created.path == url
 
 
 def test_physio_is_refused_another_physios_episode_and_the_refusal_is_audited(
@@ -145,7 +250,7 @@ def test_decision_history_lists_each_triage_in_a_bounded_number_of_queries(
 ):
     episode = TriageEpisodeFactory(physiotherapist=physio)
     for _ in range(5):
-        services.record_triage(episode, facts(), HIGH_RISK_ANSWERS, physio)
+        services.record_triage(episode, facts(), HIGH_RISK_ANSWERS, actor=audit.as_actor(physio))
     client = client_for(physio)
     client.get(reverse("triage:episode_triage", args=[episode.pk]))
     with django_assert_max_num_queries(20):
@@ -232,8 +337,8 @@ def test_patient_answers_wait_on_the_triage_page_for_the_physio_to_confirm(
     physio, client_for, client
 ):
     episode = TriageEpisodeFactory(physiotherapist=physio)
-    _, token = services.create_questionnaire_link(episode, physio)
-    services.submit_patient_answers(token, HIGH_RISK_ANSWERS)
+    _, token = services.create_questionnaire_link(episode, actor=audit.as_actor(physio))
+    services.submit_patient_answers(token, HIGH_RISK_ANSWERS, actor=audit.SYSTEM)
     staff = client_for(physio)
     url = reverse("triage:episode_triage", args=[episode.pk])
     page = staff.get(url)
@@ -250,7 +355,7 @@ def test_patient_answers_wait_on_the_triage_page_for_the_physio_to_confirm(
 
 def test_a_patient_must_answer_at_least_one_question(physio, client):
     episode = TriageEpisodeFactory(physiotherapist=physio)
-    _, token = services.create_questionnaire_link(episode, physio)
+    _, token = services.create_questionnaire_link(episode, actor=audit.as_actor(physio))
     response = client.post(reverse("triage:patient_questionnaire", args=[token]), {})
     assert "Please answer at least one question" in response.content.decode()
     assert QuestionnaireLink.objects.get().used_at is None
@@ -297,6 +402,20 @@ def test_an_emergency_symptom_on_the_phone_is_a_big_stop_and_alerts_the_physicia
     assert episode.booking_hold == services.EMERGENCY_HOLD
 
 
+def test_a_phone_screen_is_audited_once_by_the_service(front_desk, client_for):
+    patient = PatientFactory()
+    url = reverse("triage:phone_screen") + f"?patient={patient.pk}"
+    client_for(front_desk).post(url, {"back_pain_main_reason": "no"})
+    created = AuditEvent.objects.get(action="create", patient_id=patient.pk)
+    assert created.user == front_desk
+    assert created.what == "Phone screen: family_physician"
+
+
+def test_the_phone_screen_for_an_unknown_patient_is_not_found(front_desk, client_for):
+    response = client_for(front_desk).get(reverse("triage:phone_screen"), {"patient": "999999"})
+    assert response.status_code == 404
+
+
 def test_back_pain_not_the_main_reason_advises_the_family_physician(front_desk, client_for):
     patient = PatientFactory()
     url = reverse("triage:phone_screen") + f"?patient={patient.pk}"
@@ -329,7 +448,9 @@ def test_the_phone_screen_needs_an_answer_to_the_main_reason(front_desk, client_
 
 def emergency_alert(physio):
     episode = TriageEpisodeFactory(physiotherapist=physio)
-    services.record_triage(episode, facts(red_flags=["significant_trauma"]), [None] * 9, physio)
+    services.record_triage(
+        episode, facts(red_flags=["significant_trauma"]), [None] * 9, actor=audit.as_actor(physio)
+    )
     return PhysicianAlert.objects.get(episode=episode)
 
 
