@@ -5,6 +5,7 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
+from lbp_pathway.audit import as_actor
 from lbp_pathway.models import AuditEvent, EmergencyAccess
 from tests.factories import UserFactory
 
@@ -201,7 +202,10 @@ class AccessWorld:
                 private_physio_coverage=False,
             )
             services.record_review(
-                episode=self.episode, triage_result=triage, facts=facts, by=self.physio
+                episode=self.episode,
+                triage_result=triage,
+                facts=facts,
+                actor=as_actor(self.physio),
             )
             return ReferralSuggestion.objects.filter(review__episode=self.episode).first()
 
@@ -219,7 +223,7 @@ class AccessWorld:
             services.move_referral(
                 referral,
                 rules.SENT,
-                by=self.physio,
+                actor=as_actor(self.physio),
                 on=timezone.localdate() - timedelta(days=10),
             )
             return referral
@@ -233,7 +237,7 @@ class AccessWorld:
         def make():
             referral = self.referral()
             for step in (rules.ACCEPTED, rules.APPOINTMENT_BOOKED):
-                services.move_referral(referral, step, by=self.physio)
+                services.move_referral(referral, step, actor=as_actor(self.physio))
             return referral
 
         return self._once("booked_referral", make)
@@ -244,7 +248,10 @@ class AccessWorld:
         def make():
             referral = self.booked_referral()
             services.attach_report(
-                referral, pdf_upload(), report_type=rules.REPORT_TYPES["pdf"], by=self.physio
+                referral,
+                pdf_upload(),
+                report_type=rules.REPORT_TYPES["pdf"],
+                actor=as_actor(self.physio),
             )
             return referral
 
