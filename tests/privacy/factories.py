@@ -5,7 +5,7 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
-from lbp_pathway.audit import as_actor
+from lbp_pathway.audit import SYSTEM, as_actor
 from lbp_pathway.models import AuditEvent, EmergencyAccess
 from tests.factories import UserFactory
 
@@ -276,7 +276,7 @@ class AccessWorld:
                 site=self.site,
                 start=self.monday_slot(10),
                 appointment_type=new_assessment(),
-                by=None,
+                actor=SYSTEM,
                 episode=self.episode,
             ),
         )
