@@ -125,6 +125,18 @@ def patient_appointments(patient: Patient) -> list[Appointment]:
     )
 
 
+def patient_episodes(patient: Patient) -> list[Episode]:
+    """The patient's care episodes, newest request first."""
+    return list(
+        patient.episodes.select_related("physiotherapist", "site").order_by("-requested_on", "-id")
+    )
+
+
+def waiting_entry(patient: Patient) -> WaitlistEntry | None:
+    """The patient's live waitlist request, if any."""
+    return patient.waitlist_entries.filter(status=WaitlistEntry.Status.WAITING).first()
+
+
 def continuing_episode(patient: Patient) -> Episode | None:
     return (
         Episode.objects.filter(patient=patient, status__in=CONTINUING)

@@ -20,6 +20,7 @@ from intake.models import (
     Site,
     WaitlistEntry,
 )
+from lbp_pathway import audit
 from reminders import services as reminders
 
 EXCLUSION_VIOLATION = "23P01"
@@ -69,22 +70,24 @@ def _refuse_duplicate_card(card: str | None, exclude_id: int | None = None) -> N
         raise DuplicateHealthCard(existing)
 
 
-def register_patient(**fields: Any) -> Patient:
+def register_patient(*, actor: audit.Actor, **fields: Any) -> Patient:
     """Register a patient; a health card number already on file is refused (also by the database)."""
     fields["health_card_number"] = fields.get("health_card_number") or None
     _refuse_duplicate_card(fields["health_card_number"])
     try:
         with transaction.atomic():
-            return Patient.objects.create(
+            patient = Patient.objects.create(
                 **{k: v for k, v in fields.items() if k in PATIENT_FIELDS}
             )
+            audit.record(actor, audit.Action.CREATE, "Patient registration", patient=patient)
+            return patient
     except IntegrityError:
         # Someone registered the same card a moment ago.
         _refuse_duplicate_card(fields["health_card_number"])
         raise
 
 
-def update_patient(patient: Patient, **fields: Any) -> Patient:
+def update_patient(patient: Patient, *, actor: audit.Actor, **fields: Any) -> Patient:
     fields["health_card_number"] = fields.get("health_card_number") or None
     _refuse_duplicate_card(fields["health_card_number"], exclude_id=patient.pk)
     with transaction.atomic():
@@ -92,6 +95,7 @@ def update_patient(patient: Patient, **fields: Any) -> Patient:
             if name in PATIENT_FIELDS:
                 setattr(patient, name, value)
         patient.save()
+        audit.record(actor, audit.Action.CHANGE, "Patient demographics", patient=patient)
     return patient
 
 
@@ -126,7 +130,7 @@ def book_appointment(
     site: Site,
     start: datetime,
     appointment_type: AppointmentType,
-    by: User | None,
+    actor: audit.Actor,
     episode: Episode | None = None,
     now: datetime | None = None,
     rescheduled_from: Appointment | None = None,
@@ -137,6 +141,7 @@ def book_appointment(
     physician clears it) or the time is outside the practitioner's availability, and SlotTaken when another booking
     holds that time (the database's exclusion constraint decides, so two desks can never both win).
     """
+    by = actor.user
     now = now or timezone.now()
     end = start + timedelta(minutes=appointment_type.duration_minutes)
     if start < now:
@@ -200,6 +205,10 @@ def book_appointment(
                 phone=site.phone,
             )
             reminders.cancel_follow_up_reminders(episode.pk)
+            what = "Appointment booked"
+            if rescheduled_from is not None:
+                what = f"Appointment rescheduled (from appointment {rescheduled_from.pk})"
+            audit.record(actor, audit.Action.CHANGE, what, patient=patient)
             return appointment
     except _SlotClash:
         following = selectors.free_slots(
@@ -216,13 +225,14 @@ class _SlotClash(Exception):
 
 
 def change_appointment_status(
-    appointment: Appointment, to_status: str, *, by: User | None, reason: str = ""
+    appointment: Appointment, to_status: str, *, actor: audit.Actor, reason: str = ""
 ) -> Appointment:
     """Mark an appointment arrived, no-show, completed or cancelled, following the state rules.
 
     Arriving for (or completing) the first new-assessment visit stops the episode's wait clock.
     Cancelling the only live booking of a booked episode puts it back to requested.
     """
+    by = actor.user
     with transaction.atomic():
         locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
         appointment_rules.check_change(locked.status, to_status)
@@ -255,12 +265,18 @@ def change_appointment_status(
                 by=by,
                 description=f"Appointment cancelled ({appointment.cancel_reason}); waiting to be booked again",
             )
+        what = (
+            "Appointment cancelled"
+            if to_status == Appointment.Status.CANCELLED
+            else f"Appointment marked {to_status}"
+        )
+        audit.record(actor, audit.Action.CHANGE, what, patient_id=appointment.patient_id)
     return appointment
 
 
-def cancel_appointment(appointment: Appointment, *, by: User | None, reason: str) -> Appointment:
+def cancel_appointment(appointment: Appointment, *, actor: audit.Actor, reason: str) -> Appointment:
     return change_appointment_status(
-        appointment, Appointment.Status.CANCELLED, by=by, reason=reason
+        appointment, Appointment.Status.CANCELLED, actor=actor, reason=reason
     )
 
 
@@ -270,10 +286,12 @@ def reschedule_appointment(
     practitioner: User,
     site: Site,
     start: datetime,
-    by: User | None,
+    actor: audit.Actor,
     now: datetime | None = None,
 ) -> Appointment:
-    """Move a booked appointment: the old one is cancelled and the new one booked, or neither."""
+    """Move a booked appointment: the old one is cancelled and the new one booked, or neither.
+
+    One audit row, written by book_appointment ("Appointment rescheduled")."""
     with transaction.atomic():
         locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
         appointment_rules.check_change(locked.status, Appointment.Status.CANCELLED)
@@ -288,7 +306,7 @@ def reschedule_appointment(
             site=site,
             start=start,
             appointment_type=locked.appointment_type,
-            by=by,
+            actor=actor,
             episode=locked.episode,
             now=now,
             rescheduled_from=locked,
@@ -305,6 +323,7 @@ def refer_patient(
     physician: User,
     reason: str,
     urgency: str,
+    actor: audit.Actor,
     received_on: date | None = None,
 ) -> IncomingReferral:
     """A family physician refers a patient to the physiotherapist: a new episode starts its clock."""
@@ -315,7 +334,7 @@ def refer_patient(
             source=Episode.Source.PHYSICIAN_REFERRAL,
             requested_on=received_on,
         )
-        return IncomingReferral.objects.create(
+        referral = IncomingReferral.objects.create(
             patient=patient,
             referring_physician=physician,
             episode=episode,
@@ -323,6 +342,8 @@ def refer_patient(
             urgency=urgency,
             received_on=received_on,
         )
+        audit.record(actor, audit.Action.CREATE, "Referral to physiotherapy", patient=patient)
+        return referral
 
 
 def add_to_waitlist(
@@ -331,6 +352,7 @@ def add_to_waitlist(
     practitioner: User | None = None,
     site: Site | None = None,
     note: str = "",
+    actor: audit.Actor,
 ) -> WaitlistEntry:
     """Put a patient on the waitlist for an earlier slot (once: a second request updates the first)."""
     with transaction.atomic():
@@ -351,10 +373,15 @@ def add_to_waitlist(
                 "appointment": booked,
             },
         )
+        audit.record(actor, audit.Action.CHANGE, "Added to waitlist", patient=patient)
         return entry
 
 
-def close_waitlist_entry(entry: WaitlistEntry) -> WaitlistEntry:
-    entry.status = WaitlistEntry.Status.DONE
-    entry.save(update_fields=["status"])
+def close_waitlist_entry(entry: WaitlistEntry, *, actor: audit.Actor) -> WaitlistEntry:
+    with transaction.atomic():
+        entry.status = WaitlistEntry.Status.DONE
+        entry.save(update_fields=["status"])
+        audit.record(
+            actor, audit.Action.CHANGE, "Removed from waitlist", patient_id=entry.patient_id
+        )
     return entry

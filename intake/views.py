@@ -34,8 +34,8 @@ from intake.models import (
     Site,
     WaitlistEntry,
 )
-from lbp_pathway import audit
-from lbp_pathway.access import Role, has_role, role_required
+from lbp_pathway import access, audit
+from lbp_pathway.access import Area, Basis, Role, has_role, role_required
 
 FRONT_DESK = Role.FRONT_DESK
 
@@ -95,11 +95,10 @@ def patient_create(request: HttpRequest) -> HttpResponse:
             )
         if not duplicates:
             try:
-                patient = services.register_patient(**data)
+                patient = services.register_patient(actor=audit.actor(request), **data)
             except services.DuplicateHealthCard as duplicate:
                 form.add_error("health_card_number", _duplicate_card_message(duplicate.existing))
             else:
-                audit.record(request, audit.Action.CREATE, "Patient registration", patient=patient)
                 messages.success(request, f"{patient.full_name} is registered.")
                 return redirect("intake:patient_detail", patient.pk)
     return render(
@@ -120,15 +119,14 @@ def _duplicate_card_message(existing: Patient) -> str:
 
 @role_required(FRONT_DESK)
 def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    patient = get_object_or_404(Patient, pk=pk)
+    patient = access.patient_for(request, pk, area=Area.DEMOGRAPHICS, what="Patient demographics")
     form = PatientForm(request.POST or None, instance=patient)
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_patient(patient, **form.cleaned_data)
+            services.update_patient(patient, actor=audit.actor(request), **form.cleaned_data)
         except services.DuplicateHealthCard as duplicate:
             form.add_error("health_card_number", _duplicate_card_message(duplicate.existing))
         else:
-            audit.record(request, audit.Action.CHANGE, "Patient demographics", patient=patient)
             messages.success(request, "Changes saved.")
             return redirect("intake:patient_detail", patient.pk)
     return render(
@@ -141,13 +139,13 @@ def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(FRONT_DESK)
 def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    patient = get_object_or_404(Patient.objects.select_related("family_physician"), pk=pk)
+    patient = access.patient_for(
+        request, pk, area=Area.DEMOGRAPHICS, what="Patient demographics and appointments"
+    )
     audit.record(
         request, audit.Action.VIEW, "Patient demographics and appointments", patient=patient
     )
-    episodes = list(
-        patient.episodes.select_related("physiotherapist", "site").order_by("-requested_on", "-id")
-    )
+    episodes = selectors.patient_episodes(patient)
     return render(
         request,
         "intake/patient_detail.html",
@@ -157,7 +155,7 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "episodes": episodes,
             "book_url": phone_screen_url(patient),
             "waitlist_form": WaitlistForm(),
-            "waiting": patient.waitlist_entries.filter(status=WaitlistEntry.Status.WAITING).first(),
+            "waiting": selectors.waiting_entry(patient),
             "now": timezone.now(),
             "open_episode": next((e for e in episodes if e.status in lifecycle.ACTIVE), None),
         },
@@ -173,7 +171,7 @@ def _patient_from(request: HttpRequest) -> Patient | None:
         return None
     if not str(value).isdigit():
         raise Http404("No such patient")
-    return get_object_or_404(Patient, pk=value)
+    return access.patient_for(request, value, area=Area.SCHEDULING, what="Booking")
 
 
 def _optional(model, request: HttpRequest, name: str):
@@ -282,7 +280,7 @@ def booking_confirm(request: HttpRequest) -> HttpResponse:
                     practitioner=practitioner,
                     site=site,
                     start=start,
-                    by=request.user,
+                    actor=audit.actor(request),
                 )
             else:
                 appointment = services.book_appointment(
@@ -291,7 +289,7 @@ def booking_confirm(request: HttpRequest) -> HttpResponse:
                     site=site,
                     start=start,
                     appointment_type=kind,
-                    by=request.user,
+                    actor=audit.actor(request),
                     episode=extra["referral"].episode if extra["referral"] else None,
                 )
         except services.SlotTaken as taken:
@@ -316,8 +314,7 @@ def booking_confirm(request: HttpRequest) -> HttpResponse:
             status, slot = 409, None
         else:
             if extra["waitlist"] is not None:
-                services.close_waitlist_entry(extra["waitlist"])
-            audit.record(request, audit.Action.CHANGE, "Appointment booked", patient=patient)
+                services.close_waitlist_entry(extra["waitlist"], actor=audit.actor(request))
             local = appointment.start.astimezone(selectors.local_tz())
             messages.success(
                 request,
@@ -342,7 +339,10 @@ def booking_confirm(request: HttpRequest) -> HttpResponse:
 @role_required(FRONT_DESK)
 @require_POST
 def appointment_status(request: HttpRequest, pk: int) -> HttpResponse:
-    appointment = get_object_or_404(Appointment.objects.select_related("appointment_type"), pk=pk)
+    appointment = get_object_or_404(
+        Appointment.objects.select_related("patient", "appointment_type"), pk=pk
+    )
+    access.patient_for(request, appointment.patient_id, area=Area.SCHEDULING, what="Appointment")
     to_status = request.POST.get("to", "")
     if to_status not in {
         Appointment.Status.ARRIVED,
@@ -351,16 +351,10 @@ def appointment_status(request: HttpRequest, pk: int) -> HttpResponse:
     }:
         return HttpResponseBadRequest("Unknown change.")
     try:
-        services.change_appointment_status(appointment, to_status, by=request.user)
+        services.change_appointment_status(appointment, to_status, actor=audit.actor(request))
     except IllegalAppointmentChange as refused:
         messages.error(request, str(refused))
     else:
-        audit.record(
-            request,
-            audit.Action.CHANGE,
-            f"Appointment marked {to_status}",
-            patient_id=appointment.patient_id,
-        )
         messages.success(
             request, f"{appointment.patient.full_name}: {appointment.get_status_display().lower()}."
         )
@@ -375,21 +369,16 @@ def appointment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         Appointment.objects.select_related("patient", "practitioner", "site", "appointment_type"),
         pk=pk,
     )
+    access.patient_for(request, appointment.patient_id, area=Area.SCHEDULING, what="Appointment")
     form = CancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.cancel_appointment(
-                appointment, by=request.user, reason=form.cleaned_data["reason"]
+                appointment, actor=audit.actor(request), reason=form.cleaned_data["reason"]
             )
         except IllegalAppointmentChange as refused:
             messages.error(request, str(refused))
         else:
-            audit.record(
-                request,
-                audit.Action.CHANGE,
-                "Appointment cancelled",
-                patient_id=appointment.patient_id,
-            )
             messages.success(
                 request, "Appointment cancelled. The waitlist shows who to offer the time to."
             )
@@ -416,11 +405,20 @@ def referral_worklist(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.FAMILY_PHYSICIAN)
 def refer_patient(request: HttpRequest) -> HttpResponse:
-    panel = Patient.objects.filter(family_physician=request.user)
     patient = None
-    if request.GET.get("patient") or request.POST.get("patient"):
-        value = request.GET.get("patient") or request.POST.get("patient")
-        patient = get_object_or_404(panel, pk=value if str(value).isdigit() else 0)
+    value = request.GET.get("patient") or request.POST.get("patient")
+    if value:
+        patient = access.patient_for(
+            request, value, area=Area.DEMOGRAPHICS, what="Referral to physiotherapy"
+        )
+        if request.access_basis is Basis.BREAK_GLASS:  # type: ignore[attr-defined]
+            # Break the glass opens a record to read; a referral is for the physician's own panel.
+            access.refuse(
+                request,
+                "Referral to physiotherapy (write)",
+                patient.pk,
+                "Refer patients of your own panel only.",
+            )
     query = request.GET.get("q", "").strip()
     matches = []
     if patient is None and query:
@@ -434,8 +432,8 @@ def refer_patient(request: HttpRequest) -> HttpResponse:
             physician=request.user,
             reason=form.cleaned_data["reason"],
             urgency=form.cleaned_data["urgency"],
+            actor=audit.actor(request),
         )
-        audit.record(request, audit.Action.CREATE, "Referral to physiotherapy", patient=patient)
         messages.success(
             request,
             f"{patient.full_name} is referred ({referral.get_urgency_display().lower()}); the front desk will book the visit.",
@@ -476,11 +474,10 @@ def waitlist(request: HttpRequest) -> HttpResponse:
 @role_required(FRONT_DESK)
 @require_POST
 def waitlist_add(request: HttpRequest, pk: int) -> HttpResponse:
-    patient = get_object_or_404(Patient, pk=pk)
+    patient = access.patient_for(request, pk, area=Area.SCHEDULING, what="Waitlist")
     form = WaitlistForm(request.POST)
     if form.is_valid():
-        services.add_to_waitlist(patient=patient, **form.cleaned_data)
-        audit.record(request, audit.Action.CHANGE, "Added to waitlist", patient=patient)
+        services.add_to_waitlist(patient=patient, actor=audit.actor(request), **form.cleaned_data)
         messages.success(request, f"{patient.full_name} is on the waitlist for an earlier slot.")
     else:
         messages.error(request, "The waitlist request was not saved: check the choices.")
@@ -491,7 +488,8 @@ def waitlist_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def waitlist_done(request: HttpRequest, pk: int) -> HttpResponse:
     entry = get_object_or_404(WaitlistEntry, pk=pk)
-    services.close_waitlist_entry(entry)
+    access.patient_for(request, entry.patient_id, area=Area.SCHEDULING, what="Waitlist")
+    services.close_waitlist_entry(entry, actor=audit.actor(request))
     messages.success(request, "Removed from the waitlist.")
     return redirect("intake:waitlist")
 

@@ -206,16 +206,6 @@ def can_break_glass(user: Any) -> bool:
     return bool(BREAK_GLASS_ROLES.intersection(roles_of(user)))
 
 
-def can_see_reminders_about(user: Any, patient: Any) -> bool:
-    """Reminder history (no clinical content): the front desk for every patient, a family physician
-    for their panel, a physiotherapist for the patients in their care."""
-    if has_role(user, Role.FRONT_DESK):
-        return True  # front desk books and calls patients; reminders hold no clinical content
-    if has_role(user, Role.FAMILY_PHYSICIAN) and _in_panel(user, patient):
-        return True
-    return has_role(user, Role.PHYSIOTHERAPIST) and _in_care(user, patient)
-
-
 class PatientAccessDenied(PermissionDenied):
     """Refused access to one patient's record; the 403 page offers break the glass when allowed."""
 

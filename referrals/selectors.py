@@ -24,7 +24,14 @@ from django.utils import timezone
 from care_episodes.models import Assessment, Episode
 from lbp_pathway.access import Role, has_role
 from referrals import postal_codes, rules
-from referrals.models import Destination, PostalCode, Referral, RoutingReview
+from referrals.models import (
+    Destination,
+    PostalCode,
+    Referral,
+    ReferralEvent,
+    ReferralSuggestion,
+    RoutingReview,
+)
 from triage import rules as triage_rules
 from triage.models import TriageDecision
 
@@ -150,12 +157,23 @@ def with_overdue(queryset: QuerySet[Referral], *, today: date | None) -> QuerySe
     )
 
 
-def can_see_clinical(user: Any, referral: Referral) -> bool:
-    """The referring physio (episode in their care) or the patient's family physician."""
-    episode = referral.episode
-    return (has_role(user, Role.PHYSIOTHERAPIST) and episode.physiotherapist_id == user.pk) or (
-        has_role(user, Role.FAMILY_PHYSICIAN) and episode.patient.family_physician_id == user.pk
+def episode_referrals(episode: Episode) -> QuerySet[Referral]:
+    """An episode's referrals out, newest first, with `is_overdue`."""
+    referrals = (
+        Referral.objects.filter(episode=episode)
+        .select_related("destination")
+        .order_by("-created_at", "-id")
     )
+    return with_overdue(referrals, today=None)
+
+
+def referral_events(referral: Referral) -> QuerySet[ReferralEvent]:
+    return ReferralEvent.objects.filter(referral=referral).select_related("by")
+
+
+def suggestion_of(episode: Episode, suggestion_id: int) -> ReferralSuggestion | None:
+    """A suggestion of one of the episode's routing reviews (None for another episode's)."""
+    return ReferralSuggestion.objects.filter(pk=suggestion_id, review__episode=episode).first()
 
 
 def _stored_date(value: Any) -> date | None:

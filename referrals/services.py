@@ -7,12 +7,14 @@ from dataclasses import asdict
 from datetime import date, timedelta
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from care_episodes.models import Episode
+from lbp_pathway import audit
 from referrals import postal_codes, rules
 from referrals.models import (
     Destination,
@@ -69,7 +71,11 @@ def locate_destination(destination: Destination) -> bool:
 
 
 def record_review(
-    *, episode: Episode, triage_result: dict[str, Any], facts: AssessmentFacts, by: Any
+    *,
+    episode: Episode,
+    triage_result: dict[str, Any],
+    facts: AssessmentFacts,
+    actor: audit.Actor,
 ) -> RoutingReview:
     """Store what routing was based on and the suggestions it gives, in priority order."""
     with transaction.atomic():
@@ -77,7 +83,7 @@ def record_review(
             episode=episode,
             triage_result=triage_result,
             rule_version=str(triage_result.get("rule_version", "")),
-            created_by=by,
+            created_by=actor.user,
             **asdict(facts),
         )
         ReferralSuggestion.objects.bulk_create(
@@ -91,6 +97,7 @@ def record_review(
             )
             for position, suggestion in enumerate(suggest(triage_result, facts))
         )
+        audit.record(actor, audit.Action.CREATE, "Routing review", patient_id=episode.patient_id)
     return review
 
 
@@ -100,7 +107,7 @@ def decide_suggestion(
     decision: str,
     reason: str = "",
     changed_to_kind: str = "",
-    by: Any,
+    actor: audit.Actor,
 ) -> ReferralSuggestion:
     """Accept, change (to another destination kind) or decline a suggestion, keeping the reason."""
     D = ReferralSuggestion.Decision
@@ -112,9 +119,15 @@ def decide_suggestion(
         suggestion.decision = decision
         suggestion.decision_reason = reason.strip()
         suggestion.changed_to_kind = changed_to_kind if decision == D.CHANGED else ""
-        suggestion.decided_by = by
+        suggestion.decided_by = actor.user
         suggestion.decided_at = timezone.now()
         suggestion.save()
+        audit.record(
+            actor,
+            audit.Action.CHANGE,
+            f"Referral suggestion {suggestion.kind}",
+            patient_id=suggestion.review.episode.patient_id,
+        )
     return suggestion
 
 
@@ -134,9 +147,13 @@ def create_referral(
     imaging_outside_guideline: bool = False,
     imaging_reason: str = "",
     suggestion: ReferralSuggestion | None = None,
-    by: Any,
+    actor: audit.Actor = audit.SYSTEM,
+    by: User | None = None,
 ) -> Referral:
-    """A draft referral to `destination`; `matches` is the ranked list the physio chose from."""
+    """A draft referral to `destination`; `matches` is the ranked list the physio chose from.
+
+    `by` (who drafted it) is the actor's user; demo data, written by the system, names it."""
+    by = by or actor.user
     top = matches[0] if matches else None
     overridden = top is not None and destination.pk != top.pk
     if overridden and not override_reason:
@@ -168,6 +185,9 @@ def create_referral(
         ReferralEvent.objects.create(
             referral=referral, by=by, to_status=rules.DRAFT, note="Referral drafted"
         )
+        audit.record(
+            actor, audit.Action.CREATE, f"Referral {referral.pk}", patient_id=episode.patient_id
+        )
     return referral
 
 
@@ -188,41 +208,62 @@ def _remind_if_overdue(referral: Referral, by: Any) -> None:
 
 
 def move_referral(
-    referral: Referral, to_status: str, *, by: Any, on: date | None = None, note: str = ""
+    referral: Referral,
+    to_status: str,
+    *,
+    actor: audit.Actor = audit.SYSTEM,
+    by: User | None = None,
+    on: date | None = None,
+    note: str = "",
 ) -> ReferralEvent:
     """Change a referral's status by the rules in referrals/rules.py, dating the change.
 
     Raises rules.IllegalReferralMove (with a message for the user) for a move the rules refuse.
-    Sending starts the service-level clock.
+    Sending starts the service-level clock. `by` (who moved it) is the actor's user; demo data,
+    written by the system, names it.
     """
-    on = on or timezone.localdate()
     with transaction.atomic():
-        locked = Referral.objects.select_for_update().get(pk=referral.pk)
-        if locked.status != referral.status:
-            raise rules.IllegalReferralMove(
-                "This referral was changed by someone else; reload the page and try again."
-            )
-        rules.check_move(referral.status, to_status)
-        from_status = referral.status
-        referral.status = to_status
-        fields = ["status"]
-        if to_status == rules.SENT:
-            referral.sent_on = on
-            referral.due_on = rules.sla_due_on(referral.kind, on)
-            fields += ["sent_on", "due_on"]
-        referral.save(update_fields=fields)
-        if to_status == rules.SENT:
-            _remind_if_overdue(referral, by)
-        elif to_status not in rules.CLOCK_RUNNING:  # seen, report back, declined, ended
-            reminders.cancel_referral_overdue_reminders(referral.pk)
-        return ReferralEvent.objects.create(
-            referral=referral,
-            on=on,
-            by=by,
-            from_status=from_status,
-            to_status=to_status,
-            note=note.strip()[:300],
+        event = _move(referral, to_status, by=by or actor.user, on=on, note=note)
+        audit.record(
+            actor,
+            audit.Action.CHANGE,
+            f"Referral {referral.pk} status",
+            patient_id=referral.episode.patient_id,
         )
+        return event
+
+
+def _move(
+    referral: Referral, to_status: str, *, by: User | None, on: date | None, note: str
+) -> ReferralEvent:
+    """The status change itself, inside the caller's transaction (which audits it)."""
+    on = on or timezone.localdate()
+    locked = Referral.objects.select_for_update().get(pk=referral.pk)
+    if locked.status != referral.status:
+        raise rules.IllegalReferralMove(
+            "This referral was changed by someone else; reload the page and try again."
+        )
+    rules.check_move(referral.status, to_status)
+    from_status = referral.status
+    referral.status = to_status
+    fields = ["status"]
+    if to_status == rules.SENT:
+        referral.sent_on = on
+        referral.due_on = rules.sla_due_on(referral.kind, on)
+        fields += ["sent_on", "due_on"]
+    referral.save(update_fields=fields)
+    if to_status == rules.SENT:
+        _remind_if_overdue(referral, by)
+    elif to_status not in rules.CLOCK_RUNNING:  # seen, report back, declined, ended
+        reminders.cancel_referral_overdue_reminders(referral.pk)
+    return ReferralEvent.objects.create(
+        referral=referral,
+        on=on,
+        by=by,
+        from_status=from_status,
+        to_status=to_status,
+        note=note.strip()[:300],
+    )
 
 
 # A report may arrive before anyone recorded the visit: the visit is then recorded on the way.
@@ -230,7 +271,7 @@ REPORT_ACCEPTED_FROM = (rules.APPOINTMENT_BOOKED, rules.SEEN)
 
 
 def attach_report(
-    referral: Referral, upload: UploadedFile, *, report_type: rules.ReportType, by: Any
+    referral: Referral, upload: UploadedFile, *, report_type: rules.ReportType, actor: audit.Actor
 ) -> Referral:
     """Store the destination's report under a random name and close the loop (report received).
 
@@ -243,14 +284,20 @@ def attach_report(
         )
     with transaction.atomic():
         if referral.status == rules.APPOINTMENT_BOOKED:
-            move_referral(referral, rules.SEEN, by=by, note="Seen (report received)")
+            _move(referral, rules.SEEN, by=actor.user, on=None, note="Seen (report received)")
         old = referral.report.name if referral.report else ""
         # The extension comes from the sniffed content, never from the sender's file name.
         referral.report.save(f"report.{report_type.extension}", upload, save=False)
         referral.report_content_type = report_type.content_type
         referral.report_received_at = timezone.now()
         referral.save(update_fields=["report", "report_content_type", "report_received_at"])
-        move_referral(referral, rules.REPORT_RECEIVED, by=by, note="Report attached")
+        _move(referral, rules.REPORT_RECEIVED, by=actor.user, on=None, note="Report attached")
         if old:
             transaction.on_commit(lambda: referral.report.storage.delete(old))
+        audit.record(
+            actor,
+            audit.Action.CHANGE,
+            f"Referral {referral.pk} report",
+            patient_id=referral.episode.patient_id,
+        )
     return referral

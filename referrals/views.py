@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -11,10 +10,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from care_episodes.models import Episode
-from intake.models import Patient
-from lbp_pathway.access import Role, episode_patient, has_role, patient_record_view, role_required
-from lbp_pathway.audit import record
+from lbp_pathway import access, audit
+from lbp_pathway.access import (
+    Grant,
+    Role,
+    has_role,
+    role_required,
+)
 from lbp_pathway.pdf import html_to_pdf
 from referrals import rules, selectors, services
 from referrals.forms import (
@@ -25,7 +27,7 @@ from referrals.forms import (
     StatusForm,
     SuggestionDecisionForm,
 )
-from referrals.models import Referral, ReferralEvent, ReferralSuggestion
+from referrals.models import Referral, ReferralSuggestion
 from referrals.suggestions import AssessmentFacts, triage_summary
 from triage.rules import REASON_LABELS, RED_FLAG_LABELS, Claims
 
@@ -43,39 +45,12 @@ DEFAULT_QUESTIONS = {
 }
 
 
-def _own_episode(request: HttpRequest, episode_id: int) -> Episode:
-    episode = get_object_or_404(Episode.objects.select_related("patient"), pk=episode_id)
-    if episode.physiotherapist_id != request.user.pk:
-        record(request, "denied", "Episode referrals", patient=episode.patient)
-        raise PermissionDenied("This episode is not in your care.")
-    return episode
-
-
-def _patient_of_referral(**kwargs: Any) -> Patient:
-    """The patient guard's lookup for pages addressed by the referral (`referral_id`)."""
-    referral = get_object_or_404(
-        Referral.objects.select_related("episode__patient"), pk=kwargs.get("referral_id")
-    )
-    return referral.episode.patient
-
-
-def _visible_referral(request: HttpRequest, referral_id: int) -> Referral:
-    referral = get_object_or_404(
-        Referral.objects.select_related(
-            "episode__patient", "episode__physiotherapist", "destination", "matched_destination"
-        ),
-        pk=referral_id,
-    )
-    if not selectors.can_see_clinical(request.user, referral):
-        record(request, "denied", f"Referral {referral.pk}", patient=referral.episode.patient)
-        raise PermissionDenied("This referral is not for a patient in your care.")
-    return referral
-
-
 @role_required(Role.PHYSIOTHERAPIST, Role.FAMILY_PHYSICIAN, Role.FRONT_DESK)
 def referral_list(request: HttpRequest) -> HttpResponse:
     referrals = list(selectors.referrals_for(request.user).order_by("-created_at", "-id")[:200])
-    clinical = has_role(request.user, *CLINICAL_ROLES)
+    for referral in referrals:  # the front desk sees the status only: no link to the clinical page
+        referral.openable = access.episode_grant(request.user, referral.episode) is not None
+    clinical = any(referral.openable for referral in referrals)
     return render(
         request,
         "referrals/list.html",
@@ -87,9 +62,11 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@patient_record_view(Role.PHYSIOTHERAPIST, what="Episode referrals", lookup=episode_patient)
+@role_required(Role.PHYSIOTHERAPIST)
 def episode_referrals(request: HttpRequest, episode_id: int) -> HttpResponse:
-    episode = _own_episode(request, episode_id)
+    episode = access.episode_for(
+        request, episode_id, write=request.method == "POST", what="Episode referrals"
+    )
     patient = episode.patient
     if request.method == "POST":
         form = RoutingReviewForm(request.POST)
@@ -124,19 +101,16 @@ def episode_referrals(request: HttpRequest, episode_id: int) -> HttpResponse:
                 private_physio_coverage=data["private_physio_coverage"],
             )
             services.record_review(
-                episode=episode, triage_result=triage, facts=facts, by=request.user
+                episode=episode, triage_result=triage, facts=facts, actor=audit.actor(request)
             )
-            record(request, "create", "Routing review", patient=patient)
             messages.success(request, "Suggestions updated.")
             return redirect("referrals:episode_referrals", episode_id=episode.pk)
     else:
         form = RoutingReviewForm(initial=selectors.routing_initial(episode))
+    if request.method == "GET":
+        audit.record(request, audit.Action.VIEW, "Episode referrals", patient=patient)
     review = selectors.latest_review(episode)
-    referrals = (
-        Referral.objects.filter(episode=episode)
-        .select_related("destination")
-        .order_by("-created_at", "-id")
-    )
+    referrals = selectors.episode_referrals(episode)
     return render(
         request,
         "referrals/episode.html",
@@ -148,7 +122,7 @@ def episode_referrals(request: HttpRequest, episode_id: int) -> HttpResponse:
             "triage": _triage_display(review.triage_result) if review else None,
             "suggestions": list(review.suggestions.all()) if review else [],
             "decision_form": SuggestionDecisionForm(),
-            "referrals": selectors.with_overdue(referrals, today=None),
+            "referrals": referrals,
             "kinds": list(rules.KIND_LABELS.items()),
         },
     )
@@ -176,7 +150,9 @@ def decide_suggestion(request: HttpRequest, suggestion_id: int) -> HttpResponse:
     suggestion = get_object_or_404(
         ReferralSuggestion.objects.select_related("review__episode__patient"), pk=suggestion_id
     )
-    episode = _own_episode(request, suggestion.review.episode_id)
+    episode = access.episode_for(
+        request, suggestion.review.episode_id, write=True, what="Episode referrals"
+    )
     form = SuggestionDecisionForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -189,9 +165,8 @@ def decide_suggestion(request: HttpRequest, suggestion_id: int) -> HttpResponse:
         decision=data["decision"],
         reason=data["reason"],
         changed_to_kind=data["changed_to_kind"],
-        by=request.user,
+        actor=audit.actor(request),
     )
-    record(request, "change", f"Referral suggestion {suggestion.kind}", patient=episode.patient)
     if suggestion.decision != ReferralSuggestion.Decision.DECLINED and suggestion.referable:
         return redirect(
             f"{_create_url(episode.pk, suggestion.referral_kind)}?suggestion={suggestion.pk}"
@@ -208,15 +183,13 @@ def _create_url(episode_id: int, kind: str) -> str:
 def create_referral(request: HttpRequest, episode_id: int, kind: str) -> HttpResponse:
     if kind not in rules.KINDS:
         raise Http404("Unknown destination kind")
-    episode = _own_episode(request, episode_id)
+    episode = access.episode_for(request, episode_id, write=True, what="Referral matching")
     patient = episode.patient
     review = selectors.latest_review(episode)
     suggestion = None
     suggestion_id = request.POST.get("suggestion") or request.GET.get("suggestion")
     if suggestion_id and str(suggestion_id).isdigit():
-        suggestion = ReferralSuggestion.objects.filter(
-            pk=suggestion_id, review__episode=episode
-        ).first()
+        suggestion = selectors.suggestion_of(episode, int(suggestion_id))
 
     source = request.POST if request.method == "POST" else request.GET
     match_form = MatchForm(source)
@@ -259,9 +232,8 @@ def create_referral(request: HttpRequest, episode_id: int, kind: str) -> HttpRes
                 imaging_outside_guideline=form.imaging_outside_guideline,
                 imaging_reason=data.get("imaging_reason", ""),
                 suggestion=suggestion,
-                by=request.user,
+                actor=audit.actor(request),
             )
-            record(request, "create", f"Referral {referral.pk}", patient=patient)
             messages.success(request, f"Draft referral to {referral.destination.name} created.")
             return redirect("referrals:detail", referral_id=referral.pk)
     else:
@@ -276,7 +248,7 @@ def create_referral(request: HttpRequest, episode_id: int, kind: str) -> HttpRes
             },
             **form_kwargs,
         )
-    record(request, "view", f"Referral matching ({kind})", patient=patient)
+    audit.record(request, audit.Action.VIEW, f"Referral matching ({kind})", patient=patient)
     return render(
         request,
         "referrals/create.html",
@@ -314,21 +286,28 @@ def _findings_text(review: Any) -> str:
 
 @role_required(*CLINICAL_ROLES)
 def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
-    referral = _visible_referral(request, referral_id)
-    events = ReferralEvent.objects.filter(referral=referral).select_related("by")
-    is_referrer = referral.episode.physiotherapist_id == request.user.pk
+    referral = access.referral_for(request, referral_id)
+    events = selectors.referral_events(referral)
+    writes = request.access_grant is Grant.WRITE  # type: ignore[attr-defined]
+    # Only the physiotherapist in care moves a referral; the physician may attach the report.
+    moves = writes and has_role(request.user, Role.PHYSIOTHERAPIST)
     status_form = StatusForm()
     status_form.fields["to_status"].choices = referral.next_statuses
-    record(request, "view", f"Referral {referral.pk}", patient=referral.episode.patient)
+    audit.record(
+        request,
+        audit.Action.VIEW,
+        f"Referral {referral.pk}",
+        patient_id=referral.episode.patient_id,
+    )
     return render(
         request,
         "referrals/detail.html",
         {
             "referral": referral,
             "events": events,
-            "status_form": status_form if is_referrer and referral.next_statuses else None,
+            "status_form": status_form if moves and referral.next_statuses else None,
             "report_form": ReportForm()
-            if referral.status in services.REPORT_ACCEPTED_FROM
+            if writes and referral.status in services.REPORT_ACCEPTED_FROM
             else None,
             "kind_label": rules.KIND_LABELS[referral.kind],
         },
@@ -338,28 +317,20 @@ def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
 @require_POST
 @role_required(Role.PHYSIOTHERAPIST)
 def move_referral(request: HttpRequest, referral_id: int) -> HttpResponse:
-    referral = _visible_referral(request, referral_id)
-    if referral.episode.physiotherapist_id != request.user.pk:
-        raise PermissionDenied("Only the referring physiotherapist changes a referral's status.")
+    referral = access.referral_for(request, referral_id, write=True)
     form = StatusForm(request.POST)
     if form.is_valid():
         try:
             services.move_referral(
                 referral,
                 form.cleaned_data["to_status"],
-                by=request.user,
+                actor=audit.actor(request),
                 on=form.cleaned_data["on"],
                 note=form.cleaned_data["note"],
             )
         except rules.IllegalReferralMove as error:
             messages.error(request, str(error))
         else:
-            record(
-                request,
-                "change",
-                f"Referral {referral.pk} status",
-                patient=referral.episode.patient,
-            )
             messages.success(request, f"Referral is now {referral.get_status_display().lower()}.")
     else:
         for errors in form.errors.values():
@@ -371,25 +342,22 @@ def move_referral(request: HttpRequest, referral_id: int) -> HttpResponse:
 @require_POST
 @role_required(*CLINICAL_ROLES)
 def attach_report(request: HttpRequest, referral_id: int) -> HttpResponse:
-    referral = _visible_referral(request, referral_id)
+    referral = access.referral_for(request, referral_id, write=True)
     form = ReportForm(request.POST, request.FILES)
     if form.is_valid():
         try:
             services.attach_report(
-                referral, form.cleaned_data["report"], report_type=form.report_type, by=request.user
+                referral,
+                form.cleaned_data["report"],
+                report_type=form.report_type,
+                actor=audit.actor(request),
             )
         except rules.IllegalReferralMove as error:
             messages.error(request, str(error))
         else:
-            record(
-                request,
-                "change",
-                f"Referral {referral.pk} report",
-                patient=referral.episode.patient,
-            )
             messages.success(request, "Report attached: the referral is now report received.")
             return redirect("referrals:detail", referral_id=referral.pk)
-    events = ReferralEvent.objects.filter(referral=referral).select_related("by")
+    events = selectors.referral_events(referral)
     return render(
         request,
         "referrals/detail.html",
@@ -406,10 +374,15 @@ def attach_report(request: HttpRequest, referral_id: int) -> HttpResponse:
 
 @role_required(*CLINICAL_ROLES)
 def report_file(request: HttpRequest, referral_id: int) -> FileResponse:
-    referral = _visible_referral(request, referral_id)
+    referral = access.referral_for(request, referral_id)
     if not referral.report:
         raise Http404("No report attached")
-    record(request, "view", f"Referral {referral.pk} report", patient=referral.episode.patient)
+    audit.record(
+        request,
+        audit.Action.VIEW,
+        f"Referral {referral.pk} report",
+        patient_id=referral.episode.patient_id,
+    )
     extension = referral.report.name.rsplit(".", 1)[-1]
     response = FileResponse(
         referral.report.open("rb"),
@@ -436,21 +409,29 @@ def _letter_context(referral: Referral) -> dict[str, Any]:
     }
 
 
-@patient_record_view(*CLINICAL_ROLES, what="Referral letter", lookup=_patient_of_referral)
+@role_required(*CLINICAL_ROLES)
 def letter(request: HttpRequest, referral_id: int) -> HttpResponse:
-    referral = _visible_referral(request, referral_id)
-    record(request, "print", f"Referral {referral.pk} letter", patient=referral.episode.patient)
+    referral = access.referral_for(request, referral_id)
+    audit.record(
+        request,
+        audit.Action.PRINT,
+        f"Referral {referral.pk} letter",
+        patient_id=referral.episode.patient_id,
+    )
     return render(request, "referrals/letter.html", _letter_context(referral))
 
 
-@patient_record_view(*CLINICAL_ROLES, what="Referral letter (PDF)", lookup=_patient_of_referral)
+@role_required(*CLINICAL_ROLES)
 def letter_pdf(request: HttpRequest, referral_id: int) -> HttpResponse:
-    referral = _visible_referral(request, referral_id)
+    referral = access.referral_for(request, referral_id)
     pdf = html_to_pdf(render_to_string("referrals/letter_pdf.html", _letter_context(referral)))
     if pdf is None:
         raise RuntimeError("The referral letter could not be made into a PDF.")
-    record(
-        request, "print", f"Referral {referral.pk} letter (PDF)", patient=referral.episode.patient
+    audit.record(
+        request,
+        audit.Action.PRINT,
+        f"Referral {referral.pk} letter (PDF)",
+        patient_id=referral.episode.patient_id,
     )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="referral-{referral.pk}.pdf"'

@@ -17,6 +17,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from lbp_pathway import audit
 from reminders.channels import (
     OutgoingMessage,
     PermanentSendError,
@@ -639,9 +640,11 @@ def deliver_reminder(reminder_id: int, token: str, *, now: datetime | None = Non
 
 
 @transaction.atomic
-def resend_reminder(reminder: Reminder, *, generation: int, now: datetime | None = None) -> bool:
+def resend_reminder(
+    reminder: Reminder, *, generation: int, actor: audit.Actor, now: datetime | None = None
+) -> bool:
     """A manager re-sends a failed reminder. Posting twice re-sends once: the generation the manager
-    saw must still be the current one."""
+    saw must still be the current one (a refused re-send writes nothing, audit row included)."""
     now = now or timezone.now()
     locked = Reminder.objects.select_for_update().get(pk=reminder.pk)
     if locked.status != Status.FAILED or locked.generation != generation:
@@ -650,6 +653,12 @@ def resend_reminder(reminder: Reminder, *, generation: int, now: datetime | None
     locked.attempts = 0
     locked.due_at = _patient_due(now) if locked.for_patient else now
     _finish(locked, Status.PENDING, "")
+    audit.record(
+        actor,
+        audit.Action.CHANGE,
+        f"Reminder {locked.pk} re-sent",
+        patient_id=locked.patient_id or locked.about_patient_id,
+    )
     return True
 
 

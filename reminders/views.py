@@ -4,8 +4,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from lbp_pathway import audit
-from lbp_pathway.access import Role, can_see_reminders_about, patient_from_url, role_required
+from lbp_pathway import access, audit
+from lbp_pathway.access import (
+    Area,
+    Role,
+    has_role,
+    role_required,
+)
 from reminders import selectors, services
 from reminders.forms import OutboxFilterForm, ResendForm
 from reminders.models import Reminder
@@ -61,7 +66,7 @@ def resend(request: HttpRequest, pk: int) -> HttpResponse:
     reminder = get_object_or_404(Reminder, pk=pk)
     form = ResendForm(request.POST)
     if form.is_valid() and services.resend_reminder(
-        reminder, generation=form.cleaned_data["generation"]
+        reminder, generation=form.cleaned_data["generation"], actor=audit.actor(request)
     ):
         messages.success(request, "The reminder will be sent again within a minute.")
     else:
@@ -71,10 +76,10 @@ def resend(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*STAFF)
 def patient_history(request: HttpRequest, patient_id: int) -> HttpResponse:
-    patient = patient_from_url(patient_id=patient_id)
-    if not can_see_reminders_about(request.user, patient):
-        audit.record(request, audit.Action.DENIED, "reminder history", patient=patient)
-        return render(request, "403.html", status=403)
+    # The front desk books and calls patients (reminders hold no clinical content); a clinician
+    # sees the reminders of patients in their care or panel, as they see the rest of the record.
+    area = Area.SCHEDULING if has_role(request.user, Role.FRONT_DESK) else Area.CLINICAL_RECORDS
+    patient = access.patient_for(request, patient_id, area=area, what="reminder history")
     audit.record(request, audit.Action.VIEW, "reminder history", patient=patient)
     reminders = selectors.reminders_about(patient)
     return render(

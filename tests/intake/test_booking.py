@@ -9,6 +9,7 @@ from intake import services
 from intake.appointment_rules import IllegalAppointmentChange
 from intake.models import Appointment, IncomingReferral
 from lbp_pathway.access import Role
+from lbp_pathway.audit import SYSTEM, as_actor
 from tests.factories import EpisodeFactory, PatientFactory, UserFactory
 from tests.intake.factories import (
     AvailabilityExceptionFactory,
@@ -27,7 +28,7 @@ def book(clinic, patient, start=None, site=None, kind=None, **extra):
         site=site or clinic.downtown,
         start=start or at(clinic.monday, 9),
         appointment_type=kind or new_assessment(),
-        by=None,
+        actor=SYSTEM,
         now=clinic.now,
         **extra,
     )
@@ -85,7 +86,7 @@ def test_a_taken_slot_is_refused_and_the_next_free_slot_offered(clinic, patient)
 
 
 def test_a_cancelled_slot_can_be_booked_again(clinic, patient):
-    services.cancel_appointment(book(clinic, patient), by=None, reason="Patient unwell")
+    services.cancel_appointment(book(clinic, patient), actor=SYSTEM, reason="Patient unwell")
     again = book(clinic, PatientFactory())
     assert again.status == Appointment.Status.BOOKED
 
@@ -93,8 +94,8 @@ def test_a_cancelled_slot_can_be_booked_again(clinic, patient):
 def test_cancelling_needs_a_reason_and_returns_the_episode_to_requested(clinic, patient):
     appointment = book(clinic, patient)
     with pytest.raises(IllegalAppointmentChange, match="reason"):
-        services.cancel_appointment(appointment, by=None, reason=" ")
-    services.cancel_appointment(appointment, by=None, reason="Patient asked")
+        services.cancel_appointment(appointment, actor=SYSTEM, reason=" ")
+    services.cancel_appointment(appointment, actor=SYSTEM, reason="Patient asked")
     appointment.refresh_from_db()
     assert (appointment.status, appointment.cancel_reason) == ("cancelled", "Patient asked")
     assert appointment.episode.status == Episode.Status.REQUESTED
@@ -114,27 +115,27 @@ def test_cancelling_needs_a_reason_and_returns_the_episode_to_requested(clinic, 
 def test_appointment_state_rules_refuse_illegal_changes(clinic, patient, path, illegal):
     appointment = book(clinic, patient)
     for status in path:
-        services.change_appointment_status(appointment, status, by=None, reason="because")
+        services.change_appointment_status(appointment, status, actor=SYSTEM, reason="because")
     with pytest.raises(IllegalAppointmentChange):
-        services.change_appointment_status(appointment, illegal, by=None, reason="because")
+        services.change_appointment_status(appointment, illegal, actor=SYSTEM, reason="because")
     appointment.refresh_from_db()
     assert appointment.status == (path[-1] if path else "booked")
 
 
 def test_arriving_for_the_new_assessment_stops_the_wait_clock_once(clinic, patient):
     appointment = book(clinic, patient)
-    services.change_appointment_status(appointment, "arrived", by=None)
-    services.change_appointment_status(appointment, "completed", by=None)
+    services.change_appointment_status(appointment, "arrived", actor=SYSTEM)
+    services.change_appointment_status(appointment, "completed", actor=SYSTEM)
     episode = Episode.objects.get()
     assert episode.first_assessed_on == clinic.monday
     later = book(clinic, patient, start=at(clinic.tuesday, 14), site=clinic.west, kind=follow_up())
-    services.change_appointment_status(later, "arrived", by=None)
+    services.change_appointment_status(later, "arrived", actor=SYSTEM)
     episode.refresh_from_db()
     assert episode.first_assessed_on == clinic.monday
 
 
 def test_a_no_show_leaves_the_wait_clock_running(clinic, patient):
-    services.change_appointment_status(book(clinic, patient), "no_show", by=None)
+    services.change_appointment_status(book(clinic, patient), "no_show", actor=SYSTEM)
     assert Episode.objects.get().first_assessed_on is None
 
 
@@ -145,7 +146,7 @@ def test_rescheduling_moves_the_booking_and_frees_the_old_time(clinic, patient):
         practitioner=clinic.physio,
         site=clinic.west,
         start=at(clinic.tuesday, 15),
-        by=None,
+        actor=SYSTEM,
         now=clinic.now,
     )
     old.refresh_from_db()
@@ -167,7 +168,7 @@ def test_rescheduling_into_a_taken_slot_changes_nothing(clinic, patient):
             practitioner=clinic.physio,
             site=clinic.west,
             start=at(clinic.tuesday, 13),
-            by=None,
+            actor=SYSTEM,
             now=clinic.now,
         )
     old.refresh_from_db()
@@ -180,6 +181,7 @@ def test_a_physician_referral_opens_an_episode_that_the_booking_continues(clinic
     referral = services.refer_patient(
         patient=patient,
         physician=physician,
+        actor=as_actor(physician),
         reason="LBP 3 weeks",
         urgency="urgent",
         received_on=received,

@@ -9,6 +9,8 @@ from care_episodes.models import Episode
 from intake import services
 from intake.models import Appointment, IncomingReferral
 from lbp_pathway.access import Role
+from lbp_pathway.audit import SYSTEM, as_actor
+from lbp_pathway.models import AuditEvent
 from tests.factories import EpisodeFactory, PatientFactory, SiteFactory, UserFactory
 from tests.intake.factories import (
     PhysioFactory,
@@ -47,6 +49,13 @@ def test_front_desk_books_the_first_free_slot_in_two_clicks(
         at(clinic.monday, 9),
         front_desk,
     )
+    # One audit row for the booking, written by the service with the request's user and path.
+    [row] = AuditEvent.objects.filter(action="change", patient_id=patient.pk)
+    assert (row.user, row.what, row.path) == (
+        front_desk,
+        "Appointment booked",
+        reverse("intake:booking_confirm"),
+    )
     page = client.get(booked.url).content.decode()
     assert "Booked: New LBP assessment on Monday" in page
 
@@ -70,7 +79,7 @@ def test_booking_a_slot_taken_meanwhile_explains_and_offers_the_next_one(
         site=clinic.downtown,
         start=at(clinic.monday, 9),
         appointment_type=new_assessment(),
-        by=None,
+        actor=SYSTEM,
     )
     response = client_for(front_desk).post(
         reverse("intake:booking_confirm"),
@@ -112,7 +121,7 @@ def _book(clinic, patient, hour=9):
         site=clinic.downtown,
         start=at(clinic.monday, hour),
         appointment_type=new_assessment(),
-        by=None,
+        actor=SYSTEM,
     )
 
 
@@ -147,6 +156,7 @@ def test_physician_refers_a_panel_patient_and_front_desk_sees_urgent_first(
     older = services.refer_patient(
         patient=mine,
         physician=physician,
+        actor=as_actor(physician),
         reason="LBP",
         urgency="routine",
         received_on=services.timezone.localdate() - timedelta(days=5),
@@ -171,8 +181,9 @@ def test_a_physician_cannot_refer_a_patient_outside_their_panel(client_for, phys
     response = client_for(physician).post(
         reverse("intake:refer_patient"), {"patient": other.pk, "reason": "x", "urgency": "routine"}
     )
-    assert response.status_code == 404
+    assert response.status_code == 403
     assert not IncomingReferral.objects.exists()
+    assert AuditEvent.objects.filter(user=physician, action="denied", patient_id=other.pk).exists()
 
 
 def test_the_referral_form_is_for_physicians_only(client_for, front_desk, physio):
@@ -189,11 +200,11 @@ def test_a_cancelled_slot_is_offered_to_the_longest_waiting_matching_patient(
         PatientFactory(),
         PatientFactory(),
     )
-    services.add_to_waitlist(patient=waiting_long)
-    services.add_to_waitlist(patient=waiting_wrong_physio, practitioner=other_physio)
-    services.add_to_waitlist(patient=waiting_short, site=clinic.downtown)
+    services.add_to_waitlist(patient=waiting_long, actor=SYSTEM)
+    services.add_to_waitlist(patient=waiting_wrong_physio, practitioner=other_physio, actor=SYSTEM)
+    services.add_to_waitlist(patient=waiting_short, site=clinic.downtown, actor=SYSTEM)
     services.cancel_appointment(
-        _book(clinic, PatientFactory()), by=None, reason="Patient cancelled"
+        _book(clinic, PatientFactory()), actor=SYSTEM, reason="Patient cancelled"
     )
     page = client_for(front_desk).get(reverse("intake:waitlist"))
     (freed,) = page.context["freed"]
@@ -215,7 +226,7 @@ def test_physio_sees_their_own_day_sheet_by_default_front_desk_sees_everyone(
         site=clinic.west,
         start=at(clinic.monday, 9),
         appointment_type=new_assessment(),
-        by=None,
+        actor=SYSTEM,
     )
     day = {"day": clinic.monday.isoformat()}
     own = client_for(clinic.physio).get(reverse("intake:day_sheet"), day)
@@ -241,7 +252,7 @@ def _grow(clinic, size: int) -> None:
             site=physio.weekly_availability.first().site,
             start=at(clinic.monday, 9) + timedelta(hours=n // 2),
             appointment_type=new_assessment(),
-            by=None,
+            actor=SYSTEM,
         )
 
 

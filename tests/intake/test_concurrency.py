@@ -7,6 +7,7 @@ from django.db import IntegrityError, connection, transaction
 
 from intake import services
 from intake.models import Appointment
+from lbp_pathway.audit import SYSTEM
 from tests.factories import PatientFactory
 from tests.intake.conftest import Clinic
 from tests.intake.factories import at, new_assessment
@@ -32,7 +33,7 @@ def test_two_desks_booking_the_same_slot_at_once_exactly_one_wins():
                     site=clinic.downtown,
                     start=at(clinic.monday, 9),
                     appointment_type=kind,
-                    by=None,
+                    actor=SYSTEM,
                     now=clinic.now,
                 )
             except services.SlotTaken as refused:
@@ -65,7 +66,7 @@ def test_the_database_refuses_an_overlapping_booking_even_without_the_service():
         site=clinic.downtown,
         start=at(clinic.monday, 9),
         appointment_type=new_assessment(),
-        by=None,
+        actor=SYSTEM,
         now=clinic.now,
     )
     with pytest.raises(IntegrityError, match="appointment_no_double_booking"):

@@ -11,6 +11,7 @@ from care_episodes.models import Episode
 from intake import services
 from intake.models import Appointment, WaitlistEntry
 from lbp_pathway.access import Role
+from lbp_pathway.audit import SYSTEM
 from reminders.models import Notification
 from tests.factories import PatientFactory, UserFactory
 from tests.intake.conftest import Clinic
@@ -62,7 +63,7 @@ def book_through_the_service(clinic, patient):
         site=clinic.downtown,
         start=at(clinic.monday, 9),
         appointment_type=new_assessment(),
-        by=None,
+        actor=SYSTEM,
         now=clinic.now,
     )
 
@@ -114,7 +115,7 @@ def test_a_waitlist_offer_is_refused_and_the_patient_stays_on_the_waitlist(
     client_for, front_desk, clinic, new_patient
 ):
     desk = client_for(front_desk)
-    entry = services.add_to_waitlist(patient=new_patient)
+    entry = services.add_to_waitlist(patient=new_patient, actor=SYSTEM)
     screen_on_the_phone(desk, new_patient, ["suspected_spinal_infection"])
 
     response = desk.post(
@@ -139,7 +140,7 @@ def test_a_reschedule_is_refused_and_the_booked_visit_kept(
             practitioner=clinic.physio,
             site=clinic.west,
             start=at(clinic.tuesday, 13),
-            by=None,
+            actor=SYSTEM,
             now=clinic.now,
         )
     booked.refresh_from_db()

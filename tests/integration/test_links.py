@@ -193,7 +193,8 @@ def test_a_note_pdf_outside_the_physicians_panel_is_refused_by_the_guard(physici
 
 
 def test_a_referral_letter_of_a_patient_not_in_care_is_refused_and_audited(physio, client_for):
-    referral = ReferralFactory()
+    another_physio = UserFactory(role=Role.PHYSIOTHERAPIST)
+    referral = ReferralFactory(episode=EpisodeFactory(physiotherapist=another_physio))
     response = client_for(physio).get(reverse("referrals:letter", args=[referral.pk]))
     assert response.status_code == 403
     assert AuditEvent.objects.filter(

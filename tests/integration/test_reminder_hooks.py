@@ -12,7 +12,7 @@ from care_episodes.models import Episode, FollowUpPlan, OutcomeMeasurement
 from intake import services as intake
 from lbp_pathway import audit
 from lbp_pathway.access import Role
-from lbp_pathway.audit import as_actor
+from lbp_pathway.audit import SYSTEM, as_actor
 from referrals import rules
 from referrals import services as referrals
 from reminders import services as reminders
@@ -66,7 +66,7 @@ def book(clinic, patient, start, kind=None):
         site=clinic.downtown,
         start=start,
         appointment_type=kind or new_assessment(),
-        by=None,
+        actor=SYSTEM,
         now=clinic.now,
     )
 
@@ -93,7 +93,7 @@ def test_the_lead_time_comes_from_the_setting(clinic, settings):
 
 def test_cancelling_the_appointment_cancels_its_reminder(clinic):
     appointment = book(clinic, PatientFactory(), at(clinic.monday, 9))
-    intake.cancel_appointment(appointment, by=None, reason="Patient called in sick")
+    intake.cancel_appointment(appointment, actor=SYSTEM, reason="Patient called in sick")
     assert pending() == []
     assert Reminder.objects.get(kind=Kind.APPOINTMENT).status == Status.CANCELLED
 
@@ -101,7 +101,7 @@ def test_cancelling_the_appointment_cancels_its_reminder(clinic):
 def test_a_refused_cancellation_keeps_the_reminder(clinic):
     appointment = book(clinic, PatientFactory(), at(clinic.monday, 9))
     with pytest.raises(Exception, match="reason"):
-        intake.cancel_appointment(appointment, by=None, reason=" ")
+        intake.cancel_appointment(appointment, actor=SYSTEM, reason=" ")
     assert len(pending(kind=Kind.APPOINTMENT)) == 1
 
 
@@ -113,7 +113,7 @@ def test_rescheduling_moves_the_reminder_to_the_new_time(clinic):
         practitioner=clinic.physio,
         site=clinic.west,
         start=at(clinic.tuesday, 14),
-        by=None,
+        actor=SYSTEM,
         now=clinic.now,
     )
     (reminder,) = pending(kind=Kind.APPOINTMENT)
@@ -128,7 +128,7 @@ def test_rescheduling_moves_the_reminder_to_the_new_time(clinic):
 @pytest.mark.parametrize("outcome", ["arrived", "no_show"])
 def test_arrival_or_no_show_cancels_the_pending_reminder(clinic, outcome):
     appointment = book(clinic, PatientFactory(), at(clinic.monday, 9))
-    intake.change_appointment_status(appointment, outcome, by=None)
+    intake.change_appointment_status(appointment, outcome, actor=SYSTEM)
     assert pending(kind=Kind.APPOINTMENT) == []
 
 
@@ -288,7 +288,7 @@ def test_discharge_cancels_the_follow_up_and_outcome_reminders(episode, physio):
 def test_booking_the_follow_up_cancels_the_follow_up_reminders(clinic, front_desk):
     patient = PatientFactory()
     first = book(clinic, patient, at(clinic.monday, 9))
-    intake.change_appointment_status(first, "arrived", by=None)
+    intake.change_appointment_status(first, "arrived", actor=SYSTEM)
     episode = first.episode
     assess(episode, clinic.physio)
     plan_follow_up(episode, clinic.physio)

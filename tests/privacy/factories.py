@@ -11,7 +11,7 @@ from care_episodes.models import Exercise
 from intake import services as intake_services
 from intake.models import WaitlistEntry
 from lbp_pathway.access import Role
-from lbp_pathway.audit import as_actor
+from lbp_pathway.audit import SYSTEM, as_actor
 from lbp_pathway.models import AuditEvent, EmergencyAccess, SignInFailures
 from referrals import rules
 from referrals import services as referral_services
@@ -224,7 +224,10 @@ class AccessWorld:
                 private_physio_coverage=False,
             )
             referral_services.record_review(
-                episode=self.episode, triage_result=triage, facts=facts, by=self.physio
+                episode=self.episode,
+                triage_result=triage,
+                facts=facts,
+                actor=as_actor(self.physio),
             )
             return ReferralSuggestion.objects.filter(review__episode=self.episode).first()
 
@@ -240,7 +243,7 @@ class AccessWorld:
             referral_services.move_referral(
                 referral,
                 rules.SENT,
-                by=self.physio,
+                actor=as_actor(self.physio),
                 on=timezone.localdate() - timedelta(days=10),
             )
             return referral
@@ -253,7 +256,7 @@ class AccessWorld:
         def make():
             referral = self.referral()
             for step in (rules.ACCEPTED, rules.APPOINTMENT_BOOKED):
-                referral_services.move_referral(referral, step, by=self.physio)
+                referral_services.move_referral(referral, step, actor=as_actor(self.physio))
             return referral
 
         return self._once("booked_referral", make)
@@ -263,7 +266,10 @@ class AccessWorld:
         def make():
             referral = self.booked_referral()
             referral_services.attach_report(
-                referral, pdf_upload(), report_type=rules.REPORT_TYPES["pdf"], by=self.physio
+                referral,
+                pdf_upload(),
+                report_type=rules.REPORT_TYPES["pdf"],
+                actor=as_actor(self.physio),
             )
             return referral
 
@@ -285,7 +291,7 @@ class AccessWorld:
                 site=self.site,
                 start=self.monday_slot(10),
                 appointment_type=new_assessment(),
-                by=None,
+                actor=SYSTEM,
                 episode=self.episode,
             ),
         )

@@ -6,6 +6,7 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
+from lbp_pathway.audit import SYSTEM
 from reminders import services
 from reminders.models import Delivery, Notification, Reminder
 from tests.factories import PatientFactory, UserFactory
@@ -307,8 +308,8 @@ def test_a_resend_after_a_crash_mid_send_reuses_the_delivery_key(recording, sett
 
 def test_manager_resend_of_a_failed_reminder_happens_once(recording):
     reminder = ReminderFactory(status="failed", attempts=5, last_error="timeout")
-    assert services.resend_reminder(reminder, generation=0) is True
-    assert services.resend_reminder(reminder, generation=0) is False
+    assert services.resend_reminder(reminder, generation=0, actor=SYSTEM) is True
+    assert services.resend_reminder(reminder, generation=0, actor=SYSTEM) is False
     assert deliver_due() == ["sent"]
     assert [m["key"] for m in recording.sent()] == [f"{reminder.key}#1"]
 

@@ -97,6 +97,26 @@ def test_manager_resends_a_failed_reminder_once_even_if_posting_twice(manager, c
     reminder.refresh_from_db()
     assert (reminder.status, reminder.generation, reminder.attempts) == ("pending", 1, 0)
     assert client.get(url).status_code == 405
+    # The re-send is audited once, by the service, with the manager and the patient; the refused
+    # second post writes no row.
+    [row] = AuditEvent.objects.filter(action="change")
+    assert (row.user, row.patient_id) == (manager, reminder.patient_id)
+    assert row.what == f"Reminder {reminder.pk} re-sent" and row.path == url
+
+
+def test_a_family_physician_sees_the_reminder_history_of_their_panel_only(physician, client_for):
+    mine = PatientFactory(family_physician=physician)
+    other = PatientFactory()
+    client = client_for(physician)
+    assert client.get(reverse("reminders:patient_history", args=[mine.pk])).status_code == 200
+    assert client.get(reverse("reminders:patient_history", args=[other.pk])).status_code == 403
+    assert AuditEvent.objects.filter(user=physician, patient_id=other.pk, action="denied").exists()
+
+
+def test_the_front_desk_sees_any_patients_reminder_history(front_desk, client_for):
+    patient = PatientFactory()
+    response = client_for(front_desk).get(reverse("reminders:patient_history", args=[patient.pk]))
+    assert response.status_code == 200
 
 
 def test_physio_sees_reminder_history_of_a_patient_in_their_care_and_it_is_audited(
