@@ -28,6 +28,17 @@ def require_tool(available: bool, what: str, install: str, environ=os.environ) -
     pytest.skip(f"{message}: test skipped; under CI=true this would fail")
 
 
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """pytest-randomly shuffles the tests and names its seed in the header, which -q hides: say it at
+    the end too, so that any failing run can be replayed in the same order."""
+    seed = config.getoption("randomly_seed", default=None)
+    if seed is not None and config.pluginmanager.hasplugin("randomly"):
+        terminalreporter.write_line(
+            f"Test order: --randomly-seed={seed} (pass it again to replay this order; "
+            "-p no:randomly runs in file order)"
+        )
+
+
 @pytest.fixture
 def make_user(db):
     def make(role: Role | None = None, **kwargs):
