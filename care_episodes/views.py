@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from care_episodes import lifecycle, outcomes, selectors, services
@@ -74,11 +74,8 @@ def _patient_of_note(**kwargs: Any) -> Patient:
     return note.episode.patient
 
 
-def _slot_search_url(episode: Episode) -> str | None:
-    try:
-        return reverse("intake:slot_search") + f"?patient={episode.patient_id}"
-    except NoReverseMatch:
-        return None
+def _slot_search_url(episode: Episode) -> str:
+    return reverse("intake:slot_search") + f"?patient={episode.patient_id}"
 
 
 # --- physiotherapist ---------------------------------------------------------------------------------

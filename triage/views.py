@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from care_episodes.models import Episode
@@ -189,11 +189,8 @@ def patient_questionnaire(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "triage/patient_questionnaire.html", {"form": form, "wording": wording})
 
 
-def _slot_search_url(patient: Patient) -> str | None:
-    try:
-        return f"{reverse('intake:slot_search')}?patient={patient.pk}"
-    except NoReverseMatch:
-        return None
+def _slot_search_url(patient: Patient) -> str:
+    return f"{reverse('intake:slot_search')}?patient={patient.pk}"
 
 
 @role_required(Role.FRONT_DESK)
@@ -215,9 +212,7 @@ def phone_screen(request: HttpRequest) -> HttpResponse:
                 request, audit.Action.CREATE, f"Phone screen: {screen.outcome}", patient=patient
             )
             if screen.outcome == PhoneScreen.Outcome.BOOK:
-                url = _slot_search_url(patient)
-                if url is not None:
-                    return redirect(url)
+                return redirect(_slot_search_url(patient))
             return render(
                 request,
                 "triage/phone_screen_result.html",
