@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from care_episodes import lifecycle, outcomes, selectors, services
@@ -51,11 +51,8 @@ def _can_write(request: HttpRequest) -> bool:
     return getattr(request, "access_grant", None) is Grant.WRITE
 
 
-def _slot_search_url(episode: Episode) -> str | None:
-    try:
-        return reverse("intake:slot_search") + f"?patient={episode.patient_id}"
-    except NoReverseMatch:
-        return None
+def _slot_search_url(episode: Episode) -> str:
+    return reverse("intake:slot_search") + f"?patient={episode.patient_id}"
 
 
 # --- physiotherapist ---------------------------------------------------------------------------------

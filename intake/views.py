@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html
@@ -41,12 +41,8 @@ FRONT_DESK = Role.FRONT_DESK
 
 
 def phone_screen_url(patient: Patient) -> str:
-    """The triage phone screen when it exists (it sends a passed caller on to slot search)."""
-    try:
-        base = reverse("triage:phone_screen")
-    except NoReverseMatch:
-        base = reverse("intake:slot_search")
-    return f"{base}?{urlencode({'patient': patient.pk})}"
+    """The triage phone screen for this patient (it sends a passed caller on to slot search)."""
+    return f"{reverse('triage:phone_screen')}?{urlencode({'patient': patient.pk})}"
 
 
 def _safe_next(request: HttpRequest, fallback: str) -> str:

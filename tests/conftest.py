@@ -12,6 +12,33 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 CHROMIUM = "/usr/bin/chromium"
 
 
+def running_in_ci(environ=os.environ) -> bool:
+    """CI sets CI=true (.ci/run exports it too)."""
+    return environ.get("CI", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def require_tool(available: bool, what: str, install: str, environ=os.environ) -> None:
+    """Go on when a tool a test needs is there. Otherwise skip, with the command that installs it, on
+    a developer's machine; under CI fail, so that a CI run can never pass by skipping those tests."""
+    if available:
+        return
+    message = f"{what} is not installed ({install})"
+    if running_in_ci(environ):
+        pytest.fail(f"{message}: CI=true, so this is an error, not a skip", pytrace=False)
+    pytest.skip(f"{message}: test skipped; under CI=true this would fail")
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """pytest-randomly shuffles the tests and names its seed in the header, which -q hides: say it at
+    the end too, so that any failing run can be replayed in the same order."""
+    seed = config.getoption("randomly_seed", default=None)
+    if seed is not None and config.pluginmanager.hasplugin("randomly"):
+        terminalreporter.write_line(
+            f"Test order: --randomly-seed={seed} (pass it again to replay this order; "
+            "-p no:randomly runs in file order)"
+        )
+
+
 @pytest.fixture
 def make_user(db):
     def make(role: Role | None = None, **kwargs):
@@ -60,10 +87,11 @@ def client_for(client):
 def chromium():
     """One browser per test: a Playwright loop left running across tests would give later tests a
     different database connection and silently skip Django's serialized-rollback restore."""
-    if not os.path.exists(CHROMIUM) or shutil.which("chromium") is None:
-        pytest.skip(
-            "Debian's Chromium is not installed (apt-get install chromium): browser test skipped"
-        )
+    require_tool(
+        os.path.exists(CHROMIUM) and shutil.which("chromium") is not None,
+        "Debian's Chromium",
+        "apt-get install chromium",
+    )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

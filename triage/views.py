@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from care_episodes.models import Episode
@@ -27,13 +27,9 @@ from triage.forms import (
 from triage.models import PhoneScreen, PhysicianAlert, QuestionnaireResponse
 
 
-def _take_url(episode: Episode) -> str | None:
-    """Where a physiotherapist takes an unassigned episode into their care (care_episodes owns it);
-    None while that page does not exist in this tree."""
-    try:
-        return reverse("care_episodes:take_episode", args=[episode.pk])
-    except NoReverseMatch:
-        return None
+def _take_url(episode: Episode) -> str:
+    """Where a physiotherapist takes an unassigned episode into their care (care_episodes owns it)."""
+    return reverse("care_episodes:take_episode", args=[episode.pk])
 
 
 def _triage_context(
@@ -199,11 +195,8 @@ def patient_questionnaire(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "triage/patient_questionnaire.html", {"form": form, "wording": wording})
 
 
-def _slot_search_url(patient: Patient) -> str | None:
-    try:
-        return f"{reverse('intake:slot_search')}?patient={patient.pk}"
-    except NoReverseMatch:
-        return None
+def _slot_search_url(patient: Patient) -> str:
+    return f"{reverse('intake:slot_search')}?patient={patient.pk}"
 
 
 @role_required(Role.FRONT_DESK)
@@ -224,9 +217,7 @@ def phone_screen(request: HttpRequest) -> HttpResponse:
                 actor=audit.actor(request),
             )
             if screen.outcome == PhoneScreen.Outcome.BOOK:
-                url = _slot_search_url(patient)
-                if url is not None:
-                    return redirect(url)
+                return redirect(_slot_search_url(patient))
             return render(
                 request,
                 "triage/phone_screen_result.html",

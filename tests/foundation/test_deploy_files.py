@@ -3,7 +3,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
+from tests.conftest import require_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,8 +25,11 @@ def test_compose_runs_the_production_shape_with_health_checks():
 
 
 def test_debian_docker_compose_accepts_the_file():
-    if shutil.which("docker-compose") is None:
-        pytest.skip("Debian's docker-compose is not installed: compose file not validated")
+    require_tool(
+        shutil.which("docker-compose") is not None,
+        "Debian's docker-compose",
+        "apt-get install docker-compose",
+    )
     env = {
         "SECRET_KEY": "x",
         "ALLOWED_HOSTS": "x",

@@ -1,7 +1,7 @@
 """Registering, finding and opening patients at the front desk."""
 
 import pytest
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from intake.models import Patient
 from lbp_pathway.models import AuditEvent
@@ -122,19 +122,14 @@ def test_patient_search_is_partial_and_ignores_accents_and_case(client_for, fron
     assert list(response.context["patients"]) == [target]
 
 
-def test_search_results_link_to_slot_search_when_there_is_no_phone_screen(client_for, front_desk):
+def test_search_results_link_to_the_phone_screen_for_that_patient(client_for, front_desk):
     patient = PatientFactory(last_name="Lalonde")
     html = (
         client_for(front_desk)
         .get(reverse("intake:patient_search"), {"q": "lalonde"})
         .content.decode()
     )
-
-    try:
-        expected = reverse("triage:phone_screen")
-    except NoReverseMatch:
-        expected = reverse("intake:slot_search")
-    assert f'href="{expected}?patient={patient.pk}"' in html
+    assert f'href="{reverse("triage:phone_screen")}?patient={patient.pk}"' in html
 
 
 def test_patient_detail_shows_demographics_and_triage_disposition_and_is_audited(
