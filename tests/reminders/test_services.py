@@ -9,6 +9,7 @@ from django.utils import timezone
 from lbp_pathway.audit import SYSTEM
 from reminders import services
 from reminders.models import Delivery, Notification, Reminder
+from reminders.services import delivery as delivery_service
 from tests.factories import PatientFactory, UserFactory
 from tests.reminders.factories import ConsentingPatientFactory, ReminderFactory
 
@@ -298,7 +299,7 @@ def test_a_resend_after_a_crash_mid_send_reuses_the_delivery_key(recording, sett
     ReminderFactory(key="appointment:77:48h")
     token, [rid] = services.claim_due_reminders()
     with transaction.atomic():  # the worker wrote its delivery row, then died before recording
-        services._prepare([rid], token, timezone.now())
+        delivery_service._prepare([rid], token, timezone.now())
     later = timezone.now() + timedelta(seconds=61)
     token2, [same] = services.claim_due_reminders(now=later)
     assert services.deliver_reminder(same, token2) == "sent"
