@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.conf import settings
@@ -18,11 +19,22 @@ from care_episodes.models import (
     SelfManagementPlan,
 )
 
+# ModelForm is generic only for the type checker (Django's class takes no subscript at run time).
+if TYPE_CHECKING:
+    _AssessmentModelForm = forms.ModelForm[Assessment]
+    _PlanModelForm = forms.ModelForm[SelfManagementPlan]
+    _FollowUpModelForm = forms.ModelForm[FollowUpPlan]
+    _DischargeModelForm = forms.ModelForm[Discharge]
+    _NoteModelForm = forms.ModelForm[ConsultationNote]
+else:
+    _AssessmentModelForm = _PlanModelForm = _FollowUpModelForm = forms.ModelForm
+    _DischargeModelForm = _NoteModelForm = forms.ModelForm
+
 DATE = forms.DateInput(attrs={"type": "date"})
 TEXT = forms.Textarea(attrs={"rows": 2})
 
 
-class AssessmentForm(forms.ModelForm):
+class AssessmentForm(_AssessmentModelForm):
     class Meta:
         model = Assessment
         fields = [
@@ -64,10 +76,11 @@ class AssessmentForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["assessed_on"].initial = timezone.localdate()
-        self.fields["pattern"].choices = Assessment.Pattern.choices  # radios: no blank option
+        pattern = cast(forms.ChoiceField, self.fields["pattern"])
+        pattern.choices = Assessment.Pattern.choices  # radios: no blank option
 
-    def clean_assessed_on(self) -> Any:
-        value = self.cleaned_data["assessed_on"]
+    def clean_assessed_on(self) -> date:
+        value: date = self.cleaned_data["assessed_on"]
         if value > timezone.localdate():
             raise forms.ValidationError("The assessment date cannot be in the future.")
         return value
@@ -121,15 +134,16 @@ class OutcomeForm(forms.Form):
                 )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        activities = []
+        super().clean()
+        data = self.cleaned_data  # what Form.clean returns
+        activities: list[tuple[str, float]] = []
         for n in range(1, outcomes.PSFS_MAX_ACTIVITIES + 1):
             name, score = data.get(f"psfs_activity_{n}"), data.get(f"psfs_score_{n}")
             if name and score is None:
                 self.add_error(f"psfs_score_{n}", "Give a score for this activity.")
             elif score is not None and not name:
                 self.add_error(f"psfs_activity_{n}", "Name the activity this score is for.")
-            elif name:
+            elif name and score is not None:  # the first test left no name without its score
                 activities.append((name, float(score)))
         if activities and len(activities) < outcomes.PSFS_MIN_ACTIVITIES:
             self.add_error(
@@ -181,7 +195,7 @@ class OutcomeForm(forms.Form):
         }
 
 
-class PlanForm(forms.ModelForm):
+class PlanForm(_PlanModelForm):
     education_topics = forms.MultipleChoiceField(
         label="Education topics covered",
         choices=SelfManagementPlan.Topic.choices,
@@ -213,20 +227,20 @@ class PlanForm(forms.ModelForm):
         }
 
 
-class FollowUpForm(forms.ModelForm):
+class FollowUpForm(_FollowUpModelForm):
     class Meta:
         model = FollowUpPlan
         fields = ["care_model", "sessions", "interval_weeks", "notes"]
         widgets = {"notes": TEXT}
 
     def clean_sessions(self) -> int:
-        value = self.cleaned_data["sessions"]
+        value: int = self.cleaned_data["sessions"]
         if not 1 <= value <= 30:
             raise forms.ValidationError("Plan between 1 and 30 sessions.")
         return value
 
 
-class DischargeForm(forms.ModelForm):
+class DischargeForm(_DischargeModelForm):
     nprs = forms.IntegerField(label="Final NPRS (0-10)", min_value=0, max_value=10, required=False)
     rmdq_total = forms.IntegerField(
         label="Final RMDQ (0-24)", min_value=0, max_value=24, required=False
@@ -248,7 +262,7 @@ class DischargeForm(forms.ModelForm):
         return {key: self.cleaned_data.get(key) for key in ("nprs", "rmdq_total", "grc")}
 
 
-class NoteForm(forms.ModelForm):
+class NoteForm(_NoteModelForm):
     class Meta:
         model = ConsultationNote
         fields = ["title", "body"]

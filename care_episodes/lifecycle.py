@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -31,7 +32,7 @@ CLOSED = {S.DISCHARGED, S.REFERRED_ON, S.DECLINED}
 ACTIVE = {S.REQUESTED, S.BOOKED, S.ASSESSED, S.IN_CARE}
 
 # The wait-clock date each status stamps the first time it is reached.
-_DATE_FIELDS = {
+_DATE_FIELDS: dict[str, str] = {
     S.BOOKED: "booked_on",
     S.ASSESSED: "first_assessed_on",
     S.DISCHARGED: "discharged_on",
@@ -59,7 +60,7 @@ def transition(
     episode: Episode,
     to_status: str,
     *,
-    by: Any = None,
+    by: User | None = None,
     description: str = "",
     on: date | None = None,
 ) -> EpisodeEvent:
@@ -95,13 +96,15 @@ def transition(
         )
 
 
-def note_event(episode: Episode, description: str, *, by: Any = None) -> EpisodeEvent:
+def note_event(episode: Episode, description: str, *, by: User | None = None) -> EpisodeEvent:
     """Put a notable event that is not a status change on the episode's timeline."""
     return EpisodeEvent.objects.create(episode=episode, by=by, description=description[:300])
 
 
 # Named writes for the other apps. Nothing outside this module assigns an Episode's fields or creates
 # EpisodeEvent rows (tests/care_episodes/test_single_writer.py keeps it so).
+# Patients and sites are intake.Patient and intake.Site, which this floor may not import (not even for
+# type checking: import-linter counts those imports too), hence `Any` for them here.
 
 
 def open_episode(*, patient: Any, source: str, requested_on: date) -> Episode:
@@ -110,7 +113,13 @@ def open_episode(*, patient: Any, source: str, requested_on: date) -> Episode:
 
 
 def mark_booked(
-    episode: Episode, *, physiotherapist: Any, site: Any, on: date, by: Any, description: str
+    episode: Episode,
+    *,
+    physiotherapist: User,
+    site: Any,
+    on: date,
+    by: User | None,
+    description: str,
 ) -> None:
     """A visit was booked: a requested episode becomes booked; the first booking stamps the date and
     gives the episode its physiotherapist and site when it had none."""
@@ -137,7 +146,7 @@ def record_first_assessment(episode: Episode, *, on: date) -> None:
         episode.save(update_fields=["first_assessed_on"])
 
 
-def take_episode(episode: Episode, *, physiotherapist: Any, by: Any) -> EpisodeEvent:
+def take_episode(episode: Episode, *, physiotherapist: User, by: User | None) -> EpisodeEvent:
     """A physiotherapist takes an unassigned episode into their care."""
     with transaction.atomic():
         locked = Episode.objects.select_for_update().get(pk=episode.pk)

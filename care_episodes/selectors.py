@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
@@ -24,6 +25,9 @@ from care_episodes.models import (
 )
 from triage.models import TriageDecision
 
+if TYPE_CHECKING:  # django-stubs' helper, installed for the type checker only
+    from django_stubs_ext import WithAnnotations
+
 
 def note_sign_days() -> int:
     return int(getattr(settings, "NOTE_SIGN_DAYS", 3))
@@ -37,7 +41,7 @@ class OpenEpisodeRow:
     note_due_on: date | None
 
 
-def physio_open_episodes(user: Any, *, today: date | None = None) -> list[OpenEpisodeRow]:
+def physio_open_episodes(user: User, *, today: date | None = None) -> list[OpenEpisodeRow]:
     """The physiotherapist's open episodes with the next outcome due, overdue notes and whether the
     episode has been triaged (`episode.has_triage`), in a fixed number of queries."""
     today = today or timezone.localdate()
@@ -78,7 +82,7 @@ def physio_open_episodes(user: Any, *, today: date | None = None) -> list[OpenEp
     return rows
 
 
-def unseen_replies(user: Any) -> QuerySet[NoteReply]:
+def unseen_replies(user: User) -> QuerySet[NoteReply]:
     return (
         NoteReply.objects.filter(note__author=user, seen_by_physio_at__isnull=True)
         .select_related("note__episode__patient", "author")
@@ -212,7 +216,13 @@ def outcome_history(episode: Episode) -> tuple[list[OutcomeRow], list[Instrument
     return rows, charts
 
 
-def physician_inbox(user: Any, query: str = "") -> QuerySet[ConsultationNote]:
+class _ReadFlag(TypedDict):
+    is_read: bool
+
+
+def physician_inbox(
+    user: User, query: str = ""
+) -> QuerySet[WithAnnotations[ConsultationNote, _ReadFlag]]:
     """Signed notes about the physician's own panel, unread first, newest first; optional search."""
     notes = (
         ConsultationNote.objects.filter(

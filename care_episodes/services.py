@@ -6,10 +6,12 @@ Views pass `actor=audit.actor(request)`; scripts, demo data and tests pass `acto
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +23,7 @@ from care_episodes.models import (
     ConsultationNote,
     Discharge,
     Episode,
+    Exercise,
     FollowUpPlan,
     NoteRead,
     NoteReply,
@@ -48,6 +51,14 @@ CARE_MODEL_FOR_RISK = {
 OUTCOME_RECHECK_WEEKS = 6
 # Days the front desk has to book the planned follow-up before the patient and staff are reminded.
 DEFAULT_FOLLOW_UP_BOOKING_DAYS = 2
+
+
+def _person(actor: audit.Actor) -> User:
+    """The acting user, for writes that need a person (a note's author, the physiotherapist taking an
+    episode): views behind role_required always have one; the system actor has none."""
+    if actor.user is None:
+        raise ValueError("This change needs a signed-in user, not the system.")
+    return actor.user
 
 
 def follow_up_booking_days() -> int:
@@ -137,7 +148,7 @@ def record_outcomes(
             patient=episode.patient,
             key=reminders.outcome_key(episode.pk, T.SIX_WEEKS),
             due_at=reminders.local_morning(measured_on + timedelta(weeks=OUTCOME_RECHECK_WEEKS)),
-            site=episode.site.name if episode.site_id else "",
+            site=episode.site.name if episode.site is not None else "",
             questionnaire_url="",  # no online outcome questionnaire yet: answered by phone or visit
         )
     elif timepoint in (T.SIX_WEEKS, T.DISCHARGE):
@@ -150,7 +161,7 @@ def record_outcomes(
 
 @transaction.atomic
 def save_plan(
-    episode: Episode, *, actor: audit.Actor, exercises: Any = (), **fields: Any
+    episode: Episode, *, actor: audit.Actor, exercises: Iterable[Exercise] = (), **fields: Any
 ) -> SelfManagementPlan:
     plan, created = SelfManagementPlan.objects.update_or_create(
         episode=episode, defaults={**fields, "by": actor.user}
@@ -361,7 +372,6 @@ def note_facts(episode: Episode) -> drafting.NoteFacts:
 @transaction.atomic
 def draft_note(episode: Episode, *, actor: audit.Actor) -> ConsultationNote:
     """Write (or rewrite) the draft note from the current assessment and plan."""
-    by = actor.user
     what = f"consultation note draft for episode {episode.pk}"
     title, body = drafting.draft(note_facts(episode))
     draft = episode.notes.filter(signed_at__isnull=True).first()
@@ -370,6 +380,7 @@ def draft_note(episode: Episode, *, actor: audit.Actor) -> ConsultationNote:
         draft.save()
         audit.record(actor, Action.CHANGE, what, patient=episode.patient)
         return draft
+    by = _person(actor)
     last = episode.notes.order_by("-version").first()
     note = ConsultationNote.objects.create(
         episode=episode,
@@ -412,12 +423,12 @@ def sign_note(note: ConsultationNote, *, actor: audit.Actor) -> ConsultationNote
 @transaction.atomic
 def start_addendum(note: ConsultationNote, *, actor: audit.Actor) -> ConsultationNote:
     """A new draft version linked to the signed one; the signed note itself never changes."""
-    by = actor.user
     if not note.is_signed:
         raise IllegalTransition("Only a signed note takes an addendum; edit the draft instead.")
     existing = note.episode.notes.filter(signed_at__isnull=True).first()
     if existing is not None:
         return existing
+    by = _person(actor)
     addendum = ConsultationNote.objects.create(
         episode=note.episode,
         version=note.version + 1,
@@ -453,7 +464,7 @@ def mark_read(note: ConsultationNote, *, actor: audit.Actor) -> NoteRead:
 
 @transaction.atomic
 def reply_to_note(note: ConsultationNote, *, actor: audit.Actor, text: str) -> NoteReply:
-    author = actor.user
+    author = _person(actor)
     reply = NoteReply.objects.create(note=note, author=author, text=text)
     NoteRead.objects.get_or_create(note=note, reader=author)
     lifecycle.note_event(
@@ -488,7 +499,8 @@ def take_episode(episode: Episode, *, actor: audit.Actor) -> None:
     """The acting physiotherapist takes an unassigned episode into their care (then writes it)."""
     if episode.status in lifecycle.CLOSED:
         raise IllegalTransition("A closed episode cannot be taken into care.")
-    lifecycle.take_episode(episode, physiotherapist=actor.user, by=actor.user)
+    physiotherapist = _person(actor)
+    lifecycle.take_episode(episode, physiotherapist=physiotherapist, by=physiotherapist)
     audit.record(
         actor, Action.CHANGE, f"episode {episode.pk} taken into care", patient=episode.patient
     )

@@ -27,6 +27,7 @@ from intake.models import Patient
 from lbp_pathway import access, audit
 from lbp_pathway.access import Basis, Grant, Role, role_required
 from lbp_pathway.audit import Action, record
+from lbp_pathway.http import AuthenticatedHttpRequest
 from lbp_pathway.pdf import html_to_pdf
 
 PHYSIO = Role.PHYSIOTHERAPIST
@@ -59,7 +60,7 @@ def _slot_search_url(episode: Episode) -> str:
 
 
 @role_required(PHYSIO)
-def physio_home(request: HttpRequest) -> HttpResponse:
+def physio_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     rows = selectors.physio_open_episodes(request.user)
     replies = list(selectors.unseen_replies(request.user))
     return render(
@@ -75,7 +76,7 @@ def physio_home(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(PHYSIO)
-def episode_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def episode_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The episode page: in full for the physio in care; read-only for an unassigned episode at the
     physio's site (with the button to take it) and under break the glass."""
     episode = access.episode_for(request, pk)
@@ -120,7 +121,7 @@ def episode_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(PHYSIO)
 @require_POST
-def take_episode(request: HttpRequest, pk: int) -> HttpResponse:
+def take_episode(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Take an unassigned episode (one the physio may read at their site) into the physio's care."""
     episode = access.episode_for(request, pk, what="Care episode (take into care)")
     basis = request.access_basis  # type: ignore[attr-defined]
@@ -144,7 +145,7 @@ def take_episode(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(PHYSIO)
-def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def assessment_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     episode = access.episode_for(request, pk, write=True)
     previous = selectors.latest_assessment(episode)
     if request.method == "POST":
@@ -173,7 +174,7 @@ def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(PHYSIO)
-def outcome_add(request: HttpRequest, pk: int) -> HttpResponse:
+def outcome_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     episode = access.episode_for(request, pk, write=True)
     done = set(episode.outcomes.values_list("timepoint", flat=True))
     initial_timepoint = "baseline" if "baseline" not in done else "six_weeks"
@@ -190,7 +191,7 @@ def outcome_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(PHYSIO)
-def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     episode = access.episode_for(request, pk, write=True)
     plan = SelfManagementPlan.objects.filter(episode=episode).first()
     form = PlanForm(request.POST or None, instance=plan)
@@ -210,7 +211,7 @@ def _handout_context(episode: Episode) -> dict[str, Any]:
 
 
 @role_required(PHYSIO)
-def handout(request: HttpRequest, pk: int) -> HttpResponse:
+def handout(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     episode = access.episode_for(request, pk)
     context = _handout_context(episode)
     _audit_read(request, Action.PRINT, f"self-management handout of episode {pk}", episode.patient)
@@ -227,7 +228,7 @@ def pdf_response(template: str, context: dict[str, Any], filename: str) -> HttpR
 
 
 @role_required(PHYSIO)
-def handout_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def handout_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     episode = access.episode_for(request, pk)
     context = _handout_context(episode)
     _audit_read(
@@ -237,7 +238,7 @@ def handout_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(PHYSIO)
-def follow_up_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def follow_up_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     episode = access.episode_for(request, pk, write=True)
     plan = FollowUpPlan.objects.filter(episode=episode).first()
     initial = None if plan else services.proposed_follow_up(episode)
@@ -259,7 +260,7 @@ def follow_up_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(PHYSIO)
-def discharge(request: HttpRequest, pk: int) -> HttpResponse:
+def discharge(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     episode = access.episode_for(request, pk, write=True)
     form = DischargeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -281,7 +282,7 @@ def discharge(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(PHYSIO)
 @require_POST
-def change_status(request: HttpRequest, pk: int) -> HttpResponse:
+def change_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     episode = access.episode_for(request, pk, write=True)
     form = StatusForm(request.POST)
     if not form.is_valid():
@@ -314,7 +315,7 @@ def _carry_out(request: HttpRequest, write: Callable[[], object], success: str) 
 
 @role_required(PHYSIO)
 @require_POST
-def note_draft(request: HttpRequest, pk: int) -> HttpResponse:
+def note_draft(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     episode = access.episode_for(request, pk, write=True)
     try:
         note = services.draft_note(episode, actor=audit.actor(request))
@@ -325,7 +326,7 @@ def note_draft(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(PHYSIO)
-def note_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def note_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A draft to edit and sign (the physio in care); a signed note, or a draft the physio may only
     read, is shown read-only."""
     note = access.note_for(request, pk, write=request.method == "POST")
@@ -355,7 +356,7 @@ def note_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(PHYSIO)
 @require_POST
-def note_addendum(request: HttpRequest, pk: int) -> HttpResponse:
+def note_addendum(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     note = access.note_for(request, pk, write=True)
     try:
         addendum = services.start_addendum(note, actor=audit.actor(request))
@@ -366,7 +367,7 @@ def note_addendum(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(PHYSIO, PHYSICIAN)
-def note_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def note_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The note as PDF: any version for the physio who may read the episode; signed ones for the
     family physician of the patient's panel (access.note_for)."""
     note = access.note_for(request, pk)
@@ -380,7 +381,7 @@ def note_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(PHYSICIAN)
-def physician_home(request: HttpRequest) -> HttpResponse:
+def physician_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     notes = list(selectors.physician_inbox(request.user, query)[:100])
     return render(
@@ -391,7 +392,7 @@ def physician_home(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(PHYSICIAN)
-def physician_note_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def physician_note_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     note = access.note_for(request, pk, write=request.method == "POST", signed_only=True)
     form = ReplyForm(request.POST or None)
     if request.method == "POST":
@@ -419,7 +420,7 @@ def physician_note_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(PHYSICIAN)
-def physician_episode(request: HttpRequest, pk: int) -> HttpResponse:
+def physician_episode(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     episode = access.episode_for(request, pk, what="Care episode summary")
     _audit_read(request, Action.VIEW, f"episode {pk} summary", episode.patient)
     rows, charts = selectors.outcome_history(episode)

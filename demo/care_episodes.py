@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, time, timedelta
-from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -24,6 +23,7 @@ from care_episodes.models import (
     SelfManagementPlan,
 )
 from care_episodes.services import CARE_MODEL_FOR_RISK, follow_up_sessions
+from demo.output import Output
 from demo.volume import VOLUME_PREFIX
 
 S = Episode.Status
@@ -83,7 +83,7 @@ def _candidates() -> list[Episode]:
     ]
 
 
-def seed(patients: int, stdout: Any) -> None:
+def seed(patients: int, stdout: Output) -> None:
     fake = Faker("en_CA")
     candidates = _candidates()
     if not candidates:

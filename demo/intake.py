@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, datetime, time, timedelta
-from typing import Any, TextIO
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -21,6 +21,7 @@ from faker import Faker
 
 from care_episodes import lifecycle
 from care_episodes.models import Episode
+from demo.output import Output
 from intake.identifiers import luhn_check_digit
 from intake.models import (
     Appointment,
@@ -51,7 +52,8 @@ STAFF = [
     ("physician2", "Aisha", "Campbell", Role.FAMILY_PHYSICIAN),
 ]
 # Which site each physiotherapist works at on each weekday (index into SITES); None: not working.
-WEEK_PLANS = [
+# Each physio's site index per weekday (Monday to Friday), None for a day off.
+WEEK_PLANS: list[list[int | None]] = [
     [0, 1, 0, 2, 0],
     [1, 3, 1, None, 2],
     [2, 0, 3, 3, 1],
@@ -70,7 +72,7 @@ REASONS = [
 ]
 
 
-def _staff(stdout: TextIO) -> tuple[list[User], list[User]]:
+def _staff(stdout: Output) -> tuple[list[User], list[User]]:
     for username, first, last, role in STAFF:
         user, created = User.objects.get_or_create(
             username=username,
@@ -249,7 +251,7 @@ def _appointments(
 def _store_cases(
     cases: list[_Case], today: date, now: datetime, front_desk: User | None, rng: random.Random
 ) -> int:
-    episodes = []
+    rows: list[dict[str, Any]] = []
     for case in cases:
         first = case.visits[0]["start"].date()
         booked_on = min(first - timedelta(days=rng.randint(1, 12)), today)
@@ -257,7 +259,7 @@ def _store_cases(
         status = Episode.Status.BOOKED
         if first_done:
             status = Episode.Status.IN_CARE if len(case.visits) > 1 else Episode.Status.ASSESSED
-        episodes.append(
+        rows.append(
             {
                 "patient_id": case.patient_id,
                 "physiotherapist": case.physio,
@@ -275,7 +277,7 @@ def _store_cases(
             }
         )
         case.first_done = first_done
-    episodes = lifecycle.load_past_episodes(episodes, batch_size=BATCH)
+    episodes = lifecycle.load_past_episodes(rows, batch_size=BATCH)
     lifecycle.load_past_events(
         (
             {
@@ -294,15 +296,15 @@ def _store_cases(
         for number, visit in enumerate(case.visits):
             if visit["end"] > now:
                 # A few future cancellations leave freed slots for the waitlist to fill.
-                status = rng.choices(
+                visit_status = rng.choices(
                     [Appointment.Status.BOOKED, Appointment.Status.CANCELLED], weights=[97, 3]
                 )[0]
             elif number == 0:
-                status = (
+                visit_status = (
                     Appointment.Status.COMPLETED if case.first_done else Appointment.Status.NO_SHOW
                 )
             else:
-                status = rng.choices(
+                visit_status = rng.choices(
                     [
                         Appointment.Status.COMPLETED,
                         Appointment.Status.NO_SHOW,
@@ -319,8 +321,8 @@ def _store_cases(
                     appointment_type=visit["type"],
                     start=visit["start"],
                     end=visit["end"],
-                    status=status,
-                    cancel_reason="Patient called to cancel" if status == "cancelled" else "",
+                    status=visit_status,
+                    cancel_reason="Patient called to cancel" if visit_status == "cancelled" else "",
                     booked_by=front_desk,
                 )
             )
@@ -377,7 +379,7 @@ def _referrals_and_waitlist(
     )
 
 
-def seed(patients: int, stdout: TextIO) -> None:
+def seed(patients: int, stdout: Output) -> None:
     rng = random.Random(20260)
     with transaction.atomic():
         physios, physicians = _staff(stdout)

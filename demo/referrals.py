@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from care_episodes.models import Episode
+from demo.output import Output
 from demo.postal_codes import FSAS, demo_rows
 from referrals import rules, services
 from referrals.models import Destination, PostalCode, Referral
@@ -126,7 +126,7 @@ def seed_referrals(rng: random.Random, limit: int = 8) -> int:
     return made
 
 
-def seed(patients: int, stdout: Any) -> None:
+def seed(patients: int, stdout: Output) -> None:
     rng = random.Random(2026)
     with transaction.atomic():
         codes = seed_postal_codes()

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta
-from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from demo.output import Output
 from intake.models import Patient, Site
 from reminders.models import Delivery, Notification, Reminder
 
 DEMO_PREFIX = "demo:"
 
 
-def seed(patients: int, stdout: Any) -> None:
+def seed(patients: int, stdout: Output) -> None:
     if Reminder.objects.filter(key__startswith=DEMO_PREFIX).exists():
         return
     rng = random.Random(7)
@@ -89,7 +89,7 @@ def seed(patients: int, stdout: Any) -> None:
                     title=dict((k, t) for k, t, _ in notes)[r.kind],
                     body=r.context["detail"],
                     url=r.context["url"],
-                    created_at=r.sent_at,
+                    created_at=r.sent_at or r.due_at,  # the same for these in-app ones
                 )
                 for r in created
                 if r.user_id

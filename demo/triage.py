@@ -7,7 +7,7 @@ Runs before care episodes are seeded on a first `seed_demo`; it seeds nothing un
 from __future__ import annotations
 
 import random
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from care_episodes.models import Episode
+from demo.output import Output
 from demo.volume import VOLUME_PREFIX
 from lbp_pathway import audit
 from lbp_pathway.access import Role
@@ -41,7 +42,7 @@ def _answers(rng: random.Random) -> list[str | None]:
     return answers
 
 
-def _facts(episode: Episode, rng: random.Random, reference: Any) -> dict[str, Any]:
+def _facts(episode: Episode, rng: random.Random, reference: date) -> dict[str, Any]:
     dob = episode.patient.date_of_birth
     start = max(reference - timedelta(days=rng.randint(10, 400)), dob)
     flags: list[str] = []
@@ -71,7 +72,7 @@ def _facts(episode: Episode, rng: random.Random, reference: Any) -> dict[str, An
     }
 
 
-def seed(patients: int, stdout: Any) -> None:
+def seed(patients: int, stdout: Output) -> None:
     episodes = list(
         Episode.objects.filter(triage_decisions__isnull=True)
         .exclude(physiotherapist__username__startswith=VOLUME_PREFIX)  # bench volume: no detail

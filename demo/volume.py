@@ -9,13 +9,12 @@ accounts that cannot sign in.
 
 from __future__ import annotations
 
-from typing import TextIO
-
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.db import connection, transaction
 
 from care_episodes.models import Episode
+from demo.output import Output
 from lbp_pathway.access import Role
 
 SLOTS_PER_DAY = 8
@@ -49,7 +48,7 @@ def _physios(needed: int) -> list[int]:
 
 
 @transaction.atomic
-def seed_volume(episodes: int, appointments: int, stdout: TextIO, seed: float = 0.42) -> None:
+def seed_volume(episodes: int, appointments: int, stdout: Output, seed: float = 0.42) -> None:
     if (
         Episode.objects.filter(physiotherapist__username__startswith=VOLUME_PREFIX).exists()
         or episodes <= 0

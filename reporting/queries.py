@@ -10,7 +10,7 @@ import math
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, SupportsFloat, TypeVar
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -63,7 +63,7 @@ def _by_stratum(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda row: _STRATUM_ORDER.get(row["stratum"], 9))
 
 
-def _round(value: Any) -> float | None:
+def _round(value: SupportsFloat | None) -> float | None:
     return None if value is None else round(float(value), 1)
 
 
@@ -375,18 +375,21 @@ def resource_use(filters: Filters, today: date | None = None) -> dict[str, Any]:
     return row
 
 
-Cell = Hashable
+Cell = TypeVar("Cell", bound=Hashable)  # a count's name: any hashable, one kind per call
 Group = tuple[Sequence[Cell], Cell]  # parts that add up to a whole: ([north, south], all_sites)
-_RANGES = {SMALL_MARK: (1, SMALL_COUNT - 1), HIDDEN_MARK: (SMALL_COUNT, math.inf)}
+_RANGES: dict[str, tuple[float, float]] = {
+    SMALL_MARK: (1, SMALL_COUNT - 1),
+    HIDDEN_MARK: (SMALL_COUNT, math.inf),
+}
 
 
 def _ranges(
-    values: Mapping[Cell, int], groups: Sequence[Group], hidden: Mapping[Cell, str]
+    values: Mapping[Cell, int], groups: Sequence[Group[Cell]], hidden: Mapping[Cell, str]
 ) -> dict[Cell, tuple[float, float]]:
     """What a reader can work out about each hidden cell: its mark's range ("<5": 1 to 4, "5+": 5 or
     more), narrowed by every group's sum until nothing changes (each range always holds the true value,
     and only narrows, so this ends)."""
-    ranges = {cell: _RANGES[mark] for cell, mark in hidden.items()}
+    ranges: dict[Cell, tuple[float, float]] = {cell: _RANGES[mark] for cell, mark in hidden.items()}
     changed = True
     while changed:
         changed = False
@@ -410,7 +413,7 @@ def _ranges(
 
 
 def complementary_suppression(
-    values: Mapping[Cell, int], groups: Sequence[Group]
+    values: Mapping[Cell, int], groups: Sequence[Group[Cell]]
 ) -> dict[Cell, str]:
     """Which counts to hide, and how: rules section 12.
 
@@ -471,7 +474,9 @@ def apply_suppression(
 
 
 def suppress_small_counts(
-    rows: list[dict[str, Any]], count_keys: tuple[str, ...], groups: Sequence[Group] = ()
+    rows: list[dict[str, Any]],
+    count_keys: tuple[str, ...],
+    groups: Sequence[Group[tuple[int, str]]] = (),
 ) -> list[dict[str, Any]]:
     """For exports: counts below SMALL_COUNT become "<5", more counts become "5+" where `groups`
     (cells as (row index, key)) would let a hidden one be worked out, and the figures derived from

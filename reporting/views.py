@@ -6,16 +6,18 @@ import csv
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from care_episodes.models import Episode
 from intake.models import Site
 from lbp_pathway.access import Role, role_required
+from lbp_pathway.http import AuthenticatedHttpRequest
 from reporting import queries as q
 
 
@@ -36,6 +38,10 @@ def quarter_bounds(value: str) -> tuple[date, date]:
     return start, end - timedelta(days=1)
 
 
+def _full_name(user: User) -> str:
+    return user.get_full_name() or user.username
+
+
 class DashboardFilterForm(forms.Form):
     quarter = forms.ChoiceField(choices=quarter_choices, required=False, label="Quarter")
     start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
@@ -54,10 +60,13 @@ class DashboardFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["practitioner"].label_from_instance = lambda u: u.get_full_name() or u.username
+        practitioner = cast("forms.ModelChoiceField[User]", self.fields["practitioner"])
+        # Django's documented way to relabel a ModelChoiceField's options, which mypy sees as a method.
+        practitioner.label_from_instance = _full_name  # type: ignore[method-assign,assignment]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what Form.clean returns
         if data.get("quarter"):
             data["start"], data["end"] = quarter_bounds(data["quarter"])
             self.errors.pop("start", None)
@@ -223,13 +232,14 @@ def _filter_form(request: HttpRequest) -> DashboardFilterForm:
 
 
 # Cells across tables, as (table key, row index, column); the volumes table has one row.
-NEW_EPISODES = ("volumes", 0, "new_episodes")
+TableCell = tuple[str, int, str]
+NEW_EPISODES: TableCell = ("volumes", 0, "new_episodes")
 
 
-def _groups(raw: dict[str, list[dict[str, Any]]]) -> list[q.Group]:
+def _groups(raw: dict[str, list[dict[str, Any]]]) -> list[q.Group[TableCell]]:
     """The sums any reader of the exports and the report can check, between rows, columns and tables
     of the same period and filters (rules section 12): what a hidden count must not be worked out from."""
-    groups: list[q.Group] = [
+    groups: list[q.Group[TableCell]] = [
         ([("volumes", 0, "direct_bookings"), ("volumes", 0, "physician_referrals")], NEW_EPISODES),
         (
             [("stratum_mix", i, "episodes") for i in range(len(raw["stratum_mix"]))],
@@ -298,7 +308,7 @@ def _export(table_key: str, table: Table, filters: q.Filters) -> HttpResponse:
     return response
 
 
-def _cell(value: Any) -> Any:
+def _cell(value: object) -> object:
     # ISO dates, as in the CSV and the chart's labels, so the three views of a figure read the same.
     return value.isoformat() if isinstance(value, date) else value
 
@@ -322,7 +332,7 @@ def _tables(filters: q.Filters, suppress: bool = False) -> list[dict[str, Any]]:
 
 
 @role_required(Role.MANAGER)
-def manager_home(request: HttpRequest) -> HttpResponse:
+def manager_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = _filter_form(request)
     if not form.is_valid():
         return render(request, "reporting/dashboard.html", {"form": form}, status=400)
@@ -359,7 +369,7 @@ class MonthForm(forms.Form):
 
 
 @role_required(Role.MANAGER)
-def monthly_report(request: HttpRequest) -> HttpResponse:
+def monthly_report(request: AuthenticatedHttpRequest) -> HttpResponse:
     today = date.today()
     last_month = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
     form = MonthForm(request.GET or {"month": last_month})

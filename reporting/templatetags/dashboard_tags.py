@@ -1,8 +1,10 @@
 """The small dashboard on clinicians' home pages: the same PostgreSQL aggregates as the managers' one."""
 
 from datetime import date, timedelta
+from typing import Any
 
 from django import template
+from django.contrib.auth.models import User
 
 from lbp_pathway.access import Role, has_role
 from reporting import queries as q
@@ -11,7 +13,7 @@ register = template.Library()
 
 
 @register.inclusion_tag("reporting/_clinician_figures.html")
-def clinician_figures(user, days: int = 90):
+def clinician_figures(user: User, days: int = 90) -> dict[str, Any]:
     """Last `days` days for this physiotherapist's own episodes (the whole team for other roles)."""
     own = has_role(user, Role.PHYSIOTHERAPIST)
     today = date.today()

@@ -1,6 +1,8 @@
 """Generate demo data (Faker, never real patients). Safe to run twice: nothing is added twice."""
 
 import os
+from argparse import ArgumentParser
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group, User
@@ -43,7 +45,7 @@ def create_demo_accounts(password: str) -> list[User]:
 class Command(BaseCommand):
     help = "Create demo accounts (demo mode only) and generated demo data for every app."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--patients", type=int, default=300, help="how many demo patients")
         parser.add_argument("--no-accounts", action="store_true", help="data only, no accounts")
         parser.add_argument(
@@ -53,7 +55,7 @@ class Command(BaseCommand):
             "--volume-appointments", type=int, default=0, help="appointments for those episodes"
         )
 
-    def handle(self, *args, patients: int, no_accounts: bool, **options):
+    def handle(self, *args: Any, patients: int, no_accounts: bool, **options: Any) -> None:
         volume_episodes, volume_appointments = (
             options["volume_episodes"],
             options["volume_appointments"],
