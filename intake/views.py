@@ -473,7 +473,7 @@ class WaitlistOffer:
 
     patient: Patient
     added_at: datetime
-    appointment: Appointment | None
+    appointment: Appointment | None  # the later visit the patient is booked for now, if any
     offer_url: str
 
 
