@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.contrib.auth.models import User
 
@@ -15,13 +17,30 @@ from intake.services import PATIENT_FIELDS
 from intake.slots import AFTERNOON, MORNING
 from lbp_pathway.access import Role
 
+if TYPE_CHECKING:
+    # Django's form classes take no type arguments at run time; only mypy sees these.
+    _PersonChoiceFieldBase = forms.ModelChoiceField[User]
+    _PatientFormBase = forms.ModelForm[Patient]
+    _ReferralFormBase = forms.ModelForm[IncomingReferral]
+    _WaitlistFormBase = forms.ModelForm[WaitlistEntry]
+else:
+    _PersonChoiceFieldBase = forms.ModelChoiceField
+    _PatientFormBase = _ReferralFormBase = _WaitlistFormBase = forms.ModelForm
 
-class PersonChoiceField(forms.ModelChoiceField):
+
+def model_choice_field(form: forms.BaseForm, name: str) -> forms.ModelChoiceField[Any]:
+    """The form's bound copy of a model choice field, to set its queryset or empty label."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField)
+    return field
+
+
+class PersonChoiceField(_PersonChoiceFieldBase):
     def label_from_instance(self, obj: User) -> str:
         return obj.get_full_name() or obj.username
 
 
-class PatientForm(forms.ModelForm):
+class PatientForm(_PatientFormBase):
     """Demographics as the front desk records them; identifiers are checked and normalised."""
 
     family_physician = PersonChoiceField(
@@ -46,9 +65,10 @@ class PatientForm(forms.ModelForm):
             "gender": "Gender (as the patient describes it)",
         }
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["family_physician"].queryset = selectors.users_with_role(Role.FAMILY_PHYSICIAN)
+        physicians = selectors.users_with_role(Role.FAMILY_PHYSICIAN)
+        model_choice_field(self, "family_physician").queryset = physicians
 
     def clean_health_card_number(self) -> str | None:
         value = self.cleaned_data.get("health_card_number") or ""
@@ -80,7 +100,9 @@ class PatientForm(forms.ModelForm):
 
 
 class SlotFilterForm(forms.Form):
-    site = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any site")
+    site: forms.ModelChoiceField[Site] = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="Any site"
+    )
     practitioner = PersonChoiceField(
         queryset=User.objects.none(), required=False, empty_label="Any physiotherapist"
     )
@@ -90,10 +112,11 @@ class SlotFilterForm(forms.Form):
         label="Time of day",
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["site"].queryset = Site.objects.all()
-        self.fields["practitioner"].queryset = selectors.users_with_role(Role.PHYSIOTHERAPIST)
+        model_choice_field(self, "site").queryset = Site.objects.all()
+        physiotherapists = selectors.users_with_role(Role.PHYSIOTHERAPIST)
+        model_choice_field(self, "practitioner").queryset = physiotherapists
 
 
 class CancelForm(forms.Form):
@@ -102,7 +125,7 @@ class CancelForm(forms.Form):
     )
 
 
-class ReferralForm(forms.ModelForm):
+class ReferralForm(_ReferralFormBase):
     class Meta:
         model = IncomingReferral
         fields = ["reason", "urgency"]
@@ -113,18 +136,19 @@ class ReferralForm(forms.ModelForm):
         labels = {"reason": "Reason for referral"}
 
 
-class WaitlistForm(forms.ModelForm):
+class WaitlistForm(_WaitlistFormBase):
     class Meta:
         model = WaitlistEntry
         fields = ["practitioner", "site", "note"]
         field_classes = {"practitioner": PersonChoiceField}
         labels = {"practitioner": "Preferred physiotherapist", "site": "Preferred site"}
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["practitioner"].queryset = selectors.users_with_role(Role.PHYSIOTHERAPIST)
-        self.fields["practitioner"].empty_label = "Any physiotherapist"
-        self.fields["site"].empty_label = "Any site"
+        practitioner = model_choice_field(self, "practitioner")
+        practitioner.queryset = selectors.users_with_role(Role.PHYSIOTHERAPIST)
+        practitioner.empty_label = "Any physiotherapist"
+        model_choice_field(self, "site").empty_label = "Any site"
 
 
 class DaySheetForm(forms.Form):
@@ -135,6 +159,7 @@ class DaySheetForm(forms.Form):
         queryset=User.objects.none(), required=False, empty_label="Every physiotherapist"
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["practitioner"].queryset = selectors.users_with_role(Role.PHYSIOTHERAPIST)
+        physiotherapists = selectors.users_with_role(Role.PHYSIOTHERAPIST)
+        model_choice_field(self, "practitioner").queryset = physiotherapists

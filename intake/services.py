@@ -65,7 +65,10 @@ PATIENT_FIELDS = [
 def _refuse_duplicate_card(card: str | None, exclude_id: int | None = None) -> None:
     if not card:
         return
-    existing = Patient.objects.filter(health_card_number=card).exclude(pk=exclude_id).first()
+    holders = Patient.objects.filter(health_card_number=card)
+    if exclude_id is not None:
+        holders = holders.exclude(pk=exclude_id)
+    existing = holders.first()
     if existing is not None:
         raise DuplicateHealthCard(existing)
 

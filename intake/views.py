@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypedDict, TypeVar
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.models import User
+from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -36,6 +40,7 @@ from intake.models import (
 )
 from lbp_pathway import access, audit
 from lbp_pathway.access import Area, Basis, Role, has_role, role_required
+from lbp_pathway.http import AuthenticatedHttpRequest
 
 FRONT_DESK = Role.FRONT_DESK
 
@@ -56,7 +61,7 @@ def _safe_next(request: HttpRequest, fallback: str) -> str:
 
 
 @role_required(FRONT_DESK)
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "intake/home.html",
@@ -65,11 +70,9 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(FRONT_DESK)
-def patient_search(request: HttpRequest) -> HttpResponse:
+def patient_search(request: AuthenticatedHttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     patients = selectors.search_patients(query) if query else []
-    for patient in patients:
-        patient.book_url = phone_screen_url(patient)
     return render(
         request,
         "intake/patient_search.html",
@@ -78,7 +81,7 @@ def patient_search(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(FRONT_DESK)
-def patient_create(request: HttpRequest) -> HttpResponse:
+def patient_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = PatientForm(request.POST or None)
     duplicates: list[Patient] = []
     if request.method == "POST" and form.is_valid():
@@ -114,8 +117,10 @@ def _duplicate_card_message(existing: Patient) -> str:
 
 
 @role_required(FRONT_DESK)
-def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    patient = access.patient_for(request, pk, area=Area.DEMOGRAPHICS, what="Patient demographics")
+def patient_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    patient: Patient = access.patient_for(
+        request, pk, area=Area.DEMOGRAPHICS, what="Patient demographics"
+    )
     form = PatientForm(request.POST or None, instance=patient)
     if request.method == "POST" and form.is_valid():
         try:
@@ -134,8 +139,8 @@ def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(FRONT_DESK)
-def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    patient = access.patient_for(
+def patient_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    patient: Patient = access.patient_for(
         request, pk, area=Area.DEMOGRAPHICS, what="Patient demographics and appointments"
     )
     audit.record(
@@ -167,10 +172,14 @@ def _patient_from(request: HttpRequest) -> Patient | None:
         return None
     if not str(value).isdigit():
         raise Http404("No such patient")
-    return access.patient_for(request, value, area=Area.SCHEDULING, what="Booking")
+    patient: Patient = access.patient_for(request, value, area=Area.SCHEDULING, what="Booking")
+    return patient
 
 
-def _optional(model, request: HttpRequest, name: str):
+_M = TypeVar("_M", bound=Model)
+
+
+def _optional(model: type[_M], request: HttpRequest, name: str) -> _M | None:
     value = request.GET.get(name) or request.POST.get(name)
     if not value:
         return None
@@ -179,32 +188,54 @@ def _optional(model, request: HttpRequest, name: str):
     return get_object_or_404(model, pk=value)
 
 
-def _booking_context(request: HttpRequest, patient: Patient | None) -> dict:
-    referral = _optional(IncomingReferral, request, "referral")
-    reschedule = _optional(Appointment, request, "reschedule")
-    waitlist = _optional(WaitlistEntry, request, "waitlist")
-    for item in (referral, reschedule, waitlist):
+@dataclass(frozen=True)
+class BookingContext:
+    """What a booking carries on from, if anything: a referral, an appointment it moves, a waitlist
+    entry it closes."""
+
+    referral: IncomingReferral | None
+    reschedule: Appointment | None
+    waitlist: WaitlistEntry | None
+
+    def items(self) -> dict[str, IncomingReferral | Appointment | WaitlistEntry | None]:
+        """By the names the templates and the query string use."""
+        return {"referral": self.referral, "reschedule": self.reschedule, "waitlist": self.waitlist}
+
+
+class ChosenSlot(TypedDict):
+    practitioner: User
+    site: Site
+    start: datetime
+
+
+def _booking_context(request: HttpRequest, patient: Patient | None) -> BookingContext:
+    extra = BookingContext(
+        referral=_optional(IncomingReferral, request, "referral"),
+        reschedule=_optional(Appointment, request, "reschedule"),
+        waitlist=_optional(WaitlistEntry, request, "waitlist"),
+    )
+    for item in extra.items().values():
         if item is not None and patient is not None and item.patient_id != patient.pk:
             raise Http404("That does not belong to this patient")
-    return {"referral": referral, "reschedule": reschedule, "waitlist": waitlist}
+    return extra
 
 
 def _appointment_type(
-    request: HttpRequest, patient: Patient | None, extra: dict
+    request: HttpRequest, patient: Patient | None, extra: BookingContext
 ) -> AppointmentType:
     code = request.GET.get("type") or request.POST.get("type")
     if code:
         return get_object_or_404(AppointmentType, code=code)
-    if extra["reschedule"] is not None:
-        return extra["reschedule"].appointment_type
-    if extra["referral"] is not None:
-        return selectors.default_appointment_type(extra["referral"].episode)
+    if extra.reschedule is not None:
+        return extra.reschedule.appointment_type
+    if extra.referral is not None:
+        return selectors.default_appointment_type(extra.referral.episode)
     episode = selectors.continuing_episode(patient) if patient else None
     return selectors.default_appointment_type(episode)
 
 
 @role_required(FRONT_DESK)
-def slot_search(request: HttpRequest) -> HttpResponse:
+def slot_search(request: AuthenticatedHttpRequest) -> HttpResponse:
     patient = _patient_from(request)
     extra = _booking_context(request, patient)
     kind = _appointment_type(request, patient, extra)
@@ -216,10 +247,10 @@ def slot_search(request: HttpRequest) -> HttpResponse:
         site_id=filters["site"].pk if filters.get("site") else None,
         part_of_day=filters.get("part_of_day") or None,
     )
-    carry = {"patient": patient.pk if patient else "", "type": kind.code}
-    for name in ("referral", "reschedule", "waitlist"):
-        if extra[name] is not None:
-            carry[name] = extra[name].pk
+    carry: dict[str, int | str] = {"patient": patient.pk if patient else "", "type": kind.code}
+    for name, item in extra.items().items():
+        if item is not None:
+            carry[name] = item.pk
     for slot in found:
         slot.confirm_url = (
             reverse("intake:booking_confirm")
@@ -243,13 +274,13 @@ def slot_search(request: HttpRequest) -> HttpResponse:
             "appointment_type": kind,
             "appointment_types": AppointmentType.objects.all(),
             "carry": carry,
-            **extra,
+            **extra.items(),
         },
     )
 
 
 @role_required(FRONT_DESK)
-def booking_confirm(request: HttpRequest) -> HttpResponse:
+def booking_confirm(request: AuthenticatedHttpRequest) -> HttpResponse:
     patient = _patient_from(request)
     if patient is None:
         messages.error(request, "Choose the patient first.")
@@ -262,7 +293,7 @@ def booking_confirm(request: HttpRequest) -> HttpResponse:
     start = parse_datetime(source.get("start", ""))
     if practitioner is None or site is None or start is None or timezone.is_naive(start):
         return HttpResponseBadRequest("Choose a slot from the list.")
-    slot = {
+    slot: ChosenSlot | None = {
         "practitioner": practitioner,
         "site": site,
         "start": start.astimezone(selectors.local_tz()),
@@ -270,9 +301,9 @@ def booking_confirm(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         try:
-            if extra["reschedule"] is not None:
+            if extra.reschedule is not None:
                 appointment = services.reschedule_appointment(
-                    extra["reschedule"],
+                    extra.reschedule,
                     practitioner=practitioner,
                     site=site,
                     start=start,
@@ -286,7 +317,7 @@ def booking_confirm(request: HttpRequest) -> HttpResponse:
                     start=start,
                     appointment_type=kind,
                     actor=audit.actor(request),
-                    episode=extra["referral"].episode if extra["referral"] else None,
+                    episode=extra.referral.episode if extra.referral else None,
                 )
         except services.SlotTaken as taken:
             status = 409
@@ -309,8 +340,8 @@ def booking_confirm(request: HttpRequest) -> HttpResponse:
             messages.error(request, str(refused))
             status, slot = 409, None
         else:
-            if extra["waitlist"] is not None:
-                services.close_waitlist_entry(extra["waitlist"], actor=audit.actor(request))
+            if extra.waitlist is not None:
+                services.close_waitlist_entry(extra.waitlist, actor=audit.actor(request))
             local = appointment.start.astimezone(selectors.local_tz())
             messages.success(
                 request,
@@ -326,7 +357,7 @@ def booking_confirm(request: HttpRequest) -> HttpResponse:
             "slot": slot,
             "end": slot["start"] + kind.duration if slot else None,
             "appointment_type": kind,
-            **extra,
+            **extra.items(),
         },
         status=status,
     )
@@ -334,7 +365,7 @@ def booking_confirm(request: HttpRequest) -> HttpResponse:
 
 @role_required(FRONT_DESK)
 @require_POST
-def appointment_status(request: HttpRequest, pk: int) -> HttpResponse:
+def appointment_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     appointment = get_object_or_404(
         Appointment.objects.select_related("patient", "appointment_type"), pk=pk
     )
@@ -360,7 +391,7 @@ def appointment_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(FRONT_DESK)
-def appointment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def appointment_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     appointment = get_object_or_404(
         Appointment.objects.select_related("patient", "practitioner", "site", "appointment_type"),
         pk=pk,
@@ -388,20 +419,14 @@ def appointment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(FRONT_DESK)
-def referral_worklist(request: HttpRequest) -> HttpResponse:
+def referral_worklist(request: AuthenticatedHttpRequest) -> HttpResponse:
     referrals = selectors.referral_worklist()
-    for referral in referrals:
-        referral.book_url = (
-            reverse("intake:slot_search")
-            + "?"
-            + urlencode({"patient": referral.patient_id, "referral": referral.pk})
-        )
     return render(request, "intake/referral_worklist.html", {"referrals": referrals})
 
 
 @role_required(Role.FAMILY_PHYSICIAN)
-def refer_patient(request: HttpRequest) -> HttpResponse:
-    patient = None
+def refer_patient(request: AuthenticatedHttpRequest) -> HttpResponse:
+    patient: Patient | None = None
     value = request.GET.get("patient") or request.POST.get("patient")
     if value:
         patient = access.patient_for(
@@ -416,7 +441,7 @@ def refer_patient(request: HttpRequest) -> HttpResponse:
                 "Refer patients of your own panel only.",
             )
     query = request.GET.get("q", "").strip()
-    matches = []
+    matches: list[Patient] = []
     if patient is None and query:
         matches = [
             p for p in selectors.search_patients(query) if p.family_physician_id == request.user.pk
@@ -442,35 +467,62 @@ def refer_patient(request: HttpRequest) -> HttpResponse:
     )
 
 
+@dataclass(frozen=True)
+class WaitlistOffer:
+    """A waiting patient to offer a freed slot to, with the link that books it for them."""
+
+    patient: Patient
+    added_at: datetime
+    appointment: Appointment | None  # the later visit the patient is booked for now, if any
+    offer_url: str
+
+
+@dataclass(frozen=True)
+class FreedSlotOffers:
+    appointment: Appointment
+    candidates: list[WaitlistOffer]
+
+
+def _offer_url(appointment: Appointment, entry: WaitlistEntry) -> str:
+    params: dict[str, int | str | None] = {
+        "patient": entry.patient_id,
+        "practitioner": appointment.practitioner_id,
+        "site": appointment.site_id,
+        "start": appointment.start.isoformat(),
+        "waitlist": entry.pk,
+    }
+    if entry.appointment is not None and entry.appointment.status == Appointment.Status.BOOKED:
+        params["reschedule"] = entry.appointment_id
+    else:
+        params["type"] = appointment.appointment_type.code
+    return reverse("intake:booking_confirm") + "?" + urlencode(params)
+
+
 @role_required(FRONT_DESK)
-def waitlist(request: HttpRequest) -> HttpResponse:
+def waitlist(request: AuthenticatedHttpRequest) -> HttpResponse:
     entries = selectors.waiting_entries()
-    freed = selectors.freed_slots(entries)
-    for item in freed:
-        appointment = item.appointment
-        for entry in item.candidates:
-            params = {
-                "patient": entry.patient_id,
-                "practitioner": appointment.practitioner_id,
-                "site": appointment.site_id,
-                "start": appointment.start.isoformat(),
-                "waitlist": entry.pk,
-            }
-            if (
-                entry.appointment is not None
-                and entry.appointment.status == Appointment.Status.BOOKED
-            ):
-                params["reschedule"] = entry.appointment_id
-            else:
-                params["type"] = appointment.appointment_type.code
-            entry.offer_url = reverse("intake:booking_confirm") + "?" + urlencode(params)
+    freed = [
+        FreedSlotOffers(
+            item.appointment,
+            [
+                WaitlistOffer(
+                    patient=entry.patient,
+                    added_at=entry.added_at,
+                    appointment=entry.appointment,
+                    offer_url=_offer_url(item.appointment, entry),
+                )
+                for entry in item.candidates
+            ],
+        )
+        for item in selectors.freed_slots(entries)
+    ]
     return render(request, "intake/waitlist.html", {"entries": entries, "freed": freed})
 
 
 @role_required(FRONT_DESK)
 @require_POST
-def waitlist_add(request: HttpRequest, pk: int) -> HttpResponse:
-    patient = access.patient_for(request, pk, area=Area.SCHEDULING, what="Waitlist")
+def waitlist_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    patient: Patient = access.patient_for(request, pk, area=Area.SCHEDULING, what="Waitlist")
     form = WaitlistForm(request.POST)
     if form.is_valid():
         services.add_to_waitlist(patient=patient, actor=audit.actor(request), **form.cleaned_data)
@@ -482,7 +534,7 @@ def waitlist_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(FRONT_DESK)
 @require_POST
-def waitlist_done(request: HttpRequest, pk: int) -> HttpResponse:
+def waitlist_done(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     entry = get_object_or_404(WaitlistEntry, pk=pk)
     access.patient_for(request, entry.patient_id, area=Area.SCHEDULING, what="Waitlist")
     services.close_waitlist_entry(entry, actor=audit.actor(request))
@@ -494,7 +546,7 @@ def waitlist_done(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(FRONT_DESK, Role.PHYSIOTHERAPIST)
-def day_sheet(request: HttpRequest) -> HttpResponse:
+def day_sheet(request: AuthenticatedHttpRequest) -> HttpResponse:
     data = request.GET.copy()
     own = has_role(request.user, Role.PHYSIOTHERAPIST) and not has_role(request.user, FRONT_DESK)
     if own and "practitioner" not in data:
@@ -502,7 +554,7 @@ def day_sheet(request: HttpRequest) -> HttpResponse:
     day = timezone.localdate()
     data.setdefault("day", day.isoformat())
     form = DaySheetForm(data)
-    practitioner = None
+    practitioner: User | None = None
     if form.is_valid():
         day = form.cleaned_data["day"] or day
         practitioner = form.cleaned_data["practitioner"]

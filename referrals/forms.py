@@ -1,13 +1,23 @@
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 
 from referrals import postal_codes, rules
 from referrals.models import Destination, Referral, ReferralSuggestion
 from triage import rules as triage_rules
+
+if TYPE_CHECKING:
+    # Django's form classes take no type arguments at run time; only mypy sees these.
+    _DestinationChoiceFieldBase = forms.ModelChoiceField[Destination]
+    _ReferralFormBase = forms.ModelForm[Referral]
+else:
+    _DestinationChoiceFieldBase = forms.ModelChoiceField
+    _ReferralFormBase = forms.ModelForm
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
 REPORT_SNIFF_BYTES = 4096
@@ -72,14 +82,14 @@ class RoutingReviewForm(forms.Form):
         label="Age when back pain first started", required=False, min_value=0, max_value=130
     )
 
-    def clean_symptoms_started_on(self) -> Any:
-        value = self.cleaned_data["symptoms_started_on"]
+    def clean_symptoms_started_on(self) -> date:
+        value: date = self.cleaned_data["symptoms_started_on"]
         if value > timezone.localdate():
             raise forms.ValidationError("The start of symptoms cannot be in the future.")
         return value
 
-    def clean_delivery_date(self) -> Any:
-        value = self.cleaned_data.get("delivery_date")
+    def clean_delivery_date(self) -> date | None:
+        value: date | None = self.cleaned_data.get("delivery_date")
         if value and value > timezone.localdate():
             raise forms.ValidationError("The delivery date cannot be in the future.")
         return value
@@ -101,7 +111,8 @@ class SuggestionDecisionForm(forms.Form):
     reason = forms.CharField(label="Reason", max_length=300, required=False)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         decision = data.get("decision")
         if decision in ("changed", "declined") and not (data.get("reason") or "").strip():
             self.add_error("reason", "Say why you change or decline this suggestion.")
@@ -133,10 +144,21 @@ class MatchForm(forms.Form):
         return postal_codes.display(value) if value else ""
 
 
-class ReferralForm(forms.ModelForm):
+class DestinationChoiceField(_DestinationChoiceFieldBase):
+    """Destinations labelled from their match (distance, next availability) when there is one."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.matches: dict[int, Destination] = {}
+
+    def label_from_instance(self, obj: Destination) -> str:
+        return _destination_label(self.matches.get(obj.pk, obj))
+
+
+class ReferralForm(_ReferralFormBase):
     """Choose the destination among the matches and write the letter."""
 
-    destination = forms.ModelChoiceField(
+    destination = DestinationChoiceField(
         queryset=Destination.objects.none(), widget=forms.RadioSelect, empty_label=None
     )
     from_postal_code = forms.CharField(required=False, widget=forms.HiddenInput)
@@ -179,13 +201,10 @@ class ReferralForm(forms.ModelForm):
         self.matches = matches
         self.kind = kind
         self.imaging_outside_guideline = kind == rules.IMAGING and imaging_outside_guideline
-        self.fields["destination"].queryset = Destination.objects.filter(
-            pk__in=[m.pk for m in matches]
-        )
-        by_pk = {m.pk: m for m in matches}
-        self.fields["destination"].label_from_instance = lambda d: _destination_label(
-            by_pk.get(d.pk, d)
-        )
+        destination = self.fields["destination"]
+        assert isinstance(destination, DestinationChoiceField)
+        destination.queryset = Destination.objects.filter(pk__in=[m.pk for m in matches])
+        destination.matches = {m.pk: m for m in matches}
         if matches and not self.is_bound:
             self.initial.setdefault("destination", matches[0].pk)
         if self.imaging_outside_guideline:
@@ -198,7 +217,8 @@ class ReferralForm(forms.ModelForm):
             del self.fields["imaging_reason"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         destination = data.get("destination")
         if destination and self.matches and destination.pk != self.matches[0].pk:
             if not data.get("override_reason"):
@@ -227,8 +247,8 @@ class StatusForm(forms.Form):
     on = forms.DateField(label="On", widget=DATE_INPUT, initial=timezone.localdate)
     note = forms.CharField(label="Note", max_length=300, required=False)
 
-    def clean_on(self) -> Any:
-        value = self.cleaned_data["on"]
+    def clean_on(self) -> date:
+        value: date = self.cleaned_data["on"]
         if value > timezone.localdate():
             raise forms.ValidationError("A status change cannot be dated in the future.")
         return value
@@ -240,9 +260,10 @@ class ReportForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.txt,.png,.jpg,.jpeg"}),
     )
 
-    def clean_report(self) -> Any:
-        upload = self.cleaned_data["report"]
-        if upload.size > rules.MAX_REPORT_BYTES:
+    def clean_report(self) -> UploadedFile[bytes]:
+        upload: UploadedFile[bytes] = self.cleaned_data["report"]
+        # FileField has already refused an empty upload, so the size is known.
+        if (upload.size or 0) > rules.MAX_REPORT_BYTES:
             raise forms.ValidationError("The file is larger than 10 MB.")
         upload.seek(0)
         head = upload.read(REPORT_SNIFF_BYTES)

@@ -120,7 +120,8 @@ class RoutingReview(models.Model):
 
     @property
     def red_flag(self) -> bool:
-        return (self.triage_result.get("red_flags") or {}).get("disposition", "none") != "none"
+        disposition: str = (self.triage_result.get("red_flags") or {}).get("disposition", "none")
+        return disposition != "none"
 
 
 class ReferralSuggestion(models.Model):

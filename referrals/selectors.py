@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
+from django.contrib.auth.models import User
 from django.db.models import (
     BooleanField,
     Case,
@@ -18,6 +19,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import ACos, Cos, Greatest, Least, Radians, Round, Sin
 from django.utils import timezone
 
@@ -34,6 +36,16 @@ from referrals.models import (
 )
 from triage import rules as triage_rules
 from triage.models import TriageDecision
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class Overdue(TypedDict):
+    """What `with_overdue` annotates on each referral."""
+
+    is_overdue: bool
+
 
 EARTH_RADIUS_KM = 6371.0088
 DEFAULT_MATCH_LIMIT = 5
@@ -62,7 +74,7 @@ def locate(code: str) -> Location | None:
     return None
 
 
-def distance_km(latitude: float, longitude: float) -> Any:
+def distance_km(latitude: float, longitude: float) -> ExpressionWrapper[CombinedExpression]:
     """Great-circle distance from a point to each row's (latitude, longitude), computed in SQL.
 
     Spherical law of cosines; the cosine is clamped to [-1, 1] so rounding can never make ACOS fail
@@ -130,7 +142,7 @@ def eligible_programs(review: RoutingReview | None) -> list[str]:
     return [name for name, value in eligibility.items() if value and value.get("eligible")]
 
 
-def referrals_for(user: Any) -> QuerySet[Referral]:
+def referrals_for(user: User) -> QuerySet[WithAnnotations[Referral, Overdue]]:
     """Referrals a user may see on the list: the physio's own episodes, the physician's panel,
     every referral for the front desk (status only)."""
     queryset = Referral.objects.select_related("episode__patient", "destination")
@@ -145,7 +157,9 @@ def referrals_for(user: Any) -> QuerySet[Referral]:
     return with_overdue(visible, today=None)
 
 
-def with_overdue(queryset: QuerySet[Referral], *, today: date | None) -> QuerySet[Referral]:
+def with_overdue(
+    queryset: QuerySet[Referral], *, today: date | None
+) -> QuerySet[WithAnnotations[Referral, Overdue]]:
     """Annotate `is_overdue` in SQL with the same rule as rules.is_overdue."""
     today = today or timezone.localdate()
     return queryset.annotate(
@@ -157,7 +171,7 @@ def with_overdue(queryset: QuerySet[Referral], *, today: date | None) -> QuerySe
     )
 
 
-def episode_referrals(episode: Episode) -> QuerySet[Referral]:
+def episode_referrals(episode: Episode) -> QuerySet[WithAnnotations[Referral, Overdue]]:
     """An episode's referrals out, newest first, with `is_overdue`."""
     referrals = (
         Referral.objects.filter(episode=episode)
@@ -176,13 +190,15 @@ def suggestion_of(episode: Episode, suggestion_id: int) -> ReferralSuggestion | 
     return ReferralSuggestion.objects.filter(pk=suggestion_id, review__episode=episode).first()
 
 
-def _stored_date(value: Any) -> date | None:
+def _stored_date(value: object) -> date | None:
     """A date kept in a triage case dict (ISO text), or None when missing or unreadable."""
     if isinstance(value, date):
         return value
+    if not isinstance(value, str):
+        return None
     try:
         return date.fromisoformat(value) if value else None
-    except (TypeError, ValueError):
+    except ValueError:
         return None
 
 

@@ -78,6 +78,8 @@ def record_review(
     actor: audit.Actor,
 ) -> RoutingReview:
     """Store what routing was based on and the suggestions it gives, in priority order."""
+    if actor.user is None:
+        raise ValueError("A routing review is recorded by a signed-in user, not the system.")
     with transaction.atomic():
         review = RoutingReview.objects.create(
             episode=episode,
@@ -154,6 +156,8 @@ def create_referral(
 
     `by` (who drafted it) is the actor's user; demo data, written by the system, names it."""
     by = by or actor.user
+    if by is None:
+        raise ValueError("Name who drafts the referral: the system cannot.")
     top = matches[0] if matches else None
     overridden = top is not None and destination.pk != top.pk
     if overridden and not override_reason:
@@ -191,7 +195,7 @@ def create_referral(
     return referral
 
 
-def _remind_if_overdue(referral: Referral, by: Any) -> None:
+def _remind_if_overdue(referral: Referral, due_on: date, by: User | None) -> None:
     """The physio and the front desk are told the morning after the service-level date."""
     episode = referral.episode
     physio = episode.physiotherapist or referral.created_by or by
@@ -200,7 +204,7 @@ def _remind_if_overdue(referral: Referral, by: Any) -> None:
     }
     reminders.schedule_referral_overdue_reminders(
         referral_id=referral.pk,
-        due_at=reminders.local_morning(referral.due_on + timedelta(days=1)),
+        due_at=reminders.local_morning(due_on + timedelta(days=1)),
         recipients=recipients.values(),
         patient=episode.patient,
         url=reverse("referrals:detail", args=[referral.pk]),
@@ -247,13 +251,14 @@ def _move(
     from_status = referral.status
     referral.status = to_status
     fields = ["status"]
-    if to_status == rules.SENT:
+    due_on = rules.sla_due_on(referral.kind, on) if to_status == rules.SENT else None
+    if due_on is not None:  # sent: the service-level clock starts
         referral.sent_on = on
-        referral.due_on = rules.sla_due_on(referral.kind, on)
+        referral.due_on = due_on
         fields += ["sent_on", "due_on"]
     referral.save(update_fields=fields)
-    if to_status == rules.SENT:
-        _remind_if_overdue(referral, by)
+    if due_on is not None:
+        _remind_if_overdue(referral, due_on, by)
     elif to_status not in rules.CLOCK_RUNNING:  # seen, report back, declined, ended
         reminders.cancel_referral_overdue_reminders(referral.pk)
     return ReferralEvent.objects.create(
@@ -271,7 +276,11 @@ REPORT_ACCEPTED_FROM = (rules.APPOINTMENT_BOOKED, rules.SEEN)
 
 
 def attach_report(
-    referral: Referral, upload: UploadedFile, *, report_type: rules.ReportType, actor: audit.Actor
+    referral: Referral,
+    upload: UploadedFile[bytes],
+    *,
+    report_type: rules.ReportType,
+    actor: audit.Actor,
 ) -> Referral:
     """Store the destination's report under a random name and close the loop (report received).
 

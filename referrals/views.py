@@ -2,14 +2,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from care_episodes.models import Episode
 from lbp_pathway import access, audit
 from lbp_pathway.access import (
     Grant,
@@ -17,6 +19,7 @@ from lbp_pathway.access import (
     has_role,
     role_required,
 )
+from lbp_pathway.http import AuthenticatedHttpRequest
 from lbp_pathway.pdf import html_to_pdf
 from referrals import rules, selectors, services
 from referrals.forms import (
@@ -27,7 +30,7 @@ from referrals.forms import (
     StatusForm,
     SuggestionDecisionForm,
 )
-from referrals.models import Referral, ReferralSuggestion
+from referrals.models import Referral, ReferralSuggestion, RoutingReview
 from referrals.suggestions import AssessmentFacts, triage_summary
 from triage.rules import REASON_LABELS, RED_FLAG_LABELS, Claims
 
@@ -46,25 +49,29 @@ DEFAULT_QUESTIONS = {
 
 
 @role_required(Role.PHYSIOTHERAPIST, Role.FAMILY_PHYSICIAN, Role.FRONT_DESK)
-def referral_list(request: HttpRequest) -> HttpResponse:
+def referral_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     referrals = list(selectors.referrals_for(request.user).order_by("-created_at", "-id")[:200])
-    for referral in referrals:  # the front desk sees the status only: no link to the clinical page
-        referral.openable = access.episode_grant(request.user, referral.episode) is not None
-    clinical = any(referral.openable for referral in referrals)
+    # The front desk sees the status only: no link to the clinical page.
+    openable = {
+        referral.pk
+        for referral in referrals
+        if access.episode_grant(request.user, referral.episode) is not None
+    }
     return render(
         request,
         "referrals/list.html",
         {
             "referrals": referrals,
-            "clinical": clinical,
+            "openable": openable,
+            "clinical": bool(openable),
             "overdue_count": sum(1 for r in referrals if r.is_overdue),
         },
     )
 
 
 @role_required(Role.PHYSIOTHERAPIST)
-def episode_referrals(request: HttpRequest, episode_id: int) -> HttpResponse:
-    episode = access.episode_for(
+def episode_referrals(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
+    episode: Episode = access.episode_for(
         request, episode_id, write=request.method == "POST", what="Episode referrals"
     )
     patient = episode.patient
@@ -146,11 +153,11 @@ def _triage_display(triage: dict[str, Any]) -> dict[str, Any]:
 
 @require_POST
 @role_required(Role.PHYSIOTHERAPIST)
-def decide_suggestion(request: HttpRequest, suggestion_id: int) -> HttpResponse:
+def decide_suggestion(request: AuthenticatedHttpRequest, suggestion_id: int) -> HttpResponse:
     suggestion = get_object_or_404(
         ReferralSuggestion.objects.select_related("review__episode__patient"), pk=suggestion_id
     )
-    episode = access.episode_for(
+    episode: Episode = access.episode_for(
         request, suggestion.review.episode_id, write=True, what="Episode referrals"
     )
     form = SuggestionDecisionForm(request.POST)
@@ -180,10 +187,10 @@ def _create_url(episode_id: int, kind: str) -> str:
 
 
 @role_required(Role.PHYSIOTHERAPIST)
-def create_referral(request: HttpRequest, episode_id: int, kind: str) -> HttpResponse:
+def create_referral(request: AuthenticatedHttpRequest, episode_id: int, kind: str) -> HttpResponse:
     if kind not in rules.KINDS:
         raise Http404("Unknown destination kind")
-    episode = access.episode_for(request, episode_id, write=True, what="Referral matching")
+    episode: Episode = access.episode_for(request, episode_id, write=True, what="Referral matching")
     patient = episode.patient
     review = selectors.latest_review(episode)
     suggestion = None
@@ -212,9 +219,10 @@ def create_referral(request: HttpRequest, episode_id: int, kind: str) -> HttpRes
         red_flag=review.red_flag if review else False,
         surgical_candidate=review.surgical_candidate if review else False,
     )
-    form_kwargs = {"matches": matches, "kind": kind, "imaging_outside_guideline": outside}
     if request.method == "POST":
-        form = ReferralForm(request.POST, **form_kwargs)
+        form = ReferralForm(
+            request.POST, matches=matches, kind=kind, imaging_outside_guideline=outside
+        )
         if matches and form.is_valid():
             data = form.cleaned_data
             referral = services.create_referral(
@@ -246,7 +254,9 @@ def create_referral(request: HttpRequest, episode_id: int, kind: str) -> HttpRes
                 "language": options.get("language", ""),
                 "provider_gender": options.get("provider_gender", ""),
             },
-            **form_kwargs,
+            matches=matches,
+            kind=kind,
+            imaging_outside_guideline=outside,
         )
     audit.record(request, audit.Action.VIEW, f"Referral matching ({kind})", patient=patient)
     return render(
@@ -268,7 +278,7 @@ def create_referral(request: HttpRequest, episode_id: int, kind: str) -> HttpRes
     )
 
 
-def _findings_text(review: Any) -> str:
+def _findings_text(review: RoutingReview | None) -> str:
     if review is None:
         return ""
     triage = _triage_display(review.triage_result)
@@ -285,14 +295,16 @@ def _findings_text(review: Any) -> str:
 
 
 @role_required(*CLINICAL_ROLES)
-def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
-    referral = access.referral_for(request, referral_id)
+def referral_detail(request: AuthenticatedHttpRequest, referral_id: int) -> HttpResponse:
+    referral: Referral = access.referral_for(request, referral_id)
     events = selectors.referral_events(referral)
     writes = request.access_grant is Grant.WRITE  # type: ignore[attr-defined]
     # Only the physiotherapist in care moves a referral; the physician may attach the report.
     moves = writes and has_role(request.user, Role.PHYSIOTHERAPIST)
     status_form = StatusForm()
-    status_form.fields["to_status"].choices = referral.next_statuses
+    to_status = status_form.fields["to_status"]
+    assert isinstance(to_status, forms.ChoiceField)
+    to_status.choices = referral.next_statuses
     audit.record(
         request,
         audit.Action.VIEW,
@@ -316,8 +328,8 @@ def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
 
 @require_POST
 @role_required(Role.PHYSIOTHERAPIST)
-def move_referral(request: HttpRequest, referral_id: int) -> HttpResponse:
-    referral = access.referral_for(request, referral_id, write=True)
+def move_referral(request: AuthenticatedHttpRequest, referral_id: int) -> HttpResponse:
+    referral: Referral = access.referral_for(request, referral_id, write=True)
     form = StatusForm(request.POST)
     if form.is_valid():
         try:
@@ -334,15 +346,15 @@ def move_referral(request: HttpRequest, referral_id: int) -> HttpResponse:
             messages.success(request, f"Referral is now {referral.get_status_display().lower()}.")
     else:
         for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+            for problem in errors:
+                messages.error(request, str(problem))
     return redirect("referrals:detail", referral_id=referral.pk)
 
 
 @require_POST
 @role_required(*CLINICAL_ROLES)
-def attach_report(request: HttpRequest, referral_id: int) -> HttpResponse:
-    referral = access.referral_for(request, referral_id, write=True)
+def attach_report(request: AuthenticatedHttpRequest, referral_id: int) -> HttpResponse:
+    referral: Referral = access.referral_for(request, referral_id, write=True)
     form = ReportForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -373,9 +385,10 @@ def attach_report(request: HttpRequest, referral_id: int) -> HttpResponse:
 
 
 @role_required(*CLINICAL_ROLES)
-def report_file(request: HttpRequest, referral_id: int) -> FileResponse:
-    referral = access.referral_for(request, referral_id)
-    if not referral.report:
+def report_file(request: AuthenticatedHttpRequest, referral_id: int) -> FileResponse:
+    referral: Referral = access.referral_for(request, referral_id)
+    stored_name = referral.report.name
+    if not stored_name:  # a FieldFile without a name is no file
         raise Http404("No report attached")
     audit.record(
         request,
@@ -383,7 +396,7 @@ def report_file(request: HttpRequest, referral_id: int) -> FileResponse:
         f"Referral {referral.pk} report",
         patient_id=referral.episode.patient_id,
     )
-    extension = referral.report.name.rsplit(".", 1)[-1]
+    extension = stored_name.rsplit(".", 1)[-1]
     response = FileResponse(
         referral.report.open("rb"),
         content_type=referral.report_content_type or "application/octet-stream",
@@ -396,7 +409,7 @@ def report_file(request: HttpRequest, referral_id: int) -> FileResponse:
 
 
 def _letter_context(referral: Referral) -> dict[str, Any]:
-    review = referral.suggestion.review if referral.suggestion_id else None
+    review = referral.suggestion.review if referral.suggestion is not None else None
     if review is None:
         review = selectors.latest_review(referral.episode)
     return {
@@ -410,8 +423,8 @@ def _letter_context(referral: Referral) -> dict[str, Any]:
 
 
 @role_required(*CLINICAL_ROLES)
-def letter(request: HttpRequest, referral_id: int) -> HttpResponse:
-    referral = access.referral_for(request, referral_id)
+def letter(request: AuthenticatedHttpRequest, referral_id: int) -> HttpResponse:
+    referral: Referral = access.referral_for(request, referral_id)
     audit.record(
         request,
         audit.Action.PRINT,
@@ -422,8 +435,8 @@ def letter(request: HttpRequest, referral_id: int) -> HttpResponse:
 
 
 @role_required(*CLINICAL_ROLES)
-def letter_pdf(request: HttpRequest, referral_id: int) -> HttpResponse:
-    referral = access.referral_for(request, referral_id)
+def letter_pdf(request: AuthenticatedHttpRequest, referral_id: int) -> HttpResponse:
+    referral: Referral = access.referral_for(request, referral_id)
     pdf = html_to_pdf(render_to_string("referrals/letter_pdf.html", _letter_context(referral)))
     if pdf is None:
         raise RuntimeError("The referral letter could not be made into a PDF.")

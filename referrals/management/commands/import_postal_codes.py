@@ -4,7 +4,9 @@ The file has the header postal_code,latitude,longitude. Every row is checked fir
 malformed nothing is imported and each problem is listed with its line number.
 """
 
+from argparse import ArgumentParser
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -16,12 +18,12 @@ MAX_ERRORS_SHOWN = 50
 class Command(BaseCommand):
     help = "Import postal codes (FSA or full code) with latitude and longitude from a CSV file."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
             "file", type=Path, help="CSV with header postal_code,latitude,longitude"
         )
 
-    def handle(self, *args, file: Path, **options):
+    def handle(self, *args: Any, file: Path, **options: Any) -> None:
         try:
             with file.open(newline="", encoding="utf-8-sig") as handle:
                 result = postal_codes.parse_csv(handle)
