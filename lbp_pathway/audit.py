@@ -31,6 +31,14 @@ class Actor:
     def username(self) -> str:
         return self.user.get_username() if self.user is not None else ""
 
+    @property
+    def person(self) -> User:
+        """The acting user, for writes that record a person (who screened, who created): a view
+        behind the guards always has one; the system actor has none."""
+        if self.user is None:
+            raise ValueError("This change needs a signed-in user, not the system.")
+        return self.user
+
 
 SYSTEM = Actor(user=None, path="system")
 
