@@ -11,17 +11,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import StrEnum
 from functools import wraps
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar, cast
 
 from django.apps import apps
+from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from lbp_pathway import audit
 from lbp_pathway.models import EmergencyAccess
+from lbp_pathway.records import EpisodeRecord, PatientRecord
+
+# A view function; the guards below hand it back with its own signature.
+View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
 
 class Role(StrEnum):
@@ -129,18 +134,18 @@ ACCESS: dict[Role, dict[Area, Scope]] = {
 BREAK_GLASS_ROLES = frozenset({Role.FAMILY_PHYSICIAN, Role.PHYSIOTHERAPIST})
 
 
-def roles_of(user: Any) -> list[Role]:
+def roles_of(user: User | AnonymousUser) -> list[Role]:
     if not user.is_authenticated:
         return []
     cached = getattr(user, "_lbp_roles", None)
     if cached is None:
         names = set(user.groups.values_list("name", flat=True))
         cached = [role for role in Role if role.value in names]
-        user._lbp_roles = cached
+        user._lbp_roles = cached  # type: ignore[attr-defined]  # cached on the user for the request
     return cached
 
 
-def has_role(user: Any, *roles: Role) -> bool:
+def has_role(user: User | AnonymousUser, *roles: Role) -> bool:
     return any(role in roles for role in roles_of(user))
 
 
@@ -158,16 +163,18 @@ class Basis(StrEnum):
     BREAK_GLASS = "break the glass"
 
 
-def _in_care(user: Any, patient: Any) -> bool:
+def _in_care(user: User, patient: PatientRecord) -> bool:
     Episode = apps.get_model("care_episodes", "Episode")  # a higher floor's model, by name
     return Episode.objects.filter(patient_id=patient.pk, physiotherapist_id=user.pk).exists()
 
 
-def _in_panel(user: Any, patient: Any) -> bool:
+def _in_panel(user: User, patient: PatientRecord) -> bool:
     return patient.family_physician_id is not None and patient.family_physician_id == user.pk
 
 
-def active_emergency_access(user: Any, patient_id: int) -> Any:
+def active_emergency_access(user: User | AnonymousUser, patient_id: int) -> EmergencyAccess | None:
+    if not user.is_authenticated:
+        return None
     return (
         EmergencyAccess.objects.filter(
             user_id=user.pk, patient_id=patient_id, expires_at__gt=timezone.now()
@@ -177,9 +184,11 @@ def active_emergency_access(user: Any, patient_id: int) -> Any:
     )
 
 
-def access_basis(user: Any, patient: Any, area: Area = Area.CLINICAL_RECORDS) -> Basis | None:
+def access_basis(
+    user: User | AnonymousUser, patient: PatientRecord, area: Area = Area.CLINICAL_RECORDS
+) -> Basis | None:
     """Why `user` may see `area` of `patient`'s record, or None when they may not."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not user.is_authenticated or not user.is_active:
         return None
     roles = roles_of(user)
     scopes = {ACCESS[role][area] for role in roles if area in ACCESS[role]}
@@ -198,11 +207,11 @@ def access_basis(user: Any, patient: Any, area: Area = Area.CLINICAL_RECORDS) ->
     return None
 
 
-def can_view_patient_clinical(user: Any, patient: Any) -> bool:
+def can_view_patient_clinical(user: User | AnonymousUser, patient: PatientRecord) -> bool:
     return access_basis(user, patient, Area.CLINICAL_RECORDS) is not None
 
 
-def can_break_glass(user: Any) -> bool:
+def can_break_glass(user: User | AnonymousUser) -> bool:
     return bool(BREAK_GLASS_ROLES.intersection(roles_of(user)))
 
 
@@ -220,7 +229,7 @@ def _audit_denied(request: HttpRequest, what: str, patient_id: int | None) -> No
 
 def require_patient_access(
     request: HttpRequest,
-    patient: Any,
+    patient: PatientRecord,
     *,
     area: Area = Area.CLINICAL_RECORDS,
     what: str = "Patient record",
@@ -235,29 +244,33 @@ def require_patient_access(
     return basis
 
 
-def patient_from_url(**kwargs: Any) -> Any:
+def patient_from_url(**kwargs: Any) -> PatientRecord:
     """Default lookup for `patient_record_view`: the `patient_id` (or `pk`) URL argument."""
     Patient = apps.get_model("intake", "Patient")  # a higher floor's model, by name
     pk = kwargs.get("patient_id", kwargs.get("pk"))
+    if pk is None:
+        raise Http404("No such patient.")
     try:
-        return Patient.objects.get(pk=pk)
+        return cast(PatientRecord, Patient.objects.get(pk=pk))
     except (Patient.DoesNotExist, ValueError, TypeError) as error:
         raise Http404("No such patient.") from error
 
 
-def episode_patient(**kwargs: Any) -> Any:
+def episode_patient(**kwargs: Any) -> PatientRecord:
     """Lookup for episode pages (`episode_id` URL argument): the episode's patient."""
     Episode = apps.get_model("care_episodes", "Episode")  # a higher floor's model, by name
     try:
-        return Episode.objects.select_related("patient").get(pk=kwargs["episode_id"]).patient
+        episode = Episode.objects.select_related("patient").get(pk=kwargs["episode_id"])
+        return cast(EpisodeRecord, episode).patient
     except (Episode.DoesNotExist, KeyError, ValueError) as error:
         raise Http404("No such episode.") from error
 
 
 def _patient_id_in(url_kwargs: dict[str, Any]) -> int | None:
     """The patient a refused URL was about (`patient_id` or `episode_id`), for the audit log."""
-    if isinstance(url_kwargs.get("patient_id"), int):
-        return url_kwargs["patient_id"]
+    patient_id = url_kwargs.get("patient_id")
+    if isinstance(patient_id, int):
+        return patient_id
     if isinstance(url_kwargs.get("episode_id"), int):
         try:
             return episode_patient(**url_kwargs).pk
@@ -266,16 +279,16 @@ def _patient_id_in(url_kwargs: dict[str, Any]) -> int | None:
     return None
 
 
-def role_required(*roles: Role) -> Callable:
+def role_required(*roles: Role) -> Callable[[View], View]:
     """Guard a view: anonymous users go to the login page, other roles get 403.
 
     The allowed roles are kept on the view (`allowed_roles`) so the access-matrix test can check that
     every URL declares who may open it. A refusal on a URL naming a patient (`patient_id`) is audited.
     """
 
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorator(view: View) -> View:
         @wraps(view)
-        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not has_role(request.user, *roles):
@@ -289,7 +302,7 @@ def role_required(*roles: Role) -> Callable:
             return view(request, *args, **kwargs)
 
         guarded.allowed_roles = frozenset(roles)  # type: ignore[attr-defined]
-        return guarded
+        return cast(View, guarded)
 
     return decorator
 
@@ -299,7 +312,7 @@ def patient_record_view(
     what: str,
     area: Area = Area.CLINICAL_RECORDS,
     lookup: Callable[..., Any] = patient_from_url,
-) -> Callable:
+) -> Callable[[View], View]:
     """Guard a page showing part of one patient's record, and audit it.
 
     1. anonymous -> login page; a role outside `roles` (default: every role the matrix gives `area`)
@@ -314,9 +327,9 @@ def patient_record_view(
     """
     allowed = frozenset(roles) if roles else roles_with(area)
 
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorator(view: View) -> View:
         @wraps(view)
-        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not has_role(request.user, *allowed):
@@ -345,18 +358,18 @@ def patient_record_view(
 
         guarded.allowed_roles = allowed  # type: ignore[attr-defined]
         guarded.patient_record = True  # type: ignore[attr-defined]
-        return guarded
+        return cast(View, guarded)
 
     return decorator
 
 
-def public(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def public(view: View) -> View:
     """Mark a view as open without login (login page, health check, patient questionnaire link)."""
     view.allowed_roles = "public"  # type: ignore[attr-defined]
     return view
 
 
-def any_signed_in(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def any_signed_in(view: View) -> View:
     return role_required(*Role)(view)
 
 
@@ -381,7 +394,7 @@ class Grant(StrEnum):
     WRITE = "write"
 
 
-def _works_at(user: Any, site_id: int | None) -> bool:
+def _works_at(user: User, site_id: int | None) -> bool:
     if site_id is None:
         return True
     availability = apps.get_model("intake", "WeeklyAvailability")
@@ -389,10 +402,10 @@ def _works_at(user: Any, site_id: int | None) -> bool:
 
 
 def episode_grant(
-    user: Any, episode: Any, area: Area = Area.CLINICAL_RECORDS
+    user: User | AnonymousUser, episode: EpisodeRecord, area: Area = Area.CLINICAL_RECORDS
 ) -> tuple[Grant, Basis] | None:
     """What `user` may do with `episode` (and the records that hang off it), and why; None: nothing."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not user.is_authenticated or not user.is_active:
         return None
     roles = roles_of(user)
     scopes = {ACCESS[role][area] for role in roles if area in ACCESS[role]}
@@ -421,7 +434,7 @@ def refuse(request: HttpRequest, what: str, patient_id: int | None, message: str
 
 
 def _authorize(
-    request: HttpRequest, episode: Any, *, write: bool, area: Area, what: str
+    request: HttpRequest, episode: EpisodeRecord, *, write: bool, area: Area, what: str
 ) -> tuple[Grant, Basis]:
     granted = episode_grant(request.user, episode, area)
     if granted is None:

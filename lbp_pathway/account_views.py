@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,6 +17,7 @@ from lbp_pathway import services, totp
 from lbp_pathway.access import any_signed_in, public
 from lbp_pathway.audit import client_address
 from lbp_pathway.forms import CodeForm, SignInForm, locked_message
+from lbp_pathway.http import AuthenticatedHttpRequest
 from lbp_pathway.middleware import TWO_FACTOR, seconds_left
 from lbp_pathway.models import TwoFactorDevice
 
@@ -26,7 +28,7 @@ class SignInView(auth_views.LoginView):
     form_class = SignInForm
     redirect_authenticated_user = True
 
-    def form_valid(self, form: SignInForm) -> HttpResponse:
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         services.clear_sign_in_failures(form.cleaned_data["username"], client_address(self.request))
         return super().form_valid(form)
 
@@ -44,7 +46,7 @@ def _next_url(request: HttpRequest) -> str:
 
 
 @any_signed_in
-def two_factor_verify(request: HttpRequest) -> HttpResponse:
+def two_factor_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.session.get(TWO_FACTOR) != "verify":
         return redirect(_next_url(request))
     username, address = request.user.get_username(), client_address(request)
@@ -70,7 +72,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
 
 
 @any_signed_in
-def two_factor_enrol(request: HttpRequest) -> HttpResponse:
+def two_factor_enrol(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.session.get(TWO_FACTOR) == "verify":
         return redirect(reverse("two_factor_verify") + "?next=" + reverse("two_factor_enrol"))
     secret = request.session.get(PENDING_SECRET) or totp.new_secret()
@@ -101,7 +103,7 @@ def two_factor_enrol(request: HttpRequest) -> HttpResponse:
 
 
 @any_signed_in
-def two_factor_settings(request: HttpRequest) -> HttpResponse:
+def two_factor_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
     device = TwoFactorDevice.objects.filter(user=request.user).first()
     return render(
         request,
@@ -112,13 +114,13 @@ def two_factor_settings(request: HttpRequest) -> HttpResponse:
 
 @any_signed_in
 @require_GET
-def session_status(request: HttpRequest) -> JsonResponse:
+def session_status(request: AuthenticatedHttpRequest) -> JsonResponse:
     """How long until idle sign-out. Polled by static/js/session.js; does not count as activity."""
     return JsonResponse({"seconds_left": seconds_left(request), "signed_in": True})
 
 
 @any_signed_in
 @require_POST
-def session_keepalive(request: HttpRequest) -> JsonResponse:
+def session_keepalive(request: AuthenticatedHttpRequest) -> JsonResponse:
     """ "Stay signed in": any request is activity (IdleTimeoutMiddleware), so this only answers."""
     return JsonResponse({"seconds_left": seconds_left(request), "signed_in": True})

@@ -20,7 +20,9 @@ class PathwayAdminSite(admin.AdminSite):
         user = request.user
         return bool(user.is_active and user.is_staff and has_role(user, Role.ADMINISTRATOR))
 
-    def login(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+    def login(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         if request.user.is_authenticated:
             # Signed in without the administrator role: refuse rather than loop via the sign-in page.
             raise PermissionDenied("Django's admin is for administrators.")

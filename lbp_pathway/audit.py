@@ -9,12 +9,12 @@ Views record only reads, prints and refusals.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from django.contrib.auth.models import User
 from django.http import HttpRequest
 
 from lbp_pathway.models import AuditEvent
+from lbp_pathway.records import PatientRecord
 
 Action = AuditEvent.Action
 
@@ -31,6 +31,14 @@ class Actor:
     def username(self) -> str:
         return self.user.get_username() if self.user is not None else ""
 
+    @property
+    def person(self) -> User:
+        """The acting user, for writes that record a person (who screened, who created): a view
+        behind the guards always has one; the system actor has none."""
+        if self.user is None:
+            raise ValueError("This change needs a signed-in user, not the system.")
+        return self.user
+
 
 SYSTEM = Actor(user=None, path="system")
 
@@ -42,7 +50,7 @@ def client_address(request: HttpRequest) -> str | None:
 def actor(request: HttpRequest) -> Actor:
     """The acting user of a request, for services that audit their writes."""
     user = request.user if request.user.is_authenticated else None
-    return Actor(user=user, path=request.path[:300], ip_address=client_address(request))  # type: ignore[arg-type]
+    return Actor(user=user, path=request.path[:300], ip_address=client_address(request))
 
 
 def as_actor(who: Actor | HttpRequest | User | None) -> Actor:
@@ -61,7 +69,7 @@ def record(
     action: str,
     what: str,
     *,
-    patient: Any = None,
+    patient: PatientRecord | None = None,
     patient_id: int | None = None,
     reason: str = "",
 ) -> AuditEvent:

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
@@ -5,7 +7,7 @@ from django.urls import NoReverseMatch, reverse
 from lbp_pathway.access import NAVIGATION, roles_of
 
 
-def navigation(request: HttpRequest) -> dict:
+def navigation(request: HttpRequest) -> dict[str, Any]:
     roles = roles_of(request.user) if hasattr(request, "user") else []
     items: list[tuple[str, str]] = []
     for role in roles:
@@ -19,7 +21,7 @@ def navigation(request: HttpRequest) -> dict:
     return {"nav_items": items, "user_roles": [role.value for role in roles]}
 
 
-def session_timeout(request: HttpRequest) -> dict:
+def session_timeout(request: HttpRequest) -> dict[str, Any]:
     """Seconds of inactivity before sign-out, for the idle warning (static/js/session.js)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:

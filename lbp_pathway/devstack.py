@@ -26,13 +26,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
+
+if TYPE_CHECKING:
+    from pgserver.postgres_server import PostgresServer
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATABASE_NAME = "lbp"
 DEMO_ACCOUNTS = ("frontdesk", "physio", "physician", "manager", "admin")
 
-_pg_handles: list = []  # pgserver handles stay referenced so their atexit clean-up runs
+_pg_handles: list[
+    PostgresServer
+] = []  # pgserver handles stay referenced so their atexit clean-up runs
 
 
 def data_dir() -> Path:
@@ -47,10 +53,10 @@ def start_postgres(root: Path) -> str:
     The only code that knows about pgserver (with stop_postgres): swapping the embedded PostgreSQL for
     another package changes these two functions and nothing else.
     """
-    import pgserver
+    from pgserver.postgres_server import get_server
 
     pgdata = root / "pg"
-    server = pgserver.get_server(pgdata, cleanup_mode="stop")
+    server = get_server(pgdata, cleanup_mode="stop")
     _pg_handles.append(server)
     found = server.psql(f"SELECT datname FROM pg_database WHERE datname = '{DATABASE_NAME}';")
     if "(0 rows)" in found:
@@ -237,7 +243,7 @@ def run(patients: int) -> int:
     os.environ.setdefault("DEMO_MODE", "1")
     os.environ.setdefault("DEMO_PASSWORD", "lbp-demo-2026")
     port = os.environ.get("PORT", "8000")
-    children: list[subprocess.Popen] = []
+    children: list[subprocess.Popen[bytes]] = []
     services: EmbeddedServices | None = None
 
     def shutdown() -> None:

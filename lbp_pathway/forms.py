@@ -52,7 +52,7 @@ class CodeForm(forms.Form):
     )
 
     def clean_code(self) -> str:
-        code = self.cleaned_data["code"].replace(" ", "")
+        code: str = self.cleaned_data["code"].replace(" ", "")
         if not (code.isascii() and code.isdigit() and len(code) == 6):
             raise ValidationError("Enter the six digits your app shows.")
         return code
@@ -84,7 +84,8 @@ class AuditSearchForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
             self.add_error("date_to", "The end date is before the start date.")

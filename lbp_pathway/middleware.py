@@ -9,8 +9,9 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
@@ -38,7 +39,7 @@ def seconds_left(request: HttpRequest) -> int:
     return max(0, int(last + idle_seconds() - time.time()))
 
 
-def two_factor_state(user: Any) -> str:
+def two_factor_state(user: User) -> str:
     if TwoFactorDevice.objects.filter(user=user).exists():
         return "verify"
     return "enrol" if two_factor_required(user) else "ok"
@@ -59,7 +60,13 @@ class IdleTimeoutMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
 
-    def process_view(self, request: HttpRequest, view: Any, args: Any, kwargs: Any) -> Any:
+    def process_view(
+        self,
+        request: HttpRequest,
+        view: Callable[..., HttpResponseBase],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+    ) -> HttpResponseBase | None:
         if not request.user.is_authenticated:
             return None
         if seconds_left(request) <= 0:
@@ -84,7 +91,13 @@ class TwoFactorMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
 
-    def process_view(self, request: HttpRequest, view: Any, args: Any, kwargs: Any) -> Any:
+    def process_view(
+        self,
+        request: HttpRequest,
+        view: Callable[..., HttpResponseBase],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+    ) -> HttpResponseBase | None:
         if not request.user.is_authenticated:
             return None
         state = request.session.get(TWO_FACTOR)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
 
@@ -24,7 +23,7 @@ class CharacterVarietyValidator:
     def __init__(self, min_classes: int = 2) -> None:
         self.min_classes = min_classes
 
-    def validate(self, password: str, user: Any = None) -> None:
+    def validate(self, password: str, user: User | None = None) -> None:
         if character_classes(password) < self.min_classes:
             raise ValidationError(
                 "Mix at least two kinds of character: lower case, upper case, digits, symbols.",
@@ -41,7 +40,7 @@ class MaximumLengthValidator:
     def __init__(self, max_length: int = 200) -> None:
         self.max_length = max_length
 
-    def validate(self, password: str, user: Any = None) -> None:
+    def validate(self, password: str, user: User | None = None) -> None:
         if len(password) > self.max_length:
             raise ValidationError(
                 f"Use at most {self.max_length} characters.", code="password_too_long"

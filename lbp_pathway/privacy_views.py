@@ -4,11 +4,13 @@ clinician's break-the-glass form."""
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,13 +19,14 @@ from django.views.decorators.http import require_POST
 from lbp_pathway import audit, selectors, services
 from lbp_pathway.access import BREAK_GLASS_ROLES, Role, patient_from_url, role_required
 from lbp_pathway.forms import AuditSearchForm, BreakGlassForm, TwoFactorRulesForm
+from lbp_pathway.http import AuthenticatedHttpRequest
 from lbp_pathway.models import EmergencyAccess, TwoFactorRule
 
 AUDIT_PAGE_SIZE = 50
 CSV_COLUMNS = ["at", "username", "user_id", "action", "patient_id", "what", "path", "ip", "reason"]
 
 
-def _audit_filters(form: AuditSearchForm) -> dict:
+def _audit_filters(form: AuditSearchForm) -> dict[str, Any]:
     data = form.cleaned_data
     return {
         "patient_id": data.get("patient_id"),
@@ -35,7 +38,7 @@ def _audit_filters(form: AuditSearchForm) -> dict:
 
 
 @role_required(Role.ADMINISTRATOR)
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = AuditSearchForm(request.GET or None)
     page = None
     if form.is_bound and form.is_valid():
@@ -61,7 +64,7 @@ class _Echo:
 
 
 @role_required(Role.ADMINISTRATOR)
-def audit_log_export(request: HttpRequest) -> HttpResponse:
+def audit_log_export(request: AuthenticatedHttpRequest) -> HttpResponse | StreamingHttpResponse:
     form = AuditSearchForm(request.GET)
     if not form.is_valid():
         messages.error(request, "Correct the search before exporting.")
@@ -78,7 +81,7 @@ def audit_log_export(request: HttpRequest) -> HttpResponse:
     )
     writer = csv.writer(_Echo())
 
-    def rows():
+    def rows() -> Iterator[Any]:  # csv.writer.writerow returns what _Echo.write returns
         yield writer.writerow(CSV_COLUMNS)
         for event in events:
             yield writer.writerow(
@@ -107,7 +110,7 @@ def _csv_safe(value: str) -> str:
 
 
 @role_required(*BREAK_GLASS_ROLES)
-def break_glass(request: HttpRequest, patient_id: int) -> HttpResponse:
+def break_glass(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     patient = patient_from_url(patient_id=patient_id)
     target = request.POST.get("next") or request.GET.get("next") or ""
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
@@ -133,7 +136,7 @@ def break_glass(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 
 @role_required(Role.ADMINISTRATOR)
-def break_glass_review(request: HttpRequest) -> HttpResponse:
+def break_glass_review(request: AuthenticatedHttpRequest) -> HttpResponse:
     show_all = request.GET.get("show") == "all"
     grants = selectors.emergency_accesses(unreviewed_only=not show_all)[:200]
     return render(
@@ -145,7 +148,7 @@ def break_glass_review(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.ADMINISTRATOR)
 @require_POST
-def break_glass_reviewed(request: HttpRequest, grant_id: int) -> HttpResponse:
+def break_glass_reviewed(request: AuthenticatedHttpRequest, grant_id: int) -> HttpResponse:
     grant = get_object_or_404(EmergencyAccess, pk=grant_id)
     services.review_emergency_access(grant, request.user, request.POST.get("note", "").strip())
     messages.success(request, "Marked as reviewed.")
@@ -153,7 +156,7 @@ def break_glass_reviewed(request: HttpRequest, grant_id: int) -> HttpResponse:
 
 
 @role_required(Role.ADMINISTRATOR)
-def security_settings(request: HttpRequest) -> HttpResponse:
+def security_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
     required = set(
         TwoFactorRule.objects.filter(required=True).values_list("group__name", flat=True)
     )
@@ -177,7 +180,7 @@ def security_settings(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.ADMINISTRATOR)
 @require_POST
-def unlock_sign_in(request: HttpRequest, failures_id: int) -> HttpResponse:
+def unlock_sign_in(request: AuthenticatedHttpRequest, failures_id: int) -> HttpResponse:
     services.unlock(failures_id, request.user)
     messages.success(request, "Unlocked: the user can sign in again.")
     return redirect("security_settings")
@@ -185,7 +188,7 @@ def unlock_sign_in(request: HttpRequest, failures_id: int) -> HttpResponse:
 
 @role_required(Role.ADMINISTRATOR)
 @require_POST
-def reset_two_factor(request: HttpRequest, user_id: int) -> HttpResponse:
+def reset_two_factor(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     user = get_object_or_404(get_user_model(), pk=user_id)
     services.reset_two_factor(user, request.user)
     messages.success(request, f"Two-factor authentication reset for {user.get_username()}.")

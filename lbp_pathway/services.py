@@ -8,14 +8,15 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, User
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
 from lbp_pathway import audit, throttle, totp
 from lbp_pathway.access import Role, can_break_glass
+from lbp_pathway.http import AuthenticatedHttpRequest
 from lbp_pathway.models import EmergencyAccess, SignInFailures, TwoFactorDevice, TwoFactorRule
+from lbp_pathway.records import PatientRecord
 
 security_log = logging.getLogger("lbp_pathway.security")
 
@@ -29,7 +30,9 @@ class RefusedError(Exception):
 # --- Break the glass -------------------------------------------------------------------------------
 
 
-def break_the_glass(request: HttpRequest, patient: Any, reason: str) -> EmergencyAccess:
+def break_the_glass(
+    request: AuthenticatedHttpRequest, patient: PatientRecord, reason: str
+) -> EmergencyAccess:
     """Grant the signed-in clinician time-limited access to a record outside their care or panel."""
     reason = " ".join(reason.split())
     if not can_break_glass(request.user):
@@ -52,7 +55,7 @@ def break_the_glass(request: HttpRequest, patient: Any, reason: str) -> Emergenc
     return grant
 
 
-def review_emergency_access(grant: EmergencyAccess, by: Any, note: str = "") -> EmergencyAccess:
+def review_emergency_access(grant: EmergencyAccess, by: User, note: str = "") -> EmergencyAccess:
     with transaction.atomic():
         grant = EmergencyAccess.objects.select_for_update().get(pk=grant.pk)
         if grant.reviewed_at is None:
@@ -112,7 +115,7 @@ def clear_sign_in_failures(username: str, ip_address: str | None) -> None:
     SignInFailures.objects.filter(**_key(username, ip_address)).delete()
 
 
-def unlock(failures_id: int, by: Any) -> None:
+def unlock(failures_id: int, by: User) -> None:
     """An administrator lifts a lock (all addresses of that row's username are cleared)."""
     with transaction.atomic():
         row = SignInFailures.objects.filter(pk=failures_id).first()
@@ -124,13 +127,13 @@ def unlock(failures_id: int, by: Any) -> None:
 # --- Two-factor authentication ---------------------------------------------------------------------
 
 
-def two_factor_required(user: Any) -> bool:
+def two_factor_required(user: User) -> bool:
     return TwoFactorRule.objects.filter(
         required=True, group__in=user.groups.all().values("pk")
     ).exists()
 
 
-def enrol_two_factor(user: Any, secret: str, code: str) -> TwoFactorDevice:
+def enrol_two_factor(user: User, secret: str, code: str) -> TwoFactorDevice:
     step = totp.matching_step(secret, code, timezone.now().timestamp())
     if step is None:
         raise RefusedError("That code does not match. Check the time on your phone and try again.")
@@ -141,7 +144,7 @@ def enrol_two_factor(user: Any, secret: str, code: str) -> TwoFactorDevice:
         )
 
 
-def verify_two_factor(user: Any, code: str) -> bool:
+def verify_two_factor(user: User, code: str) -> bool:
     """Check a code against the user's device; a code is accepted at most once."""
     with transaction.atomic():
         device = TwoFactorDevice.objects.select_for_update().filter(user=user).first()
@@ -157,7 +160,7 @@ def verify_two_factor(user: Any, code: str) -> bool:
     return True
 
 
-def reset_two_factor(user: Any, by: Any) -> None:
+def reset_two_factor(user: User, by: User) -> None:
     """An administrator removes a user's authenticator (lost phone); they enrol again at sign-in."""
     TwoFactorDevice.objects.filter(user=user).delete()
     security_log.info("two-factor device of user %s reset by administrator %s", user.pk, by.pk)

@@ -166,7 +166,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Workers keep Django's LOGGING (and its personal-information scrubbing) instead of their own handlers.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = "America/Toronto"
-CELERY_BEAT_SCHEDULE: dict = {
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "reminders-dispatch": {
         "task": "reminders.tasks.dispatch_due_reminders",
         "schedule": float(env_int("REMINDER_DISPATCH_SECONDS", 30)),

@@ -15,11 +15,13 @@ from __future__ import annotations
 import mimetypes
 import uuid
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import File
 from django.core.files.storage import FileSystemStorage
+from django.db import models
+from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpRequest
 from django.utils.deconstruct import deconstructible
 from django.utils.functional import cached_property
@@ -78,7 +80,7 @@ class UploadValidator:
             and self.max_bytes == other.max_bytes
         )
 
-    def __call__(self, upload: Any) -> None:
+    def __call__(self, upload: File[bytes]) -> None:
         limit = self.max_bytes or settings.UPLOAD_MAX_BYTES
         size = getattr(upload, "size", None)
         if size is None or size > limit:
@@ -105,7 +107,7 @@ class UploadValidator:
             )
 
 
-def private_upload_to(instance: Any, filename: str) -> str:
+def private_upload_to(instance: models.Model, filename: str) -> str:
     """A random, unguessable name; the original name is never part of the path."""
     extension = Path(filename).suffix.lower()
     if extension not in {e for extensions, _ in KINDS.values() for e in extensions}:
@@ -132,7 +134,7 @@ private_storage = PrivateFileStorage()
 
 
 def protected_download(
-    request: HttpRequest, field_file: Any, download_name: str, *, inline: bool = False
+    request: HttpRequest, field_file: FieldFile, download_name: str, *, inline: bool = False
 ) -> FileResponse:
     """Send a stored file to a user the calling view has already checked (and audited).
 

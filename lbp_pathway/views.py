@@ -16,6 +16,7 @@ from lbp_pathway.access import (
     role_required,
     roles_of,
 )
+from lbp_pathway.http import AuthenticatedHttpRequest
 
 
 @login_required
@@ -30,7 +31,7 @@ home.allowed_roles = "signed_in"  # type: ignore[attr-defined]
 
 
 @role_required(Role.ADMINISTRATOR)
-def administration_home(request: HttpRequest) -> HttpResponse:
+def administration_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "administration_home.html")
 
 
@@ -38,7 +39,7 @@ def _database_ok() -> bool:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-            return cursor.fetchone() == (1,)
+            return bool(cursor.fetchone() == (1,))
     except DatabaseError:
         return False
 

@@ -80,7 +80,7 @@ class RecordingSMSBackend:
 
 class SMSChannel:
     def __init__(self) -> None:
-        self.backend = import_string(settings.SMS_BACKEND)()
+        self.backend: Channel = import_string(settings.SMS_BACKEND)()
 
     def send(self, message: OutgoingMessage) -> str:
         try:

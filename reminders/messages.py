@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.utils import dateformat, timezone, translation
 
@@ -81,7 +82,7 @@ class Wording:
     body: str
 
 
-class _Blank(dict):
+class _Blank(dict[str, Any]):
     def __missing__(self, key: str) -> str:
         return ""
 
@@ -92,7 +93,7 @@ def local_when(value: str | datetime, language: str) -> str:
         return dateformat.format(timezone.localtime(moment), DATE_FORMATS[language])
 
 
-def patient_wording(kind: str, preferred_language: str, context: dict) -> Wording:
+def patient_wording(kind: str, preferred_language: str, context: dict[str, Any]) -> Wording:
     language = message_language(preferred_language)
     subject, body = PATIENT_MESSAGES[kind][language]
     if "{url}" in body and not context.get("url") and kind in NO_LINK_BODIES:
@@ -109,7 +110,9 @@ def staff_title(kind: str) -> str:
     return STAFF_TITLES[kind]
 
 
-def staff_notification_text(kind: str, patient_name: str, context: dict) -> tuple[str, str]:
+def staff_notification_text(
+    kind: str, patient_name: str, context: dict[str, Any]
+) -> tuple[str, str]:
     """Title and body of an in-app notification (seen only by the staff member it is for)."""
     title = staff_title(kind)
     detail = context.get("detail", "")

@@ -4,6 +4,7 @@ makes it due; Celery only moves rows from pending to sent (see services.py and t
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import models
 from django.db.models import Q
 
@@ -97,6 +98,13 @@ class Reminder(models.Model):
     @property
     def for_patient(self) -> bool:
         return self.patient_id is not None
+
+    @property
+    def staff_user(self) -> User:
+        """The staff member a reminder not for a patient goes to (reminder_has_one_recipient)."""
+        if self.user is None:
+            raise ValueError(f"Reminder {self.pk} has neither a patient nor a user.")
+        return self.user
 
 
 class Delivery(models.Model):

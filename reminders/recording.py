@@ -12,10 +12,12 @@ import fcntl
 import json
 import os
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.mail import EmailMessage
 from django.core.mail.backends.base import BaseEmailBackend
 
 
@@ -63,11 +65,11 @@ def read_recording(path: Path | str | None = None) -> list[dict[str, Any]]:
 class RecordingEmailBackend(BaseEmailBackend):
     """A Django email backend that records instead of sending (EMAIL_BACKEND in tests)."""
 
-    def send_messages(self, email_messages: Any) -> int:
+    def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
         for message in email_messages:
             key = message.extra_headers.get("X-Idempotency-Key") or message.extra_headers.get(
                 "Message-ID", ""
             )
             for to in message.to:
-                record("email", to, message.subject, message.body, key)
+                record("email", to, str(message.subject), str(message.body), key)
         return len(email_messages)

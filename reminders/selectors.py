@@ -2,31 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import cast
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db.models import Count, Q, QuerySet
 
 from lbp_pathway.access import Role
+from lbp_pathway.records import PatientRecord
 from reminders.models import Notification, Reminder
 from reminders.rules import pseudonym
 
 
-def unread_count(user: Any) -> int:
+def unread_count(user: User) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
 
 
-def notifications_for(user: Any) -> QuerySet[Notification]:
+def notifications_for(user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(user=user).order_by("-created_at", "-id")
 
 
 def recipient_reference(reminder: Reminder) -> str:
     if reminder.patient_id:
         return pseudonym(settings.SECRET_KEY, "patient", reminder.patient_id)
-    return pseudonym(settings.SECRET_KEY, "user", reminder.user_id)
+    # No patient: a user (the check constraint reminder_has_one_recipient).
+    return pseudonym(settings.SECRET_KEY, "user", cast(int, reminder.user_id))
 
 
 @dataclass(frozen=True)
@@ -91,7 +95,7 @@ def _ids_for_reference(reference: str) -> list[int]:
     return list(Reminder.objects.filter(**{f"{field}__in": matches}).values_list("id", flat=True))
 
 
-def outbox_rows(reminders: Any) -> list[OutboxRow]:
+def outbox_rows(reminders: Iterable[Reminder]) -> list[OutboxRow]:
     return [
         OutboxRow(
             id=r.id,
@@ -118,7 +122,7 @@ def outbox_totals() -> dict[str, int]:
     return {Reminder.Status(code).label: n for code, n in counts.items()}
 
 
-def reminders_about(patient: Any) -> QuerySet[Reminder]:
+def reminders_about(patient: PatientRecord) -> QuerySet[Reminder]:
     """A patient's reminders, to them and about them, with their deliveries (for clinic staff)."""
     return (
         Reminder.objects.filter(Q(patient=patient) | Q(about_patient=patient))
@@ -128,6 +132,6 @@ def reminders_about(patient: Any) -> QuerySet[Reminder]:
     )
 
 
-def front_desk_staff() -> QuerySet[Any]:
+def front_desk_staff() -> QuerySet[User]:
     """Active front-desk users: they book follow-ups and chase overdue referrals."""
     return get_user_model().objects.filter(groups__name=Role.FRONT_DESK.value, is_active=True)

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -11,6 +11,7 @@ from lbp_pathway.access import (
     has_role,
     role_required,
 )
+from lbp_pathway.http import AuthenticatedHttpRequest
 from reminders import selectors, services
 from reminders.forms import OutboxFilterForm, ResendForm
 from reminders.models import Reminder
@@ -19,7 +20,7 @@ STAFF = (Role.FRONT_DESK, Role.PHYSIOTHERAPIST, Role.FAMILY_PHYSICIAN)
 
 
 @role_required(*STAFF)
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = Paginator(selectors.notifications_for(request.user), 50).get_page(
         request.GET.get("page")
     )
@@ -32,7 +33,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @role_required(*STAFF)
-def mark_read(request: HttpRequest) -> HttpResponse:
+def mark_read(request: AuthenticatedHttpRequest) -> HttpResponse:
     raw = request.POST.get("notification")
     ids = [int(raw)] if raw and raw.isdigit() else None
     services.mark_notifications_read(request.user, ids)
@@ -40,7 +41,7 @@ def mark_read(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.MANAGER)
-def outbox(request: HttpRequest) -> HttpResponse:
+def outbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = OutboxFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     reminders = selectors.outbox(**{k: v for k, v in filters.items() if v})
@@ -62,7 +63,7 @@ def outbox(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @role_required(Role.MANAGER)
-def resend(request: HttpRequest, pk: int) -> HttpResponse:
+def resend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     reminder = get_object_or_404(Reminder, pk=pk)
     form = ResendForm(request.POST)
     if form.is_valid() and services.resend_reminder(
@@ -75,7 +76,7 @@ def resend(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(*STAFF)
-def patient_history(request: HttpRequest, patient_id: int) -> HttpResponse:
+def patient_history(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     # The front desk books and calls patients (reminders hold no clinical content); a clinician
     # sees the reminders of patients in their care or panel, as they see the rest of the record.
     area = Area.SCHEDULING if has_role(request.user, Role.FRONT_DESK) else Area.CLINICAL_RECORDS

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -77,7 +78,8 @@ class StartBackForm(forms.Form):
 
 class PatientQuestionnaireForm(StartBackForm):
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if all(answer is None for answer in self.answers()):
             raise forms.ValidationError("Please answer at least one question before sending.")
         return cleaned
@@ -87,7 +89,7 @@ def _flag_choices(codes: tuple[str, ...]) -> list[tuple[str, str]]:
     return [(code, rules.RED_FLAG_LABELS[code]) for code in codes]
 
 
-def _not_in_future(value: Any, field: str) -> None:
+def _not_in_future(value: date | None, field: str) -> None:
     if value is not None and value > timezone.localdate():
         raise forms.ValidationError({field: "This date is in the future."})
 
@@ -167,12 +169,13 @@ class TriageForm(StartBackForm):
     )
     INFLAMMATORY_FIELDS = ("inflammatory_features", "age_at_lbp_onset")
 
-    def __init__(self, *args: Any, date_of_birth: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, date_of_birth: date | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.date_of_birth = date_of_birth
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         _not_in_future(cleaned.get("episode_start_date"), "episode_start_date")
         _not_in_future(cleaned.get("delivery_date"), "delivery_date")
         start = cleaned.get("episode_start_date")

@@ -31,7 +31,7 @@ class AppendOnlyModel(models.Model):
             )
         super().save(*args, **kwargs)
 
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError(f"A stored {self._meta.verbose_name} is never deleted.")
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
+from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 
 from care_episodes.models import Episode
@@ -20,7 +20,7 @@ from triage.models import (
 )
 
 
-def open_alerts_for_physician(user: Any) -> QuerySet[PhysicianAlert]:
+def open_alerts_for_physician(user: User) -> QuerySet[PhysicianAlert]:
     """Open red-flag alerts for patients in this physician's panel today, and for patients with no
     family physician on file (every physician of the team sees those), most urgent first."""
     return (

@@ -215,7 +215,7 @@ def _remind_physician(alert: PhysicianAlert) -> None:
         )
 
 
-def _send_to_emergency(episode: Episode, by: Any, flags_text: str) -> None:
+def _send_to_emergency(episode: Episode, by: User | None, flags_text: str) -> None:
     if episode.status != Episode.Status.SENT_TO_EMERGENCY and lifecycle.can_transition(
         episode, Episode.Status.SENT_TO_EMERGENCY
     ):
@@ -405,7 +405,7 @@ def record_phone_screen(
         emergency_flags=list(flags.emergency),
         outcome=outcome,
         rule_version=rules.RULE_VERSION,
-        screened_by=by,
+        screened_by=actor.person,
     )
     if outcome == PhoneScreen.Outcome.EMERGENCY:
         flags_text = "; ".join(rules.RED_FLAG_LABELS[code] for code in flags.emergency)
@@ -439,7 +439,7 @@ def create_questionnaire_link(
     link = QuestionnaireLink.objects.create(
         episode=episode,
         token_hash=hash_token(token),
-        created_by=actor.user,
+        created_by=actor.person,
         created_at=now,
         expires_at=now + timedelta(days=link_days()),
     )

@@ -15,6 +15,7 @@ from care_episodes.models import Episode
 from intake.models import Patient
 from lbp_pathway import access, audit
 from lbp_pathway.access import Area, Role, has_role, public, role_required
+from lbp_pathway.http import AuthenticatedHttpRequest
 from triage import rules, selectors, services
 from triage.forms import (
     ClearAlertForm,
@@ -88,7 +89,7 @@ def _initial_for(episode: Episode, pending: QuestionnaireResponse | None) -> dic
 
 
 @role_required(Role.PHYSIOTHERAPIST)
-def episode_triage(request: HttpRequest, episode_id: int) -> HttpResponse:
+def episode_triage(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     """The triage page: editable for the physiotherapist in care; read-only (history, no form) for
     one who may only read the episode, such as an unassigned episode at their site until they take
     it. A POST from anyone who may not write it is refused (403, audited) before any input is read."""
@@ -134,7 +135,7 @@ def episode_triage(request: HttpRequest, episode_id: int) -> HttpResponse:
 
 @role_required(Role.PHYSIOTHERAPIST)
 @require_POST
-def score(request: HttpRequest) -> HttpResponse:
+def score(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The live STarT Back score panel (htmx partial); stores nothing."""
     form = StartBackForm(request.POST)
     result = rules.score_start_back(form.answers()) if form.is_valid() else None
@@ -142,7 +143,7 @@ def score(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.PHYSIOTHERAPIST, Role.FRONT_DESK)
-def questionnaire_link(request: HttpRequest, episode_id: int) -> HttpResponse:
+def questionnaire_link(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     """Create a single-use link the patient opens to answer STarT Back themselves.
 
     The front desk hands links out for every episode (the triage disposition area); a physiotherapist
@@ -200,7 +201,7 @@ def _slot_search_url(patient: Patient) -> str:
 
 
 @role_required(Role.FRONT_DESK)
-def phone_screen(request: HttpRequest) -> HttpResponse:
+def phone_screen(request: AuthenticatedHttpRequest) -> HttpResponse:
     patient_id = request.GET.get("patient", "")
     if not patient_id.isdigit():
         raise Http404("Choose the patient first.")
@@ -234,7 +235,7 @@ def phone_screen(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.FAMILY_PHYSICIAN)
-def clear_alert(request: HttpRequest, alert_id: int) -> HttpResponse:
+def clear_alert(request: AuthenticatedHttpRequest, alert_id: int) -> HttpResponse:
     write = request.method == "POST"
     alert = access.alert_for(request, alert_id, write=write)
     if write:

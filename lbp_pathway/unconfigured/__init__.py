@@ -5,11 +5,13 @@ a cache BACKEND: both load without connecting to anything (so the settings impor
 ImproperlyConfigured, saying how to start the servers, as soon as something uses them.
 """
 
+from typing import NoReturn
+
 from django.core.exceptions import ImproperlyConfigured
 
 from lbp_pathway.devstack import how_to_start
 
 
-def refuse(*_: object, **__: object) -> None:
+def refuse(*_: object, **__: object) -> NoReturn:
 
     raise ImproperlyConfigured(how_to_start())

@@ -11,6 +11,7 @@ from typing import Any
 from uuid import uuid4
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -91,12 +92,13 @@ def _appointment_passed(reminder: Reminder, now: datetime) -> bool:
 
 
 def _notify_in_app(reminder: Reminder, now: datetime) -> None:
-    about = reminder.about_patient.full_name if reminder.about_patient_id else ""
+    about_patient = reminder.about_patient
+    about = about_patient.full_name if about_patient is not None else ""
     title, body = staff_notification_text(reminder.kind, about, reminder.context)
     Notification.objects.get_or_create(
         reminder=reminder,
         defaults={
-            "user": reminder.user,
+            "user": reminder.staff_user,
             "title": title,
             "body": body[:500],
             "url": reminder.context.get("url", "")[:300],
@@ -132,8 +134,8 @@ def _check(reminder: Reminder, now: datetime) -> tuple[str, OutgoingMessage | No
     if _appointment_passed(reminder, now):
         _finish(reminder, Status.CANCELLED, "the appointment time has passed")
         return "cancelled", None
-    if reminder.for_patient:
-        patient = reminder.patient
+    patient = reminder.patient  # None: a reminder for staff
+    if patient is not None:
         channel = patient_channel(patient, reminder.kind, reminder.channel)
         if channel is None:
             _finish(reminder, Status.CANCELLED, "no consent to email or SMS reminders")
@@ -152,7 +154,7 @@ def _check(reminder: Reminder, now: datetime) -> tuple[str, OutgoingMessage | No
         _notify_in_app(reminder, now)
         return "sent", None
     else:
-        address = reminder.user.email
+        address = reminder.staff_user.email
         if not address:
             _finish(reminder, Status.CANCELLED, "no email address")
             return "cancelled", None
@@ -322,7 +324,7 @@ def resend_reminder(
 
 
 @transaction.atomic
-def mark_notifications_read(user: Any, ids: Iterable[int] | None = None) -> int:
+def mark_notifications_read(user: User, ids: Iterable[int] | None = None) -> int:
     unread = Notification.objects.filter(user=user, read_at__isnull=True)
     if ids is not None:
         unread = unread.filter(id__in=list(ids))

@@ -11,11 +11,14 @@ from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from lbp_pathway.records import PatientRecord
 from reminders.models import Notification, Reminder
+from reminders.records import ContactablePatient
 from reminders.rules import QuietHours, parse_quiet_hours
 
 log = logging.getLogger(__name__)
@@ -25,8 +28,8 @@ Status = Reminder.Status
 Channel = Reminder.Channel
 PATIENT_KINDS = {Kind.APPOINTMENT, Kind.OUTCOME_DUE, Kind.FOLLOW_UP_NOT_BOOKED}
 # A link is easier to open from an email; a time and place read well as a text message.
-CHANNEL_PREFERENCE = {Kind.OUTCOME_DUE: ("email", "sms")}
-DEFAULT_PREFERENCE = ("sms", "email")
+CHANNEL_PREFERENCE: dict[str, tuple[str, ...]] = {Kind.OUTCOME_DUE: ("email", "sms")}
+DEFAULT_PREFERENCE: tuple[str, ...] = ("sms", "email")
 UNSENT = (Status.PENDING, Status.FAILED, Status.CANCELLED)
 
 
@@ -39,7 +42,7 @@ def quiet_hours() -> QuietHours | None:
     return _quiet_hours(settings.REMINDER_QUIET_HOURS)
 
 
-def patient_channel(patient: Any, kind: str, current: str = "") -> str | None:
+def patient_channel(patient: ContactablePatient, kind: str, current: str = "") -> str | None:
     """The channel a patient has consented to (and has an address for); None when there is none."""
     consented = []
     if patient.consent_sms_reminders and patient.phone:
@@ -84,9 +87,9 @@ def schedule_reminder(
     kind: str,
     key: str,
     due_at: datetime,
-    patient: Any = None,
-    user: Any = None,
-    about_patient: Any = None,
+    patient: ContactablePatient | None = None,
+    user: User | None = None,
+    about_patient: PatientRecord | None = None,
     context: dict[str, Any] | None = None,
     now: datetime | None = None,
 ) -> Reminder:
@@ -96,11 +99,12 @@ def schedule_reminder(
     (checked again when sending); staff reminders appear in the app, and by email too when
     REMINDER_STAFF_EMAIL is on (a second reminder keyed "<key>:email").
     """
-    if (patient is None) == (user is None):
-        raise ValueError("a reminder goes to exactly one patient or one user")
+    one_recipient = "a reminder goes to exactly one patient or one user"
     now = now or timezone.now()
     context = context or {}
     if patient is not None:
+        if user is not None:
+            raise ValueError(one_recipient)
         channel = patient_channel(patient, kind) or "email"
         values = {
             "kind": kind,
@@ -112,6 +116,8 @@ def schedule_reminder(
             "context": context,
         }
         return _upsert(key, values, now)
+    if user is None:
+        raise ValueError(one_recipient)
     values = {
         "kind": kind,
         "patient": None,
@@ -182,7 +188,7 @@ def appointment_key(appointment_id: int, lead_hours: int) -> str:
 
 def schedule_appointment_reminders(
     *,
-    patient: Any,
+    patient: ContactablePatient,
     appointment_id: int,
     starts_at: datetime,
     site: str,
@@ -227,7 +233,7 @@ def cancel_appointment_reminders(appointment_id: int) -> int:
 
 
 def schedule_outcome_reminder(
-    *, patient: Any, key: str, due_at: datetime, site: str, questionnaire_url: str
+    *, patient: ContactablePatient, key: str, due_at: datetime, site: str, questionnaire_url: str
 ) -> Reminder:
     """Outcome re-measurement due: the patient gets the secure questionnaire link (built by triage)."""
     return schedule_reminder(
@@ -240,7 +246,7 @@ def schedule_outcome_reminder(
 
 
 def schedule_follow_up_reminder(
-    *, patient: Any, episode_id: int, due_at: datetime, site: str, phone: str = ""
+    *, patient: ContactablePatient, episode_id: int, due_at: datetime, site: str, phone: str = ""
 ) -> Reminder:
     """The plan needs a follow-up visit and none is booked by due_at."""
     return schedule_reminder(
@@ -253,7 +259,7 @@ def schedule_follow_up_reminder(
 
 
 def schedule_unsigned_note_reminder(
-    *, physiotherapist: Any, patient: Any, note_key: str, assessed_at: datetime, url: str
+    *, physiotherapist: User, patient: PatientRecord, note_key: str, assessed_at: datetime, url: str
 ) -> Reminder:
     """Remind the physio REMINDER_NOTE_UNSIGNED_DAYS after the assessment if the note is unsigned."""
     days = settings.REMINDER_NOTE_UNSIGNED_DAYS
@@ -268,7 +274,12 @@ def schedule_unsigned_note_reminder(
 
 
 def schedule_referral_overdue_reminders(
-    *, referral_id: int, due_at: datetime, recipients: Iterable[Any], patient: Any, url: str
+    *,
+    referral_id: int,
+    due_at: datetime,
+    recipients: Iterable[User],
+    patient: PatientRecord,
+    url: str,
 ) -> list[Reminder]:
     """A referral past its service level: the physio and the front desk are told."""
     return [
@@ -285,7 +296,7 @@ def schedule_referral_overdue_reminders(
 
 
 def schedule_physician_review_reminder(
-    *, physician: Any, patient: Any, episode_id: int, due_at: datetime, url: str
+    *, physician: User, patient: PatientRecord, episode_id: int, due_at: datetime, url: str
 ) -> Reminder:
     """An urgent red-flag review is still pending at due_at."""
     return schedule_reminder(
@@ -330,7 +341,12 @@ def cancel_note_unsigned_reminder(episode_id: int) -> int:
 
 
 def schedule_follow_up_staff_reminders(
-    *, episode_id: int, due_at: datetime, recipients: Iterable[Any], patient: Any, url: str
+    *,
+    episode_id: int,
+    due_at: datetime,
+    recipients: Iterable[User],
+    patient: PatientRecord,
+    url: str,
 ) -> list[Reminder]:
     """The staff side of "follow-up not booked": the physio and the front desk see it in the app."""
     return [
@@ -359,7 +375,7 @@ def cancel_physician_review_reminder(episode_id: int, reason: str = "review done
     return cancel_reminder(f"physician_review:{episode_id}", reason=reason)
 
 
-def notify_now(*, user: Any, title: str, body: str = "", url: str = "") -> Notification:
+def notify_now(*, user: User, title: str, body: str = "", url: str = "") -> Notification:
     """An in-app notification shown at once (no waiting for the dispatcher), e.g. an emergency."""
     return Notification.objects.create(
         user=user, title=title[:200], body=body[:500], url=url[:300], created_at=timezone.now()
