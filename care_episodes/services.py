@@ -199,7 +199,7 @@ def _remind_follow_up_not_booked(episode: Episode) -> None:
         site=site.name if site else "",
         phone=site.phone if site else "",
     )
-    physio = [episode.physiotherapist] if episode.physiotherapist_id else []
+    physio = [p] if (p := episode.physiotherapist) is not None else []
     physio_url = reverse("care_episodes:episode_detail", args=[episode.pk])
     desk_url = reverse("intake:patient_detail", args=[episode.patient_id])
     for recipients, url in (
