@@ -12,6 +12,7 @@ from intake.models import Appointment, IncomingReferral, Patient, WaitlistEntry
 from lbp_pathway import audit
 from lbp_pathway.access import Role
 from lbp_pathway.models import AuditEvent
+from tests.audit_rows import mark, only_row, rows_after
 from tests.factories import EpisodeFactory, PatientFactory, UserFactory
 from tests.intake.factories import at, new_assessment
 
@@ -22,25 +23,6 @@ pytestmark = pytest.mark.django_db
 def desk():
     user = UserFactory(role=Role.FRONT_DESK)
     return audit.Actor(user=user, path="/intake/test/", ip_address="10.0.0.7")
-
-
-def mark() -> int:
-    """The newest audit row so far (the log is append-only: rows are never deleted)."""
-    last = AuditEvent.objects.order_by("-pk").first()
-    return last.pk if last else 0
-
-
-def rows_after(after: int):
-    return AuditEvent.objects.filter(pk__gt=after)
-
-
-def only_row(after: int = 0, **filters) -> AuditEvent:
-    rows = list(rows_after(after))
-    assert len(rows) == 1, [(r.action, r.what) for r in rows]
-    row = rows[0]
-    for name, value in filters.items():
-        assert getattr(row, name) == value, (name, getattr(row, name), value)
-    return row
 
 
 def book(clinic, patient, actor, start=None, **extra):

@@ -16,21 +16,13 @@ from reminders.models import Notification
 from tests.factories import PatientFactory, UserFactory
 from tests.intake.conftest import Clinic
 from tests.intake.factories import at, new_assessment
+from tests.triage.test_rules_spec import RED_FLAG_TIERS
 from triage.models import PhysicianAlert
 
 pytestmark = pytest.mark.django_db
 
-# Written from docs/clinical-rules.md section 2: the emergency tier, every code.
-EMERGENCY_CODES = [
-    "ces_urinary_retention_or_overflow_incontinence",
-    "ces_faecal_incontinence_or_loss_of_anal_tone",
-    "ces_saddle_or_perineal_anaesthesia",
-    "ces_new_bilateral_radicular_symptoms",
-    "progressive_neurological_deficit",
-    "suspected_cord_compression",
-    "significant_trauma",
-    "suspected_spinal_infection",
-]
+# docs/clinical-rules.md section 2: the emergency tier, every code (the rule book's table).
+EMERGENCY_CODES = sorted(code for code, tier in RED_FLAG_TIERS.items() if tier == "emergency")
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from lbp_pathway import audit
 from lbp_pathway.models import AuditEvent
 from referrals import rules, services
 from referrals.models import Referral, ReferralEvent, RoutingReview
+from tests.audit_rows import mark, only_row, rows_after
 from tests.privacy.factories import AccessWorld, pdf_upload
 from tests.referrals.factories import ReferralFactory
 
@@ -29,25 +30,6 @@ def physio(world):
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     return tmp_path
-
-
-def mark() -> int:
-    """The newest audit row so far (the log is append-only: rows are never deleted)."""
-    last = AuditEvent.objects.order_by("-pk").first()
-    return last.pk if last else 0
-
-
-def rows_after(after: int):
-    return AuditEvent.objects.filter(pk__gt=after)
-
-
-def only_row(after: int = 0, **filters) -> AuditEvent:
-    rows = list(rows_after(after))
-    assert len(rows) == 1, [(r.action, r.what) for r in rows]
-    row = rows[0]
-    for name, value in filters.items():
-        assert getattr(row, name) == value, (name, getattr(row, name), value)
-    return row
 
 
 def test_a_routing_review_leaves_one_create_row(world):

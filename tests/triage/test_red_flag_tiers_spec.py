@@ -1,12 +1,13 @@
 """Every red flag by name, with its tier, written from docs/clinical-rules.md section 2.
 
-The table below is copied from the rule book, never read from triage/rules/: swapping two flags of
+The table is the rule book's, never read from triage/rules/: swapping two flags of
 different tiers in the code must fail here. Each flag is judged through the triage_check contract (a
 whole case in, the result dict out) and through the screens that offer the flags.
 """
 
 import pytest
 
+from tests.triage.test_rules_spec import RED_FLAG_TIERS
 from triage import rules
 from triage.forms import PhoneScreenForm
 
@@ -14,27 +15,8 @@ EMERGENCY = "emergency"
 URGENT = "urgent_physician_review"
 CONTEXTUAL = "contextual"
 
-SPEC_TIERS = {
-    "ces_urinary_retention_or_overflow_incontinence": EMERGENCY,
-    "ces_faecal_incontinence_or_loss_of_anal_tone": EMERGENCY,
-    "ces_saddle_or_perineal_anaesthesia": EMERGENCY,
-    "ces_new_bilateral_radicular_symptoms": EMERGENCY,
-    "progressive_neurological_deficit": EMERGENCY,
-    "suspected_cord_compression": EMERGENCY,
-    "significant_trauma": EMERGENCY,
-    "suspected_spinal_infection": EMERGENCY,
-    "history_of_cancer": URGENT,
-    "unexplained_weight_loss": URGENT,
-    "fever_or_systemically_unwell": URGENT,
-    "iv_drug_use": URGENT,
-    "immunosuppression": URGENT,
-    "prolonged_corticosteroid_use": URGENT,
-    "osteoporosis_fragility_fracture_risk": URGENT,
-    "major_motor_weakness_stable": URGENT,
-    "unrelenting_night_or_rest_pain": URGENT,
-    "raised_inflammatory_markers": URGENT,
-    "age_over_50_new_onset": CONTEXTUAL,
-}
+# The rule book's table (docs/clinical-rules.md section 2), written once in test_rules_spec.py.
+SPEC_TIERS = {code: CONTEXTUAL if tier == "none" else tier for code, tier in RED_FLAG_TIERS.items()}
 SPEC_EMERGENCY = {code for code, tier in SPEC_TIERS.items() if tier == EMERGENCY}
 
 
