@@ -282,14 +282,36 @@ def schedule_referral_overdue_reminders(
     url: str,
 ) -> list[Reminder]:
     """A referral past its service level: the physio and the front desk are told."""
+    return _staff_reminders(
+        Kind.REFERRAL_OVERDUE,
+        f"referral_overdue:{referral_id}",
+        due_at=due_at,
+        recipients=recipients,
+        patient=patient,
+        detail="no reply within the service level",
+        url=url,
+    )
+
+
+def _staff_reminders(
+    kind: str,
+    key_prefix: str,
+    *,
+    due_at: datetime,
+    recipients: Iterable[User],
+    patient: PatientRecord,
+    detail: str,
+    url: str,
+) -> list[Reminder]:
+    """One in-app reminder per staff member, keyed `<key_prefix>:<user id>`."""
     return [
         schedule_reminder(
-            kind=Kind.REFERRAL_OVERDUE,
-            key=f"referral_overdue:{referral_id}:{user.pk}",
+            kind=kind,
+            key=f"{key_prefix}:{user.pk}",
             due_at=due_at,
             user=user,
             about_patient=patient,
-            context={"detail": "no reply within the service level", "url": url},
+            context={"detail": detail, "url": url},
         )
         for user in recipients
     ]
@@ -349,17 +371,15 @@ def schedule_follow_up_staff_reminders(
     url: str,
 ) -> list[Reminder]:
     """The staff side of "follow-up not booked": the physio and the front desk see it in the app."""
-    return [
-        schedule_reminder(
-            kind=Kind.FOLLOW_UP_NOT_BOOKED,
-            key=f"follow_up:{episode_id}:staff:{user.pk}",
-            due_at=due_at,
-            user=user,
-            about_patient=patient,
-            context={"detail": "follow-up visit planned but not booked", "url": url},
-        )
-        for user in recipients
-    ]
+    return _staff_reminders(
+        Kind.FOLLOW_UP_NOT_BOOKED,
+        f"follow_up:{episode_id}:staff",
+        due_at=due_at,
+        recipients=recipients,
+        patient=patient,
+        detail="follow-up visit planned but not booked",
+        url=url,
+    )
 
 
 def cancel_follow_up_reminders(episode_id: int, reason: str = "follow-up booked") -> int:
