@@ -1,9 +1,11 @@
 """Who may do what, in one place: the roles, the access matrix (which role sees which part of a patient's
 record, and for which patients), home pages, navigation, and the guards every view wears.
 
-Views declare their rule with `role_required(...)`, `public`, or `patient_record_view(...)` for pages
-showing one patient's record; tests/privacy/test_url_matrix.py walks every URL and checks each declared
-rule for every role. Refusals on patient pages are recorded in the audit log as `denied`.
+Views declare who may open them with `role_required(...)` or `public`, then fetch any patient record
+through one function per kind of object (`episode_for`, `note_for`, `referral_for`, `alert_for`,
+`patient_for`, at the bottom of this module), which answers 404 or an audited 403.
+tests/privacy/test_url_matrix.py walks every URL for every role against a hand-written table;
+tests/privacy/test_access_for.py walks every relationship through the fetch functions.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any, NoReturn, TypeVar, cast
 from django.apps import apps
 from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -236,7 +238,7 @@ def require_patient_access(
 ) -> Basis:
     """Return why the signed-in user may see `area` of `patient`'s record; otherwise record a `denied`
     audit event and raise PatientAccessDenied (403). Recording the `view` itself is the caller's job
-    (or use `patient_record_view`, which does both)."""
+    (`patient_for` records a break-the-glass access itself)."""
     basis = access_basis(request.user, patient, area)
     if basis is None:
         _audit_denied(request, what, patient.pk)
@@ -245,7 +247,7 @@ def require_patient_access(
 
 
 def patient_from_url(**kwargs: Any) -> PatientRecord:
-    """Default lookup for `patient_record_view`: the `patient_id` (or `pk`) URL argument."""
+    """The patient named by the `patient_id` (or `pk`) URL argument, or 404."""
     Patient = apps.get_model("intake", "Patient")  # a higher floor's model, by name
     pk = kwargs.get("patient_id", kwargs.get("pk"))
     if pk is None:
@@ -302,62 +304,6 @@ def role_required(*roles: Role) -> Callable[[View], View]:
             return view(request, *args, **kwargs)
 
         guarded.allowed_roles = frozenset(roles)  # type: ignore[attr-defined]
-        return cast(View, guarded)
-
-    return decorator
-
-
-def patient_record_view(
-    *roles: Role,
-    what: str,
-    area: Area = Area.CLINICAL_RECORDS,
-    lookup: Callable[..., Any] = patient_from_url,
-) -> Callable[[View], View]:
-    """Guard a page showing part of one patient's record, and audit it.
-
-    1. anonymous -> login page; a role outside `roles` (default: every role the matrix gives `area`)
-       -> 403, audited as `denied` (the role check comes before any lookup, so a wrong role never
-       learns whether the record exists);
-    2. `lookup(**url_kwargs)` finds the patient (404 when missing);
-    3. a user whose care, panel or break-the-glass grant does not cover the patient -> 403, audited as
-       `denied`; the 403 page offers break the glass to clinicians;
-    4. a GET is audited as `view` (or `break_glass` with the grant's reason); other methods are left to
-       the view's service, which records `create`/`change` itself;
-    5. the view runs with `request.patient` and `request.access_basis` set.
-    """
-    allowed = frozenset(roles) if roles else roles_with(area)
-
-    def decorator(view: View) -> View:
-        @wraps(view)
-        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            if not has_role(request.user, *allowed):
-                try:
-                    patient_id = lookup(**kwargs).pk
-                except (Http404, ObjectDoesNotExist):
-                    patient_id = None
-                _audit_denied(request, what, patient_id)
-                raise PermissionDenied("Your role does not give access to this page.")
-            patient = lookup(**kwargs)
-            basis = require_patient_access(request, patient, area=area, what=what)
-            if basis is Basis.BREAK_GLASS:
-                grant = active_emergency_access(request.user, patient.pk)
-                audit.record(
-                    request,
-                    audit.Action.BREAK_GLASS,
-                    what,
-                    patient=patient,
-                    reason=grant.reason if grant else "",
-                )
-            elif request.method in ("GET", "HEAD"):
-                audit.record(request, audit.Action.VIEW, what, patient=patient, reason=basis.value)
-            request.patient = patient  # type: ignore[attr-defined]
-            request.access_basis = basis  # type: ignore[attr-defined]
-            return view(request, *args, **kwargs)
-
-        guarded.allowed_roles = allowed  # type: ignore[attr-defined]
-        guarded.patient_record = True  # type: ignore[attr-defined]
         return cast(View, guarded)
 
     return decorator
@@ -547,5 +493,14 @@ def patient_for(
     except (patient_model.DoesNotExist, ValueError, TypeError) as error:
         raise Http404("No such patient.") from error
     basis = require_patient_access(request, patient, area=area, what=what)
+    if basis is Basis.BREAK_GLASS:
+        grant_row = active_emergency_access(request.user, patient.pk)
+        audit.record(
+            request,
+            audit.Action.BREAK_GLASS,
+            what,
+            patient_id=patient.pk,
+            reason=grant_row.reason if grant_row else "",
+        )
     request.access_basis = basis  # type: ignore[attr-defined]
     return patient

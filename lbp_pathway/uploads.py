@@ -5,9 +5,10 @@ under random names outside any served path, and sent back only by a view that ha
         upload_to=private_upload_to, storage=private_storage, validators=[UploadValidator()]
     )
     ...
-    @patient_record_view(what="Referral letter")
-    def letter(request, patient_id):
-        return protected_download(request, letter.document, "referral-letter.pdf")
+    @role_required(*CLINICAL_ROLES)
+    def report_file(request, referral_id):
+        referral = access.referral_for(request, referral_id)
+        return protected_download(request, referral.report, "report.pdf")
 """
 
 from __future__ import annotations

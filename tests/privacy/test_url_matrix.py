@@ -496,7 +496,7 @@ def test_every_url_of_the_project_has_a_row_in_the_access_table():
 
 
 def test_every_view_declares_an_access_rule():
-    """Each view wears a guard (role_required, patient_record_view, public); what it allows is
+    """Each view wears a guard (role_required or public); what it allows is
     checked against SPEC by the matrix, never read from here."""
     undeclared = [
         route.path

@@ -3,19 +3,34 @@
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
-from lbp_pathway.access import Role, episode_patient, patient_record_view, public
+from lbp_pathway import access, audit
+from lbp_pathway.access import Area, Basis, Role, public, role_required, roles_with
 from lbp_pathway.urls import handler403  # noqa: F401
 from lbp_pathway.urls import urlpatterns as app_urlpatterns
 
+CLINICIANS = roles_with(Area.CLINICAL_RECORDS)
 
-@patient_record_view(what="Patient chart (test)")
+
+def _audit_view(request: HttpRequest, what: str, patient_id: int) -> None:
+    basis = request.access_basis  # type: ignore[attr-defined]
+    if basis is not Basis.BREAK_GLASS:  # a break-the-glass access is recorded by access itself
+        audit.record(request, audit.Action.VIEW, what, patient_id=patient_id, reason=basis.value)
+
+
+@role_required(*CLINICIANS)
 def chart(request: HttpRequest, patient_id: int) -> HttpResponse:
-    return HttpResponse(f"Chart of {request.patient.full_name}; basis {request.access_basis}")
+    patient = access.patient_for(
+        request, patient_id, area=Area.CLINICAL_RECORDS, what="Patient chart (test)"
+    )
+    _audit_view(request, "Patient chart (test)", patient.pk)
+    return HttpResponse(f"Chart of {patient.full_name}; basis {request.access_basis}")  # type: ignore[attr-defined]
 
 
-@patient_record_view(what="Episode (test)", lookup=episode_patient)
+@role_required(*CLINICIANS)
 def episode(request: HttpRequest, episode_id: int) -> HttpResponse:
-    return HttpResponse(f"Episode {episode_id} of {request.patient.full_name}")
+    found = access.episode_for(request, episode_id, what="Episode (test)")
+    _audit_view(request, "Episode (test)", found.patient_id)
+    return HttpResponse(f"Episode {episode_id} of {found.patient.full_name}")
 
 
 def undeclared(request: HttpRequest) -> HttpResponse:
