@@ -76,11 +76,11 @@ def physio_home(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @role_required(PHYSIO)
-def episode_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+def episode_detail(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     """The episode page: in full for the physio in care; read-only for an unassigned episode at the
     physio's site (with the button to take it) and under break the glass."""
-    episode = access.episode_for(request, pk)
-    _audit_read(request, Action.VIEW, f"care episode {pk}", episode.patient)
+    episode = access.episode_for(request, episode_id)
+    _audit_read(request, Action.VIEW, f"care episode {episode_id}", episode.patient)
     own = _can_write(request)
     rows, charts = selectors.outcome_history(episode)
     notes = list(
@@ -121,17 +121,17 @@ def episode_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @role_required(PHYSIO)
 @require_POST
-def take_episode(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+def take_episode(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     """Take an unassigned episode (one the physio may read at their site) into the physio's care."""
-    episode = access.episode_for(request, pk, what="Care episode (take into care)")
+    episode = access.episode_for(request, episode_id, what="Care episode (take into care)")
     basis = request.access_basis  # type: ignore[attr-defined]
     if basis is Basis.IN_CARE:
         messages.info(request, "This episode is already in your care.")
-        return redirect("care_episodes:episode_detail", pk=pk)
+        return redirect("care_episodes:episode_detail", episode_id=episode_id)
     if basis is not Basis.SITE:
         access.refuse(
             request,
-            f"Care episode {pk} (take into care)",
+            f"Care episode {episode_id} (take into care)",
             episode.patient_id,
             "Only an unassigned episode at your site can be taken into your care.",
         )
@@ -141,12 +141,12 @@ def take_episode(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(error))
     else:
         messages.success(request, "The episode is now in your care.")
-    return redirect("care_episodes:episode_detail", pk=pk)
+    return redirect("care_episodes:episode_detail", episode_id=episode_id)
 
 
 @role_required(PHYSIO)
-def assessment_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    episode = access.episode_for(request, pk, write=True)
+def assessment_edit(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
+    episode = access.episode_for(request, episode_id, write=True)
     previous = selectors.latest_assessment(episode)
     if request.method == "POST":
         form = AssessmentForm(request.POST)
@@ -158,14 +158,14 @@ def assessment_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 ),
                 "Assessment saved.",
             ):
-                return redirect("care_episodes:episode_detail", pk=pk)
+                return redirect("care_episodes:episode_detail", episode_id=episode_id)
     else:
         initial = {}
         if previous is not None:
             initial = {name: getattr(previous, name) for name in AssessmentForm.Meta.fields}
             initial.pop("assessed_on")
         form = AssessmentForm(initial=initial)
-        _audit_read(request, Action.VIEW, f"assessment of episode {pk}", episode.patient)
+        _audit_read(request, Action.VIEW, f"assessment of episode {episode_id}", episode.patient)
     return render(
         request,
         "care_episodes/assessment_form.html",
@@ -174,8 +174,8 @@ def assessment_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(PHYSIO)
-def outcome_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    episode = access.episode_for(request, pk, write=True)
+def outcome_add(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
+    episode = access.episode_for(request, episode_id, write=True)
     done = set(episode.outcomes.values_list("timepoint", flat=True))
     initial_timepoint = "baseline" if "baseline" not in done else "six_weeks"
     form = OutcomeForm(request.POST or None, initial={"timepoint": initial_timepoint})
@@ -186,13 +186,13 @@ def outcome_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         else:
             services.record_outcomes(episode, actor=audit.actor(request), **form.service_kwargs())
             messages.success(request, "Outcome measures saved.")
-            return redirect("care_episodes:episode_detail", pk=pk)
+            return redirect("care_episodes:episode_detail", episode_id=episode_id)
     return render(request, "care_episodes/outcome_form.html", {"episode": episode, "form": form})
 
 
 @role_required(PHYSIO)
-def plan_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    episode = access.episode_for(request, pk, write=True)
+def plan_edit(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
+    episode = access.episode_for(request, episode_id, write=True)
     plan = SelfManagementPlan.objects.filter(episode=episode).first()
     form = PlanForm(request.POST or None, instance=plan)
     if request.method == "POST" and form.is_valid():
@@ -201,7 +201,7 @@ def plan_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             episode, actor=audit.actor(request), exercises=data.pop("exercises"), **data
         )
         messages.success(request, "Self-management plan saved.")
-        return redirect("care_episodes:episode_detail", pk=pk)
+        return redirect("care_episodes:episode_detail", episode_id=episode_id)
     return render(request, "care_episodes/plan_form.html", {"episode": episode, "form": form})
 
 
@@ -211,10 +211,12 @@ def _handout_context(episode: Episode) -> dict[str, Any]:
 
 
 @role_required(PHYSIO)
-def handout(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    episode = access.episode_for(request, pk)
+def handout(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
+    episode = access.episode_for(request, episode_id)
     context = _handout_context(episode)
-    _audit_read(request, Action.PRINT, f"self-management handout of episode {pk}", episode.patient)
+    _audit_read(
+        request, Action.PRINT, f"self-management handout of episode {episode_id}", episode.patient
+    )
     return render(request, "care_episodes/handout.html", context)
 
 
@@ -228,18 +230,21 @@ def pdf_response(template: str, context: dict[str, Any], filename: str) -> HttpR
 
 
 @role_required(PHYSIO)
-def handout_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    episode = access.episode_for(request, pk)
+def handout_pdf(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
+    episode = access.episode_for(request, episode_id)
     context = _handout_context(episode)
     _audit_read(
-        request, Action.PRINT, f"self-management handout PDF of episode {pk}", episode.patient
+        request,
+        Action.PRINT,
+        f"self-management handout PDF of episode {episode_id}",
+        episode.patient,
     )
-    return pdf_response("care_episodes/pdf/handout.html", context, f"handout-{pk}.pdf")
+    return pdf_response("care_episodes/pdf/handout.html", context, f"handout-{episode_id}.pdf")
 
 
 @role_required(PHYSIO)
-def follow_up_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    episode = access.episode_for(request, pk, write=True)
+def follow_up_edit(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
+    episode = access.episode_for(request, episode_id, write=True)
     plan = FollowUpPlan.objects.filter(episode=episode).first()
     initial = None if plan else services.proposed_follow_up(episode)
     form = FollowUpForm(request.POST or None, instance=plan, initial=initial)
@@ -251,7 +256,7 @@ def follow_up_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             ),
             "Follow-up plan saved.",
         ):
-            return redirect("care_episodes:episode_detail", pk=pk)
+            return redirect("care_episodes:episode_detail", episode_id=episode_id)
     return render(
         request,
         "care_episodes/follow_up_form.html",
@@ -260,8 +265,8 @@ def follow_up_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(PHYSIO)
-def discharge(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    episode = access.episode_for(request, pk, write=True)
+def discharge(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
+    episode = access.episode_for(request, episode_id, write=True)
     form = DischargeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if _carry_out(
@@ -276,14 +281,14 @@ def discharge(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             ),
             "Episode discharged.",
         ):
-            return redirect("care_episodes:episode_detail", pk=pk)
+            return redirect("care_episodes:episode_detail", episode_id=episode_id)
     return render(request, "care_episodes/discharge_form.html", {"episode": episode, "form": form})
 
 
 @role_required(PHYSIO)
 @require_POST
-def change_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    episode = access.episode_for(request, pk, write=True)
+def change_status(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
+    episode = access.episode_for(request, episode_id, write=True)
     form = StatusForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose a status.")
@@ -299,7 +304,7 @@ def change_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             messages.error(request, str(error))
         else:
             messages.success(request, f"Status changed to {episode.get_status_display()}.")
-    return redirect("care_episodes:episode_detail", pk=pk)
+    return redirect("care_episodes:episode_detail", episode_id=episode_id)
 
 
 def _carry_out(request: HttpRequest, write: Callable[[], object], success: str) -> bool:
@@ -315,23 +320,23 @@ def _carry_out(request: HttpRequest, write: Callable[[], object], success: str) 
 
 @role_required(PHYSIO)
 @require_POST
-def note_draft(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    episode = access.episode_for(request, pk, write=True)
+def note_draft(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
+    episode = access.episode_for(request, episode_id, write=True)
     try:
         note = services.draft_note(episode, actor=audit.actor(request))
     except IllegalTransition as error:
         messages.error(request, str(error))
-        return redirect("care_episodes:episode_detail", pk=pk)
-    return redirect("care_episodes:note_edit", pk=note.pk)
+        return redirect("care_episodes:episode_detail", episode_id=episode_id)
+    return redirect("care_episodes:note_edit", note_id=note.pk)
 
 
 @role_required(PHYSIO)
-def note_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+def note_edit(request: AuthenticatedHttpRequest, note_id: int) -> HttpResponse:
     """A draft to edit and sign (the physio in care); a signed note, or a draft the physio may only
     read, is shown read-only."""
-    note = access.note_for(request, pk, write=request.method == "POST")
+    note = access.note_for(request, note_id, write=request.method == "POST")
     if note.is_signed or not _can_write(request):
-        _audit_read(request, Action.VIEW, f"consultation note {pk}", note.episode.patient)
+        _audit_read(request, Action.VIEW, f"consultation note {note_id}", note.episode.patient)
         return render(
             request,
             "care_episodes/note_signed.html",
@@ -346,34 +351,36 @@ def note_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         if "sign" in request.POST:
             services.sign_note(note, actor=actor)
             messages.success(request, "Note signed and sent to the family physician.")
-            return redirect("care_episodes:episode_detail", pk=note.episode_id)
+            return redirect("care_episodes:episode_detail", episode_id=note.episode_id)
         messages.success(request, "Draft saved.")
-        return redirect("care_episodes:note_edit", pk=pk)
+        return redirect("care_episodes:note_edit", note_id=note_id)
     if request.method == "GET":
-        _audit_read(request, Action.VIEW, f"consultation note {pk}", note.episode.patient)
+        _audit_read(request, Action.VIEW, f"consultation note {note_id}", note.episode.patient)
     return render(request, "care_episodes/note_form.html", {"note": note, "form": form})
 
 
 @role_required(PHYSIO)
 @require_POST
-def note_addendum(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    note = access.note_for(request, pk, write=True)
+def note_addendum(request: AuthenticatedHttpRequest, note_id: int) -> HttpResponse:
+    note = access.note_for(request, note_id, write=True)
     try:
         addendum = services.start_addendum(note, actor=audit.actor(request))
     except IllegalTransition as error:
         messages.error(request, str(error))
-        return redirect("care_episodes:note_edit", pk=pk)
-    return redirect("care_episodes:note_edit", pk=addendum.pk)
+        return redirect("care_episodes:note_edit", note_id=note_id)
+    return redirect("care_episodes:note_edit", note_id=addendum.pk)
 
 
 @role_required(PHYSIO, PHYSICIAN)
-def note_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+def note_pdf(request: AuthenticatedHttpRequest, note_id: int) -> HttpResponse:
     """The note as PDF: any version for the physio who may read the episode; signed ones for the
     family physician of the patient's panel (access.note_for)."""
-    note = access.note_for(request, pk)
-    _audit_read(request, Action.PRINT, f"consultation note {pk} PDF", note.episode.patient)
+    note = access.note_for(request, note_id)
+    _audit_read(request, Action.PRINT, f"consultation note {note_id} PDF", note.episode.patient)
     return pdf_response(
-        "care_episodes/pdf/note.html", {"note": note}, f"consultation-note-{pk}-v{note.version}.pdf"
+        "care_episodes/pdf/note.html",
+        {"note": note},
+        f"consultation-note-{note_id}-v{note.version}.pdf",
     )
 
 
@@ -392,8 +399,8 @@ def physician_home(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @role_required(PHYSICIAN)
-def physician_note_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    note = access.note_for(request, pk, write=request.method == "POST", signed_only=True)
+def physician_note_detail(request: AuthenticatedHttpRequest, note_id: int) -> HttpResponse:
+    note = access.note_for(request, note_id, write=request.method == "POST", signed_only=True)
     form = ReplyForm(request.POST or None)
     if request.method == "POST":
         if "mark_read" in request.POST:
@@ -403,9 +410,9 @@ def physician_note_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRes
         if form.is_valid():
             services.reply_to_note(note, actor=audit.actor(request), text=form.cleaned_data["text"])
             messages.success(request, "Your reply was sent to the physiotherapist.")
-            return redirect("care_episodes:physician_note", pk=pk)
+            return redirect("care_episodes:physician_note", note_id=note_id)
     else:
-        _audit_read(request, Action.VIEW, f"consultation note {pk}", note.episode.patient)
+        _audit_read(request, Action.VIEW, f"consultation note {note_id}", note.episode.patient)
     return render(
         request,
         "care_episodes/physician_note.html",
@@ -420,9 +427,9 @@ def physician_note_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRes
 
 
 @role_required(PHYSICIAN)
-def physician_episode(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    episode = access.episode_for(request, pk, what="Care episode summary")
-    _audit_read(request, Action.VIEW, f"episode {pk} summary", episode.patient)
+def physician_episode(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
+    episode = access.episode_for(request, episode_id, what="Care episode summary")
+    _audit_read(request, Action.VIEW, f"episode {episode_id} summary", episode.patient)
     rows, charts = selectors.outcome_history(episode)
     return render(
         request,

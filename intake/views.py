@@ -117,9 +117,9 @@ def _duplicate_card_message(existing: Patient) -> str:
 
 
 @role_required(FRONT_DESK)
-def patient_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+def patient_edit(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     patient: Patient = access.patient_for(
-        request, pk, area=Area.DEMOGRAPHICS, what="Patient demographics"
+        request, patient_id, area=Area.DEMOGRAPHICS, what="Patient demographics"
     )
     form = PatientForm(request.POST or None, instance=patient)
     if request.method == "POST" and form.is_valid():
@@ -139,9 +139,9 @@ def patient_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(FRONT_DESK)
-def patient_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+def patient_detail(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
     patient: Patient = access.patient_for(
-        request, pk, area=Area.DEMOGRAPHICS, what="Patient demographics and appointments"
+        request, patient_id, area=Area.DEMOGRAPHICS, what="Patient demographics and appointments"
     )
     audit.record(
         request, audit.Action.VIEW, "Patient demographics and appointments", patient=patient
@@ -521,8 +521,10 @@ def waitlist(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @role_required(FRONT_DESK)
 @require_POST
-def waitlist_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    patient: Patient = access.patient_for(request, pk, area=Area.SCHEDULING, what="Waitlist")
+def waitlist_add(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResponse:
+    patient: Patient = access.patient_for(
+        request, patient_id, area=Area.SCHEDULING, what="Waitlist"
+    )
     form = WaitlistForm(request.POST)
     if form.is_valid():
         services.add_to_waitlist(patient=patient, actor=audit.actor(request), **form.cleaned_data)

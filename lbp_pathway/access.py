@@ -258,26 +258,25 @@ def patient_from_url(**kwargs: Any) -> PatientRecord:
         raise Http404("No such patient.") from error
 
 
-def episode_patient(**kwargs: Any) -> PatientRecord:
-    """Lookup for episode pages (`episode_id` URL argument): the episode's patient."""
-    Episode = apps.get_model("care_episodes", "Episode")  # a higher floor's model, by name
-    try:
-        episode = Episode.objects.select_related("patient").get(pk=kwargs["episode_id"])
-        return cast(EpisodeRecord, episode).patient
-    except (Episode.DoesNotExist, KeyError, ValueError) as error:
-        raise Http404("No such episode.") from error
+# URL arguments that name a record, and how to find its patient, for the audit row of a refusal.
+_PATIENT_OF: dict[str, tuple[str, str]] = {
+    "episode_id": ("care_episodes.Episode", "patient_id"),
+    "note_id": ("care_episodes.ConsultationNote", "episode__patient_id"),
+    "referral_id": ("referrals.Referral", "episode__patient_id"),
+    "alert_id": ("triage.PhysicianAlert", "patient_id"),
+}
 
 
 def _patient_id_in(url_kwargs: dict[str, Any]) -> int | None:
-    """The patient a refused URL was about (`patient_id` or `episode_id`), for the audit log."""
+    """The patient a refused URL was about (`patient_id`, or a record naming one), for the audit log."""
     patient_id = url_kwargs.get("patient_id")
     if isinstance(patient_id, int):
         return patient_id
-    if isinstance(url_kwargs.get("episode_id"), int):
-        try:
-            return episode_patient(**url_kwargs).pk
-        except Http404:
-            return None
+    for argument, (label, path) in _PATIENT_OF.items():
+        pk = url_kwargs.get(argument)
+        if isinstance(pk, int):
+            found = apps.get_model(label).objects.filter(pk=pk).values_list(path, flat=True).first()
+            return found if isinstance(found, int) else None
     return None
 
 

@@ -13,6 +13,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.test import RequestFactory
+from django.urls import reverse
 from django.utils import timezone
 
 from lbp_pathway import access
@@ -222,3 +223,36 @@ def test_missing_objects_are_404_and_anonymous_users_are_refused(world):
     episode = world.episode("physio", "in care")
     with pytest.raises(PermissionDenied):
         access.episode_for(request_by(AnonymousUser()), episode.pk)
+
+
+@pytest.mark.parametrize(
+    ("url_name", "record"),
+    [
+        ("care_episodes:episode_detail", "episode"),
+        ("care_episodes:discharge", "episode"),
+        ("care_episodes:note_edit", "note"),
+        ("care_episodes:physician_note", "note"),
+        ("referrals:detail", "referral"),
+        ("intake:patient_detail", "patient"),
+    ],
+)
+def test_a_role_refused_at_the_door_is_audited_with_the_patient(world, client, url_name, record):
+    """A wrong role is turned away before any lookup, yet the audit row still names the patient."""
+    episode = world.episode("physio", "in care")
+    target = {
+        "episode": lambda: episode.pk,
+        "note": lambda: (
+            NoteFactory(
+                episode=episode,
+                author=world.physio,
+                signed_at=timezone.now(),
+                signed_by=world.physio,
+            ).pk
+        ),
+        "referral": lambda: ReferralFactory(episode=episode).pk,
+        "patient": lambda: episode.patient_id,
+    }[record]()
+    manager = world.users["manager"]
+    client.force_login(manager)
+    assert client.get(reverse(url_name, args=[target])).status_code == 403
+    assert denied_rows(manager, episode.patient_id) == 1
