@@ -378,6 +378,18 @@ def refuse(request: HttpRequest, what: str, patient_id: int | None, message: str
     raise PatientAccessDenied(patient_id, message)
 
 
+def _record_break_glass(request: HttpRequest, what: str, patient_id: int) -> None:
+    """Every access under a break-the-glass grant is audited as such, with the grant's reason."""
+    grant_row = active_emergency_access(request.user, patient_id)
+    audit.record(
+        request,
+        audit.Action.BREAK_GLASS,
+        what,
+        patient_id=patient_id,
+        reason=grant_row.reason if grant_row else "",
+    )
+
+
 def _authorize(
     request: HttpRequest, episode: EpisodeRecord, *, write: bool, area: Area, what: str
 ) -> tuple[Grant, Basis]:
@@ -395,14 +407,7 @@ def _authorize(
             )
         refuse(request, f"{what} (write)", episode.patient_id, "You may read this record only.")
     if basis is Basis.BREAK_GLASS:
-        grant_row = active_emergency_access(request.user, episode.patient_id)
-        audit.record(
-            request,
-            audit.Action.BREAK_GLASS,
-            what,
-            patient_id=episode.patient_id,
-            reason=grant_row.reason if grant_row else "",
-        )
+        _record_break_glass(request, what, episode.patient_id)
     request.access_basis = basis  # type: ignore[attr-defined]
     request.access_grant = grant  # type: ignore[attr-defined]
     return granted
@@ -493,13 +498,6 @@ def patient_for(
         raise Http404("No such patient.") from error
     basis = require_patient_access(request, patient, area=area, what=what)
     if basis is Basis.BREAK_GLASS:
-        grant_row = active_emergency_access(request.user, patient.pk)
-        audit.record(
-            request,
-            audit.Action.BREAK_GLASS,
-            what,
-            patient_id=patient.pk,
-            reason=grant_row.reason if grant_row else "",
-        )
+        _record_break_glass(request, what, patient.pk)
     request.access_basis = basis  # type: ignore[attr-defined]
     return patient
