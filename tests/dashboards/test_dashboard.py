@@ -7,19 +7,8 @@ from django.urls import reverse
 
 from care_episodes.models import Episode
 from reporting import queries as q
+from tests.dashboards.factories import END, START, assessed
 from tests.factories import EpisodeFactory, PatientFactory, SiteFactory
-
-START, END = date(2026, 7, 1), date(2026, 9, 30)
-
-
-def assessed(site, requested, wait_days, **kwargs):
-    return EpisodeFactory(
-        site=site,
-        requested_on=requested,
-        first_assessed_on=requested + timedelta(days=wait_days),
-        status="assessed",
-        **kwargs,
-    )
 
 
 @pytest.fixture

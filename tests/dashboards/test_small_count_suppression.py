@@ -17,21 +17,11 @@ import pytest
 from django.urls import reverse
 
 from reporting import queries as q
+from tests.dashboards.factories import END, START, assessed
 from tests.factories import EpisodeFactory, SiteFactory
 
-START, END = date(2026, 7, 1), date(2026, 9, 30)
 # The largest value tried for a "5+" cell: a smaller bound only makes a leak easier to find.
 BOUND = 40
-
-
-def assessed(site, requested, wait_days, **kwargs):
-    return EpisodeFactory(
-        site=site,
-        requested_on=requested,
-        first_assessed_on=requested + timedelta(days=wait_days),
-        status="assessed",
-        **kwargs,
-    )
 
 
 @pytest.fixture

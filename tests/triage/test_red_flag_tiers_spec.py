@@ -7,6 +7,7 @@ whole case in, the result dict out) and through the screens that offer the flags
 
 import pytest
 
+from tests.triage.test_rules import make_case
 from tests.triage.test_rules_spec import RED_FLAG_TIERS
 from triage import rules
 from triage.forms import PhoneScreenForm
@@ -22,23 +23,13 @@ SPEC_EMERGENCY = {code for code, tier in SPEC_TIERS.items() if tier == EMERGENCY
 
 def case(red_flags, **overrides):
     """An adult, six months into a first episode, no claims, all STarT Back items answered (low)."""
-    data = {
-        "id": "spec",
-        "reference_date": "2026-06-02",
-        "date_of_birth": "1980-01-15",
-        "pregnant": False,
-        "delivery_date": None,
-        "episode_start_date": "2026-01-05",
-        "recurrent_episode": False,
-        "claims": {"wsib": False, "motor_vehicle": False, "legal": False},
-        "unmanaged_chronic_multisite_pain": False,
-        "unmanaged_narcotic_dependency": False,
-        "red_flags": list(red_flags),
-        "start_back": ["disagree"] * 8 + ["not_at_all"],
-        "inflammatory_features": [],
-        "age_at_lbp_onset": None,
-    }
-    data.update(overrides)
+    data = make_case(
+        id="spec",
+        episode_start_date="2026-01-05",
+        red_flags=list(red_flags),
+        start_back=["disagree"] * 8 + ["not_at_all"],
+        **overrides,
+    )
     return rules.evaluate(rules.parse_case(data)).to_dict()
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from tests.triage.test_rules import make_case
 from triage import rules
 from triage.rules import (
     CaseSetError,
@@ -300,25 +301,10 @@ def test_first_contact_physio_reasons(date_of_birth, flags, reasons) -> None:
 
 
 def _case(**overrides: Any) -> dict[str, Any]:
-    case: dict[str, Any] = {
-        "id": "M1",
-        "reference_date": "2026-06-02",
-        "date_of_birth": "1980-01-15",
-        "pregnant": False,
-        "delivery_date": None,
-        "episode_start_date": "2026-02-02",
-        "recurrent_episode": False,
-        "claims": {"wsib": False, "motor_vehicle": False, "legal": False},
-        "unmanaged_chronic_multisite_pain": False,
-        "unmanaged_narcotic_dependency": False,
-        "red_flags": [],
-        "start_back": ["agree", *["disagree"] * 7, "not_at_all"],
-    }
-    for key, value in overrides.items():
-        if value is ...:
-            del case[key]
-        else:
-            case[key] = value
+    """A valid case (test_rules.make_case); an override of `...` removes the field."""
+    case = make_case(**{"id": "M1", **{k: v for k, v in overrides.items() if v is not ...}})
+    for key in [k for k, v in overrides.items() if v is ...]:
+        del case[key]
     return case
 
 
