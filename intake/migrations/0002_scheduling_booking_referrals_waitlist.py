@@ -8,6 +8,14 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+
+class PractitionerPoint(models.Func):
+    """int8range(id, id, '[]'): the first form of the double-booking rule (before btree_gist; 0006)."""
+
+    function = "INT8RANGE"
+    template = "%(function)s(%(expressions)s, %(expressions)s, '[]')"
+    output_field = django.contrib.postgres.fields.BigIntegerRangeField()
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -137,7 +145,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='appointment',
-            constraint=django.contrib.postgres.constraints.ExclusionConstraint(condition=models.Q(('status', 'cancelled'), _negated=True), expressions=[(intake.models.PractitionerPoint('practitioner'), '&&'), (intake.models.TsTzRange('start', 'end', django.contrib.postgres.fields.ranges.RangeBoundary()), '&&')], name='appointment_no_double_booking'),
+            constraint=django.contrib.postgres.constraints.ExclusionConstraint(condition=models.Q(('status', 'cancelled'), _negated=True), expressions=[(PractitionerPoint('practitioner'), '&&'), (intake.models.TsTzRange('start', 'end', django.contrib.postgres.fields.ranges.RangeBoundary()), '&&')], name='appointment_no_double_booking'),
         ),
         migrations.AddConstraint(
             model_name='availabilityexception',
