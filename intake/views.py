@@ -443,9 +443,7 @@ def refer_patient(request: AuthenticatedHttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     matches: list[Patient] = []
     if patient is None and query:
-        matches = [
-            p for p in selectors.search_patients(query) if p.family_physician_id == request.user.pk
-        ]
+        matches = selectors.search_patients(query, physician=request.user)
     form = ReferralForm(request.POST or None)
     if patient is not None and request.method == "POST" and form.is_valid():
         referral = services.refer_patient(
