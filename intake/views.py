@@ -72,11 +72,16 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
 @role_required(FRONT_DESK)
 def patient_search(request: AuthenticatedHttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
-    patients = selectors.search_patients(query) if query else []
+    found = selectors.find_patients(query) if query else selectors.PatientMatches([])
     return render(
         request,
         "intake/patient_search.html",
-        {"query": query, "patients": patients, "limit": selectors.SEARCH_LIMIT},
+        {
+            "query": query,
+            "patients": found.patients,
+            "born_set_aside": found.born_set_aside,
+            "limit": selectors.SEARCH_LIMIT,
+        },
     )
 
 
