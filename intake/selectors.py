@@ -144,7 +144,7 @@ def find_patients(
     query: str, limit: int = SEARCH_LIMIT, *, physician: User | None = None
 ) -> PatientMatches:
     """The first `limit` patients of `patient_search` (a physician sees only their own panel); if a
-    date of birth typed with a name or number matches nobody, the search again without it."""
+    date of birth typed with a name or number matches nobody, it searches again without the date."""
     terms = parse_patient_query(query)
     patients = list(patient_search(terms, physician=physician)[:limit])
     if patients or terms.born is None or not (terms.name_words or terms.numbers):
