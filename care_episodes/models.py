@@ -3,7 +3,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.contrib.postgres.search import SearchQuery, SearchVector, SearchVectorField
 from django.db import models
 
 
@@ -339,6 +339,24 @@ class Discharge(models.Model):
         return f"Discharge of {self.episode}: {self.get_reason_display()}"
 
 
+# How notes are read for search (migration 0006): lbp_en and lbp_fr are copies of PostgreSQL's english
+# and french configurations with `unaccent` before the stemmer ("Lévesque" = "levesque", "irradiees" =
+# "irradiées"); the stock french configuration is kept as a third reading because the French stemmer
+# needs the accents to find a word's stem ("irradié" and "irradiées" are both "irradi" only with them).
+NOTE_SEARCH_CONFIGS = ("lbp_en", "lbp_fr", "french")
+
+
+def note_search_query(text: str) -> SearchQuery:
+    """What a person types into a note search box (web-search syntax: words, "a phrase", -not, or),
+    read in each of NOTE_SEARCH_CONFIGS: a note matches when any reading matches its vector."""
+    first, *others = (
+        SearchQuery(text, config=config, search_type="websearch") for config in NOTE_SEARCH_CONFIGS
+    )
+    for other in others:
+        first |= other
+    return first
+
+
 class ConsultationNote(models.Model):
     """The physiotherapist's note to the family physician. Signed versions are immutable (save() and a
     database trigger refuse changes); an addendum is a new version linked to the previous one."""
@@ -363,8 +381,12 @@ class ConsultationNote(models.Model):
         on_delete=models.PROTECT,
         related_name="signed_notes",
     )
+    # English and French words, accents ignored: one reading per NOTE_SEARCH_CONFIGS; search it with
+    # `note_search_query`, which reads the query the same ways.
     search_vector = models.GeneratedField(
-        expression=SearchVector("title", "body", config="english"),
+        expression=SearchVector("title", "body", config=NOTE_SEARCH_CONFIGS[0])
+        + SearchVector("title", "body", config=NOTE_SEARCH_CONFIGS[1])
+        + SearchVector("title", "body", config=NOTE_SEARCH_CONFIGS[2]),
         output_field=SearchVectorField(),
         db_persist=True,
     )

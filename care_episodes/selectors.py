@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.contrib.postgres.search import SearchRank
 from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
@@ -22,6 +22,7 @@ from care_episodes.models import (
     NoteRead,
     NoteReply,
     OutcomeMeasurement,
+    note_search_query,
 )
 from triage.models import TriageDecision
 
@@ -232,7 +233,7 @@ def physician_inbox(
         .annotate(is_read=Exists(NoteRead.objects.filter(note=OuterRef("pk"), reader=user)))
     )
     if query.strip():
-        search = SearchQuery(query, config="english", search_type="websearch")
+        search = note_search_query(query)
         notes = notes.filter(search_vector=search).annotate(
             rank=SearchRank(F("search_vector"), search)
         )

@@ -24,3 +24,10 @@ class FoldedName(models.Func):
     function = "intake_fold"
     arg_joiner = " || ' ' || "
     output_field = models.TextField()
+
+
+class Similarity(models.Func):
+    """pg_trgm's similarity(a, b): the share of trigrams the two texts have in common, 0 to 1."""
+
+    function = "similarity"
+    output_field = models.FloatField()

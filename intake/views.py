@@ -72,11 +72,16 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
 @role_required(FRONT_DESK)
 def patient_search(request: AuthenticatedHttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
-    patients = selectors.search_patients(query) if query else []
+    found = selectors.find_patients(query) if query else selectors.PatientMatches([])
     return render(
         request,
         "intake/patient_search.html",
-        {"query": query, "patients": patients, "limit": selectors.SEARCH_LIMIT},
+        {
+            "query": query,
+            "patients": found.patients,
+            "born_set_aside": found.born_set_aside,
+            "limit": selectors.SEARCH_LIMIT,
+        },
     )
 
 
@@ -443,9 +448,7 @@ def refer_patient(request: AuthenticatedHttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     matches: list[Patient] = []
     if patient is None and query:
-        matches = [
-            p for p in selectors.search_patients(query) if p.family_physician_id == request.user.pk
-        ]
+        matches = selectors.search_patients(query, physician=request.user)
     form = ReferralForm(request.POST or None)
     if patient is not None and request.method == "POST" and form.is_valid():
         referral = services.refer_patient(
