@@ -12,10 +12,8 @@ reads only the rollup rows of the period: its cost follows the length of the per
 Waits are stored as a histogram (the wait in days is part of each row's key), so the median and 90th
 percentile are PostgreSQL's percentile_cont to the last bit, not an estimate.
 
-Two documented limits: a session attended before the day of its episode's request is not counted in
-"sessions per episode" (the full scan counts it if it falls in the period; bookings cannot precede the
-request), and notes signed late are counted with the NOTE_SIGN_DAYS in force when the day was last
-recomputed (run `manage.py rebuild_rollups` after changing it).
+One documented limit: notes signed late are counted with the NOTE_SIGN_DAYS in force when the day was
+last recomputed (run `manage.py rebuild_rollups` after changing it).
 """
 
 from __future__ import annotations

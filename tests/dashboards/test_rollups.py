@@ -458,3 +458,28 @@ def test_the_beat_schedule_runs_the_incremental_refresh(settings):
         if e["task"] == "reporting.tasks.refresh_rollups"
     ]
     assert len(entries) == 1 and entries[0]["schedule"] <= 300
+
+
+def test_sessions_per_episode_count_from_the_day_of_the_request(db):
+    """An attended appointment before the episode was requested is not one of its sessions, whatever
+    the period (bulk-loaded data can hold such rows; the app cannot book them)."""
+    physio, site = PhysioFactory(), SiteFactory(name="Main")
+    episode = EpisodeFactory(requested_on=date(2026, 7, 10), risk="low", site=site)
+    kind = follow_up()
+    for day in (date(2026, 7, 9), date(2026, 7, 10), date(2026, 7, 20)):  # before, on, after
+        start = datetime.combine(day, time(9), tzinfo=TORONTO)
+        Appointment.objects.create(
+            patient=episode.patient,
+            episode=episode,
+            practitioner=physio,
+            site=site,
+            appointment_type=kind,
+            start=start,
+            end=start + timedelta(minutes=30),
+            status="completed",
+        )
+    rollups.refresh()
+    july = q.Filters(date(2026, 7, 1), date(2026, 7, 31))
+    expected = [{"stratum": "low", "episodes": 1, "share": 100.0, "sessions_per_episode": 2.0}]
+    assert q.stratum_mix(july) == expected
+    assert rollups.stratum_mix(july) == expected
