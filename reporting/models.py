@@ -60,7 +60,17 @@ class EpisodeRollup(models.Model):
     notes_unsigned = models.IntegerField()
 
     class Meta:
-        indexes = [models.Index(fields=["day"], name="episoderollup_day")]
+        indexes = [
+            models.Index(fields=["day"], name="episoderollup_day"),
+            # A physiotherapist's own figures (their home page, the practitioner filter).
+            models.Index(fields=["practitioner", "day"], name="episoderollup_practitioner"),
+            # The outcomes table reads only the rows of discharged episodes with measurements.
+            models.Index(
+                fields=["day"],
+                name="episoderollup_outcomes",
+                condition=models.Q(measured_discharged__gt=0),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.episodes} episodes requested on {self.day}"
@@ -86,7 +96,10 @@ class AppointmentRollup(models.Model):
     booked_seconds = models.BigIntegerField()  # their length
 
     class Meta:
-        indexes = [models.Index(fields=["day"], name="appointmentrollup_day")]
+        indexes = [
+            models.Index(fields=["day"], name="appointmentrollup_day"),
+            models.Index(fields=["practitioner", "day"], name="appointmentrollup_practitioner"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.visits} visits on {self.day}"

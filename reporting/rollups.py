@@ -285,10 +285,15 @@ def _histograms(sql: str, params: dict[str, Any]) -> dict[Any, list[tuple[int, i
 def wait_by_site(filters: q.Filters) -> list[dict[str, Any]]:
     where, params = _where(filters)
     sql = f"""
-        SELECT s.name AS grp, r.wait_days, sum(r.episodes) AS n
-        FROM reporting_episoderollup r LEFT JOIN intake_site s ON s.id = r.site_id
-        WHERE r.wait_days IS NOT NULL AND {where}
-        GROUP BY s.name, r.wait_days ORDER BY s.name, r.wait_days
+        WITH h AS (
+            SELECT r.site_id, r.wait_days, sum(r.episodes) AS n
+            FROM reporting_episoderollup r
+            WHERE r.wait_days IS NOT NULL AND {where}
+            GROUP BY r.site_id, r.wait_days
+        )
+        SELECT s.name AS grp, h.wait_days, h.n
+        FROM h LEFT JOIN intake_site s ON s.id = h.site_id
+        ORDER BY s.name, h.wait_days
     """
     by_site = _histograms(sql, params)
     everyone: dict[int, int] = {}
@@ -454,8 +459,8 @@ def outcomes_by_stratum(filters: q.Filters) -> list[dict[str, Any]]:
     )
     sql = f"""
         SELECT CASE r.risk WHEN '' THEN 'not triaged' ELSE r.risk END AS stratum, {columns}
-        FROM reporting_episoderollup r WHERE {where}
-        GROUP BY 1 HAVING sum(r.measured_discharged) > 0
+        FROM reporting_episoderollup r WHERE r.measured_discharged > 0 AND {where}
+        GROUP BY 1
     """
     rows = q._rows(sql, params)
     for row in rows:
