@@ -105,6 +105,30 @@ class AppointmentRollup(models.Model):
         return f"{self.visits} visits on {self.day}"
 
 
+class AppointmentSiteRollup(models.Model):
+    """AppointmentRollup summed over practitioners: what the clinic-wide pages read (a clinic has many
+    practitioners a day, and only a few sites and strata)."""
+
+    day = models.DateField()
+    site = models.ForeignKey(
+        "intake.Site", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+    )
+    risk = models.CharField(max_length=6, blank=True)
+
+    visits = models.IntegerField()
+    new_patients_seen = models.IntegerField()
+    no_shows = models.IntegerField()
+    cancellations = models.IntegerField()
+    booked_appointments = models.IntegerField()
+    booked_seconds = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="appointmentsiterollup_day")]
+
+    def __str__(self) -> str:
+        return f"{self.visits} visits on {self.day}"
+
+
 class PendingRollupDay(models.Model):
     """A day whose rollup rows are out of date: database triggers (migration 0002) add one in the same
     transaction as any change to the rows a rollup sums, and the refresh takes them away as it

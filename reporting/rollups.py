@@ -139,6 +139,15 @@ _APPOINTMENT_ROLLUP = """
     JOIN care_episodes_episode e ON e.id = a.episode_id
     GROUP BY 1, 2, 3, 4
 """
+_APPOINTMENT_SITE_ROLLUP = """
+    INSERT INTO reporting_appointmentsiterollup (
+        day, site_id, risk,
+        visits, new_patients_seen, no_shows, cancellations, booked_appointments, booked_seconds)
+    SELECT r.day, r.site_id, r.risk, sum(r.visits), sum(r.new_patients_seen), sum(r.no_shows),
+           sum(r.cancellations), sum(r.booked_appointments), sum(r.booked_seconds)
+    FROM reporting_appointmentrollup r WHERE {scope}
+    GROUP BY 1, 2, 3
+"""
 # The appointments of the given local days, each day by its own range of instants (index on start).
 _LOCAL_DAYS = """JOIN unnest(%(days)s::date[]) AS d(day)
       ON a.start >= (d.day::timestamp AT TIME ZONE %(tz)s)
@@ -163,15 +172,16 @@ def _recompute(
         scope = "e.requested_on = ANY(%(days)s)"
         cursor.execute(_EPISODE_ROLLUP.format(scope=scope), _params(days=episode_days))
     if appointment_days is None:
-        cursor.execute("DELETE FROM reporting_appointmentrollup")
+        for table in ("reporting_appointmentrollup", "reporting_appointmentsiterollup"):
+            cursor.execute(f"DELETE FROM {table}")
         cursor.execute(_APPOINTMENT_ROLLUP.format(days=""), _params())
+        cursor.execute(_APPOINTMENT_SITE_ROLLUP.format(scope="TRUE"))
     elif appointment_days:
-        cursor.execute(
-            "DELETE FROM reporting_appointmentrollup WHERE day = ANY(%(days)s)",
-            {"days": appointment_days},
-        )
-        sql = _APPOINTMENT_ROLLUP.format(days=_LOCAL_DAYS)
-        cursor.execute(sql, _params(days=appointment_days))
+        days = {"days": appointment_days}
+        for table in ("reporting_appointmentrollup", "reporting_appointmentsiterollup"):
+            cursor.execute(f"DELETE FROM {table} WHERE day = ANY(%(days)s)", days)
+        cursor.execute(_APPOINTMENT_ROLLUP.format(days=_LOCAL_DAYS), _params(**days))
+        cursor.execute(_APPOINTMENT_SITE_ROLLUP.format(scope="r.day = ANY(%(days)s)"), days)
 
 
 def _around(days: Iterable[date]) -> list[date]:
@@ -387,6 +397,13 @@ def stratum_mix(filters: q.Filters) -> list[dict[str, Any]]:
     return q._by_stratum(rows)
 
 
+def _appointments(filters: q.Filters) -> str:
+    """The appointment rollup to read: per practitioner only when the filter names one."""
+    if filters.practitioner_id:
+        return "reporting_appointmentrollup"
+    return "reporting_appointmentsiterollup"
+
+
 def visits(filters: q.Filters) -> dict[str, Any]:
     where, params = _where(filters)
     sql = f"""
@@ -394,7 +411,7 @@ def visits(filters: q.Filters) -> dict[str, Any]:
                coalesce(sum(r.new_patients_seen), 0) AS new_patients_seen,
                coalesce(sum(r.no_shows), 0) AS no_shows,
                coalesce(sum(r.cancellations), 0) AS cancellations
-        FROM reporting_appointmentrollup r WHERE {where}
+        FROM {_appointments(filters)} r WHERE {where}
     """
     row = q._rows(sql, params)[0]
     attended_or_missed = row["visits"] + row["no_shows"]
@@ -427,7 +444,7 @@ def utilisation(filters: q.Filters) -> list[dict[str, Any]]:
         ),
         booked AS (
             SELECT r.site_id, sum(r.booked_seconds)::numeric / 60 AS minutes
-            FROM reporting_appointmentrollup r
+            FROM {_appointments(filters)} r
             WHERE {where}
             GROUP BY r.site_id
             HAVING sum(r.booked_appointments) > 0

@@ -21,7 +21,8 @@ def clinician_figures(user: User, days: int = 90) -> dict[str, Any]:
     filters = q.Filters(
         today - timedelta(days=days), today, practitioner_id=user.pk if own else None
     )
-    rollups.bring_up_to_date()
+    # The rollups as the beat job left them (at most ROLLUP_REFRESH_SECONDS behind): a home page
+    # stays a read, with no refresh of its own.
     overall = rollups.wait_by_site(filters)[-1]  # the "All sites" row
     return {
         "days": days,
