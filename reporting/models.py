@@ -30,6 +30,7 @@ class EpisodeRollup(models.Model):
     wait_days = models.IntegerField(null=True)  # first_assessed_on - requested_on
 
     episodes = models.IntegerField()
+    assessed = models.IntegerField()  # with a first assessment: episodes when wait_days is set
     direct_bookings = models.IntegerField()
     physician_referrals = models.IntegerField()
     emergency_diversions = models.IntegerField()
@@ -70,7 +71,44 @@ class EpisodeRollup(models.Model):
                 name="episoderollup_outcomes",
                 condition=models.Q(measured_discharged__gt=0),
             ),
+            # Unsigned notes: late or not depends on the day they are read.
+            models.Index(
+                fields=["day"],
+                name="episoderollup_unsigned_notes",
+                condition=models.Q(notes_unsigned__gt=0),
+            ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.episodes} episodes requested on {self.day}"
+
+
+class EpisodeSiteRollup(models.Model):
+    """EpisodeRollup summed over physiotherapists and waits: the counts the clinic-wide pages read
+    (a few sites and strata a day, where the per-physiotherapist rows are about one per episode)."""
+
+    day = models.DateField()
+    site = models.ForeignKey(
+        "intake.Site", null=True, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+    )
+    risk = models.CharField(max_length=6, blank=True)
+
+    episodes = models.IntegerField()
+    assessed = models.IntegerField()
+    direct_bookings = models.IntegerField()
+    physician_referrals = models.IntegerField()
+    emergency_diversions = models.IntegerField()
+    discharged = models.IntegerField()
+    sessions = models.IntegerField()
+    imaging = models.IntegerField()
+    imaging_outside_guideline = models.IntegerField()
+    specialist = models.IntegerField()
+    rapid_access_clinic = models.IntegerField()
+    notes = models.IntegerField()
+    notes_signed_late = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="episodesiterollup_day")]
 
     def __str__(self) -> str:
         return f"{self.episodes} episodes requested on {self.day}"

@@ -57,7 +57,7 @@ def _outcome_columns() -> str:
 _EPISODE_ROLLUP = f"""
     INSERT INTO reporting_episoderollup (
         day, site_id, practitioner_id, risk, wait_days,
-        episodes, direct_bookings, physician_referrals, emergency_diversions, discharged, sessions,
+        episodes, assessed, direct_bookings, physician_referrals, emergency_diversions, discharged, sessions,
         measured_discharged, nprs_episodes, nprs_change, nprs_meaningful,
         rmdq_episodes, rmdq_change, rmdq_meaningful, psfs_episodes, psfs_change, psfs_meaningful,
         imaging, imaging_outside_guideline, specialist, rapid_access_clinic,
@@ -104,6 +104,7 @@ _EPISODE_ROLLUP = f"""
     SELECT eps.requested_on, eps.site_id, eps.physiotherapist_id, eps.risk,
            eps.first_assessed_on - eps.requested_on,
            count(*),
+           count(*) FILTER (WHERE eps.first_assessed_on IS NOT NULL),
            count(*) FILTER (WHERE eps.source = 'direct'),
            count(*) FILTER (WHERE eps.source = 'physician_referral'),
            count(*) FILTER (WHERE eps.status = 'sent_to_emergency'),
@@ -120,6 +121,18 @@ _EPISODE_ROLLUP = f"""
     LEFT JOIN refs ON refs.episode_id = eps.id
     LEFT JOIN notes ON notes.episode_id = eps.id
     GROUP BY 1, 2, 3, 4, 5
+"""
+
+_SITE_COLUMNS = (
+    "episodes, assessed, direct_bookings, physician_referrals, emergency_diversions, discharged,"
+    " sessions, imaging, imaging_outside_guideline, specialist, rapid_access_clinic, notes,"
+    " notes_signed_late"
+)
+_EPISODE_SITE_ROLLUP = f"""
+    INSERT INTO reporting_episodesiterollup (day, site_id, risk, {_SITE_COLUMNS})
+    SELECT r.day, r.site_id, r.risk, {", ".join(f"sum(r.{c.strip()})" for c in _SITE_COLUMNS.split(","))}
+    FROM reporting_episoderollup r WHERE {{scope}}
+    GROUP BY 1, 2, 3
 """
 
 _APPOINTMENT_ROLLUP = """
@@ -163,14 +176,17 @@ def _recompute(
 ) -> None:
     """Replace the rollup rows of these days (None: every day)."""
     if episode_days is None:
-        cursor.execute("DELETE FROM reporting_episoderollup")
+        for table in ("reporting_episoderollup", "reporting_episodesiterollup"):
+            cursor.execute(f"DELETE FROM {table}")
         cursor.execute(_EPISODE_ROLLUP.format(scope="TRUE"), _params())
+        cursor.execute(_EPISODE_SITE_ROLLUP.format(scope="TRUE"))
     elif episode_days:
-        cursor.execute(
-            "DELETE FROM reporting_episoderollup WHERE day = ANY(%(days)s)", {"days": episode_days}
-        )
+        days = {"days": episode_days}
+        for table in ("reporting_episoderollup", "reporting_episodesiterollup"):
+            cursor.execute(f"DELETE FROM {table} WHERE day = ANY(%(days)s)", days)
         scope = "e.requested_on = ANY(%(days)s)"
-        cursor.execute(_EPISODE_ROLLUP.format(scope=scope), _params(days=episode_days))
+        cursor.execute(_EPISODE_ROLLUP.format(scope=scope), _params(**days))
+        cursor.execute(_EPISODE_SITE_ROLLUP.format(scope="r.day = ANY(%(days)s)"), days)
     if appointment_days is None:
         for table in ("reporting_appointmentrollup", "reporting_appointmentsiterollup"):
             cursor.execute(f"DELETE FROM {table}")
@@ -369,9 +385,9 @@ def volumes(filters: q.Filters) -> dict[str, Any]:
                coalesce(sum(r.direct_bookings), 0) AS direct_bookings,
                coalesce(sum(r.physician_referrals), 0) AS physician_referrals,
                coalesce(sum(r.emergency_diversions), 0) AS emergency_diversions,
-               coalesce(sum(r.episodes) FILTER (WHERE r.wait_days IS NOT NULL), 0) AS assessed,
+               coalesce(sum(r.assessed), 0) AS assessed,
                coalesce(sum(r.discharged), 0) AS discharged
-        FROM reporting_episoderollup r WHERE {where}
+        FROM {_episodes(filters)} r WHERE {where}
     """
     row = q._rows(sql, params)[0]
     total = row["new_episodes"]
@@ -387,7 +403,7 @@ def stratum_mix(filters: q.Filters) -> list[dict[str, Any]]:
                sum(r.episodes) AS episodes,
                round(sum(r.episodes) * 100.0 / sum(sum(r.episodes)) OVER (), 1) AS share,
                round(sum(r.sessions)::numeric / sum(r.episodes), 1) AS sessions_per_episode
-        FROM reporting_episoderollup r WHERE {where}
+        FROM {_episodes(filters)} r WHERE {where}
         GROUP BY 1
     """
     rows = q._rows(sql, params)
@@ -395,6 +411,13 @@ def stratum_mix(filters: q.Filters) -> list[dict[str, Any]]:
         row["share"] = q._round(row["share"])
         row["sessions_per_episode"] = q._round(row["sessions_per_episode"])
     return q._by_stratum(rows)
+
+
+def _episodes(filters: q.Filters) -> str:
+    """The episode counts to read: per physiotherapist only when the filter names one."""
+    if filters.practitioner_id:
+        return "reporting_episoderollup"
+    return "reporting_episodesiterollup"
 
 
 def _appointments(filters: q.Filters) -> str:
@@ -490,20 +513,22 @@ def outcomes_by_stratum(filters: q.Filters) -> list[dict[str, Any]]:
 
 def resource_use(filters: q.Filters, today: date | None = None) -> dict[str, Any]:
     where, params = _where(filters)
+    unsigned_where, _ = _where(filters, alias="u")
     params = {**params, "sign_days": q.note_sign_days(), "today": today or date.today()}
     sql = f"""
-        SELECT coalesce(sum(r.episodes) FILTER (WHERE r.wait_days IS NOT NULL), 0) AS assessed,
+        SELECT coalesce(sum(r.assessed), 0) AS assessed,
                coalesce(sum(r.emergency_diversions), 0) AS emergency_diversions,
                coalesce(sum(r.imaging), 0) AS imaging,
                coalesce(sum(r.imaging_outside_guideline), 0) AS imaging_outside_guideline,
                coalesce(sum(r.specialist), 0) AS specialist,
                coalesce(sum(r.rapid_access_clinic), 0) AS rapid_access_clinic,
                coalesce(sum(r.notes_signed_late), 0)
-               + coalesce(sum(r.notes_unsigned)
-                          FILTER (WHERE %(today)s - (r.day + r.wait_days) > %(sign_days)s), 0)
+               + (SELECT coalesce(sum(u.notes_unsigned), 0) FROM reporting_episoderollup u
+                  WHERE u.notes_unsigned > 0 AND {unsigned_where}
+                    AND %(today)s - (u.day + u.wait_days) > %(sign_days)s)::int
                    AS notes_late,
                coalesce(sum(r.notes), 0) AS notes
-        FROM reporting_episoderollup r WHERE {where}
+        FROM {_episodes(filters)} r WHERE {where}
     """
     row = q._rows(sql, params)[0]
     assessed = row["assessed"]
