@@ -4,13 +4,16 @@ Writing: database triggers mark a day as pending in the same transaction as any 
 appointment, outcome, referral or note (migration 0002). `refresh()` recomputes the pending days, and
 `rebuild()` every day; both replace a day's rows as a whole, so running either again gives the same
 rows (the Celery beat job `reporting.tasks.refresh_rollups` and `manage.py rebuild_rollups`). The
-dashboard refreshes what is pending before it reads, so its figures are never behind the records.
+manager's dashboard, report and exports refresh what is pending before they read, so their figures are
+never behind the records; the small figures on clinicians' home pages read the rollups as the beat
+job left them (a home page stays a read).
 
 Reading: every function here returns what the full-scan function of the same name in
 reporting/queries.py returns (tests/dashboards/test_rollups.py compares them on generated data), but
 reads only the rollup rows of the period: its cost follows the length of the period, not the history.
 Waits are stored as a histogram (the wait in days is part of each row's key), so the median and 90th
-percentile are PostgreSQL's percentile_cont to the last bit, not an estimate.
+percentile are PostgreSQL's percentile_cont to the last bit, not an estimate. Clinic-wide counts come
+from the per-site tables (physiotherapists summed), per-physiotherapist rows only when one is chosen.
 
 One documented limit: notes signed late are counted with the NOTE_SIGN_DAYS in force when the day was
 last recomputed (run `manage.py rebuild_rollups` after changing it).
