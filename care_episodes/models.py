@@ -61,6 +61,8 @@ class Episode(models.Model):
         indexes = [
             models.Index(fields=["status"]),
             models.Index(fields=["requested_on"]),
+            # The dashboard's pace of first assessments (reporting.rollups.waitlist).
+            models.Index(fields=["first_assessed_on"]),
             models.Index(fields=["physiotherapist", "status"]),
         ]
 

@@ -173,6 +173,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         # Ticks queued while no worker runs are dropped, not piled up; one run catches up.
         "options": {"expires": float(env_int("REMINDER_DISPATCH_SECONDS", 30)) * 2},
     },
+    # Dashboard rollups: recompute the days changed since the last run (reporting/tasks.py).
+    "reporting-rollups": {
+        "task": "reporting.tasks.refresh_rollups",
+        "schedule": float(env_int("ROLLUP_REFRESH_SECONDS", 60)),
+        "options": {"expires": float(env_int("ROLLUP_REFRESH_SECONDS", 60)) * 2},
+    },
 }
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -164,15 +164,15 @@ def stratum_mix(filters: Filters) -> list[dict[str, Any]]:
     """STarT Back risk strata of the episodes in the period, with the care delivered per stratum
     (attended sessions per episode)."""
     where, params = filters.episode_where()
-    # Sessions of an episode come after its request: appointments before the period cannot count.
-    params["from_instant"] = datetime.combine(
-        filters.start, time.min, tzinfo=ZoneInfo(settings.TIME_ZONE)
-    )
+    # Sessions of an episode come after its request: an appointment before the local day of the
+    # request does not count (the rollups count the same way).
+    params["tz"] = settings.TIME_ZONE
     sql = f"""
-        WITH eps AS (SELECT e.id, e.risk FROM care_episodes_episode e WHERE {where}),
+        WITH eps AS (SELECT e.id, e.risk, e.requested_on FROM care_episodes_episode e WHERE {where}),
         sessions AS (
             SELECT a.episode_id, count(*) AS n FROM intake_appointment a JOIN eps ON eps.id = a.episode_id
-            WHERE a.status IN ('arrived', 'completed') AND a.start >= %(from_instant)s
+            WHERE a.status IN ('arrived', 'completed')
+              AND a.start >= (eps.requested_on::timestamp AT TIME ZONE %(tz)s)
             GROUP BY a.episode_id
         )
         SELECT CASE eps.risk WHEN '' THEN 'not triaged' ELSE eps.risk END AS stratum,
