@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('care_episodes', '0005_seed_exercise_library'),
+        ('care_episodes', '0006_note_search_english_french'),
         ('intake', '0006_btree_gist_no_double_booking'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
