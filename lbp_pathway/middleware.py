@@ -46,7 +46,7 @@ def seconds_left(request: HttpRequest) -> int:
     last = request.session.get(LAST_ACTIVITY)
     if last is None:
         return idle_seconds()
-    return max(0, last + idle_seconds() - now())
+    return max(0, int(last) + idle_seconds() - now())
 
 
 def two_factor_state(user: User) -> str:
@@ -94,7 +94,7 @@ class IdleTimeoutMiddleware:
         if name not in NOT_ACTIVITY:
             at = now()
             last = request.session.get(LAST_ACTIVITY)
-            if name in ALWAYS_RECORDED or last is None or at - last >= ACTIVITY_WRITE_SECONDS:
+            if name in ALWAYS_RECORDED or last is None or at - int(last) >= ACTIVITY_WRITE_SECONDS:
                 request.session[LAST_ACTIVITY] = at
         return None
 
