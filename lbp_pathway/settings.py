@@ -175,6 +175,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     },
 }
 
+# ModelBackend, loading the signed-in user with their roles in one query (lbp_pathway/backends.py).
+AUTHENTICATION_BACKENDS = ["lbp_pathway.backends.UserWithRolesBackend"]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
