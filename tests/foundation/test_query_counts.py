@@ -695,6 +695,8 @@ PAGES = [
         grow_audit,
         shows="qc-locked-",
     ),
+    # Django's admin: administrators hold the user and group permissions only (lbp_pathway migration
+    # 0002), so the user list is the admin's one list that grows.
     Page("users (admin)", Role.ADMINISTRATOR, named("admin:auth_user_changelist"), grow_users),
 ]
 
