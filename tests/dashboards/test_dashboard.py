@@ -158,7 +158,7 @@ def test_dashboard_query_count_does_not_grow_with_the_data(
         assert client.get(reverse("dashboards:manager_home"), params).status_code == 200
 
 
-QUERY_BUDGET = 17
+QUERY_BUDGET = 13  # 17 before the session was written at most once a minute (issue 13, throughput)
 
 
 def test_a_quarter_sets_the_period(two_sites, manager, client_for):
