@@ -11,4 +11,5 @@ RUN SECRET_KEY=build-only DATABASE_URL=postgres://build@localhost/build REDIS_UR
  && useradd --system --uid 10001 lbp && mkdir -p /app/media && chown lbp /app/media
 USER lbp
 EXPOSE 8000
-CMD ["gunicorn", "lbp_pathway.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# Workers (WEB_CONCURRENCY, default two per core plus one), threads and restarts: gunicorn.conf.py.
+CMD ["gunicorn", "lbp_pathway.wsgi", "--config", "gunicorn.conf.py", "--bind", "0.0.0.0:8000"]

@@ -24,6 +24,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from lbp_pathway import audit
+from lbp_pathway.backends import GROUP_NAMES
 from lbp_pathway.models import EmergencyAccess
 from lbp_pathway.records import EpisodeRecord, PatientRecord
 
@@ -141,7 +142,9 @@ def roles_of(user: User | AnonymousUser) -> list[Role]:
         return []
     cached = getattr(user, "_lbp_roles", None)
     if cached is None:
-        names = set(user.groups.values_list("name", flat=True))
+        # The request's user comes with its group names (lbp_pathway.backends); others ask.
+        loaded = getattr(user, GROUP_NAMES, None)
+        names = set(loaded if loaded is not None else user.groups.values_list("name", flat=True))
         cached = [role for role in Role if role.value in names]
         user._lbp_roles = cached  # type: ignore[attr-defined]  # cached on the user for the request
     return cached

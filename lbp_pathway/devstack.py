@@ -304,8 +304,9 @@ def run(patients: int) -> int:
         python = sys.executable
         celery = [python, "-m", "celery", "-A", "lbp_pathway"]
         commands = [
-            [python, "-m", "gunicorn", "lbp_pathway.wsgi", "--bind", f"127.0.0.1:{port}",
-             "--workers", "2", "--threads", "4", "--access-logfile", "-"],
+            # Workers, threads and restarts: gunicorn.conf.py, as in the Docker image.
+            [python, "-m", "gunicorn", "lbp_pathway.wsgi", "--config", str(BASE_DIR / "gunicorn.conf.py"),
+             "--bind", f"127.0.0.1:{port}"],
             [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"],
             [*celery, "beat", "--loglevel", "INFO", "--schedule", str(root / "celerybeat-schedule")],
         ]  # fmt: skip

@@ -21,11 +21,21 @@ from lbp_pathway.models import TwoFactorDevice
 from lbp_pathway.services import two_factor_required
 
 LAST_ACTIVITY = "lbp_last_activity"
+# The idle clock is written to the session at most this often (and on "Stay signed in"): a session
+# write is a database UPDATE, which every request used to pay. The clock may therefore lag the last
+# request by up to this many seconds, so the sign-out comes at most this much early, never late.
+ACTIVITY_WRITE_SECONDS = 60
 TWO_FACTOR = "lbp_two_factor"  # "ok", "verify" (enrolled, code not given yet) or "enrol" (required)
 
 # Pages reachable before the second factor is given (and the idle-status poll, which is not activity).
 TWO_FACTOR_OPEN = {"two_factor_verify", "two_factor_enrol", "logout", "session_status", "healthz"}
 NOT_ACTIVITY = {"session_status"}
+ALWAYS_RECORDED = {"session_keepalive"}
+
+
+def now() -> int:
+    """The clock of the idle sign-out, in whole seconds (tests move it)."""
+    return int(time.time())
 
 
 def idle_seconds() -> int:
@@ -36,7 +46,7 @@ def seconds_left(request: HttpRequest) -> int:
     last = request.session.get(LAST_ACTIVITY)
     if last is None:
         return idle_seconds()
-    return max(0, int(last + idle_seconds() - time.time()))
+    return max(0, int(last) + idle_seconds() - now())
 
 
 def two_factor_state(user: User) -> str:
@@ -52,7 +62,11 @@ def _url_name(request: HttpRequest) -> str | None:
 
 class IdleTimeoutMiddleware:
     """Sign a user out after SESSION_IDLE_MINUTES without a request. Django's own session expiry
-    (SESSION_COOKIE_AGE) is the backstop; this check says why and works with the idle warning."""
+    (SESSION_COOKIE_AGE) is the backstop; this check says why and works with the idle warning.
+
+    The session is saved only when it changes (no SESSION_SAVE_EVERY_REQUEST): the activity time is
+    rewritten when the stored one is ACTIVITY_WRITE_SECONDS old, so a busy user costs one session
+    write a minute instead of one per page."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -76,8 +90,12 @@ class IdleTimeoutMiddleware:
             if _url_name(request) in NOT_ACTIVITY:
                 return JsonResponse({"seconds_left": 0, "signed_in": False})
             return redirect_to_login(request.get_full_path())
-        if _url_name(request) not in NOT_ACTIVITY:
-            request.session[LAST_ACTIVITY] = int(time.time())
+        name = _url_name(request)
+        if name not in NOT_ACTIVITY:
+            at = now()
+            last = request.session.get(LAST_ACTIVITY)
+            if name in ALWAYS_RECORDED or last is None or at - int(last) >= ACTIVITY_WRITE_SECONDS:
+                request.session[LAST_ACTIVITY] = at
         return None
 
 

@@ -181,6 +181,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     },
 }
 
+# ModelBackend, loading the signed-in user with their roles in one query (lbp_pathway/backends.py).
+AUTHENTICATION_BACKENDS = ["lbp_pathway.backends.UserWithRolesBackend"]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -263,7 +266,10 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_HTTPONLY = True
 SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 15)
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# Sessions stay in PostgreSQL (the cached_db engine would make every page fail while Redis is down)
+# and are saved only when they change: the idle clock is rewritten at most once a minute
+# (lbp_pathway/middleware.py, IdleTimeoutMiddleware), not on every request.
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

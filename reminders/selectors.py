@@ -19,7 +19,12 @@ from reminders.rules import pseudonym
 
 
 def unread_count(user: User) -> int:
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+    """Unread notifications; counted once per request (the menu badge and the inbox both show it)."""
+    cached: int | None = getattr(user, "_lbp_unread_notifications", None)
+    if cached is None:
+        cached = Notification.objects.filter(user=user, read_at__isnull=True).count()
+        user._lbp_unread_notifications = cached  # type: ignore[attr-defined]  # for this request
+    return cached
 
 
 def notifications_for(user: User) -> QuerySet[Notification]:

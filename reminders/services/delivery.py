@@ -328,4 +328,6 @@ def mark_notifications_read(user: User, ids: Iterable[int] | None = None) -> int
     unread = Notification.objects.filter(user=user, read_at__isnull=True)
     if ids is not None:
         unread = unread.filter(id__in=list(ids))
+    if hasattr(user, "_lbp_unread_notifications"):  # the request's count (selectors.unread_count)
+        delattr(user, "_lbp_unread_notifications")
     return unread.update(read_at=timezone.now())

@@ -7,11 +7,13 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from lbp_pathway import throttle
+from lbp_pathway import middleware, throttle
 from lbp_pathway.middleware import LAST_ACTIVITY
 from lbp_pathway.models import SignInFailures
 from tests.factories import TEST_PASSWORD
@@ -150,6 +152,79 @@ def test_activity_keeps_the_session_and_the_status_poll_does_not_count(client, p
     assert client.session[LAST_ACTIVITY] == started
     assert client.post(reverse("session_keepalive")).status_code == 200
     assert client.session[LAST_ACTIVITY] > started
+
+
+class Clock:
+    """The idle sign-out's clock, moved by hand (whole seconds)."""
+
+    def __init__(self, monkeypatch) -> None:
+        self.at = int(time.time())
+        monkeypatch.setattr(middleware, "now", lambda: self.at)
+
+    def advance(self, seconds: int) -> None:
+        self.at += seconds
+
+
+def _session_writes(client, url: str) -> tuple[int, int]:
+    """Open `url`; the status and how many UPDATEs or INSERTs of a session row it cost."""
+    with CaptureQueriesContext(connection) as captured:
+        status = client.get(url).status_code
+    writes = [
+        q
+        for q in captured.captured_queries
+        if "django_session" in q["sql"] and not q["sql"].lstrip().upper().startswith("SELECT")
+    ]
+    return status, len(writes)
+
+
+def test_a_busy_user_costs_one_session_write_a_minute_not_one_a_page(client, physio, monkeypatch):
+    clock = Clock(monkeypatch)
+    client.force_login(physio)  # signing in starts the idle clock
+    url = reverse("care_episodes:physio_home")
+    # A page every 20 seconds for ten minutes: 30 pages, a write only once the clock is a minute old.
+    statuses, writes = [], 0
+    for _ in range(30):
+        clock.advance(20)
+        status, written = _session_writes(client, url)
+        statuses.append(status)
+        writes += written
+    assert statuses == [200] * 30
+    assert writes == 10  # one a minute (600 s / 60 s), where every page used to write
+    assert client.session[LAST_ACTIVITY] >= clock.at - 59
+
+
+def test_idle_sign_out_still_comes_after_the_idle_period(client, physio, settings, monkeypatch):
+    clock = Clock(monkeypatch)
+    client.force_login(physio)
+    url = reverse("care_episodes:physio_home")
+    idle = settings.SESSION_IDLE_MINUTES * 60
+    clock.advance(30)
+    assert client.get(url).status_code == 200  # within the minute: not written down
+    clock.advance(idle - 31)  # a full idle period since the recorded activity, less one second
+    assert client.get(url).status_code == 200  # still signed in; this request is recorded
+    clock.advance(idle + 1)
+    response = client.get(url, follow=True)
+    assert response.request["PATH_INFO"] == reverse("login")
+    assert f"signed out after {settings.SESSION_IDLE_MINUTES} minutes" in response.content.decode()
+
+
+def test_the_idle_warning_still_comes_two_minutes_before_and_stay_signed_in_restarts_the_clock(
+    client, physio, settings, monkeypatch
+):
+    clock = Clock(monkeypatch)
+    client.force_login(physio)
+    idle = settings.SESSION_IDLE_MINUTES * 60
+    assert client.get(reverse("care_episodes:physio_home")).status_code == 200
+    clock.advance(idle - 100)  # the page's script asks how long is left before warning
+    assert client.get(reverse("session_status")).json() == {
+        "seconds_left": 100,
+        "signed_in": True,
+    }
+    # "Stay signed in" is always written down, even seconds after another recorded request.
+    assert client.post(reverse("session_keepalive")).json()["seconds_left"] == idle
+    clock.advance(10)
+    assert client.post(reverse("session_keepalive")).json()["seconds_left"] == idle
+    assert client.session[LAST_ACTIVITY] == clock.at
 
 
 def test_pages_with_patient_information_are_never_cached(client, physio):
