@@ -35,6 +35,7 @@ from lbp_pathway.models import AuditEvent, EmergencyAccess, SignInFailures
 from referrals import rules
 from referrals.models import Referral, ReferralEvent
 from reminders.models import Delivery, Notification, Reminder
+from reporting import rollups
 from tests.factories import EpisodeFactory, PatientFactory, SiteFactory
 from tests.intake.factories import follow_up, new_assessment
 from tests.referrals.factories import DestinationFactory
@@ -510,9 +511,12 @@ def grow_audit(world: World, count: int) -> None:
 
 
 def grow_manager_figures(world: World, count: int) -> None:
-    """Assessed and discharged episodes over the quarter, and their appointments."""
+    """Assessed and discharged episodes over the quarter, and their appointments; then the rollup
+    refresh that the beat job runs every minute (the page itself refreshes only the days changed since,
+    which tests/dashboards/test_rollups.py measures)."""
     grow_todays_appointments(world, count)
     world.episodes(count, "dashboard", status=Episode.Status.ASSESSED)
+    rollups.refresh()
 
 
 def grow_users(world: World, count: int) -> None:
