@@ -118,6 +118,15 @@ def has_command(env: dict[str, str], name: str) -> bool:
     return re.search(rf"^\s+{name}$", manage(env, "help"), re.MULTILINE) is not None
 
 
+def rebuild_rollups(env: dict[str, str]) -> None:
+    """Rebuild the reporting rollups from scratch when the project has them (idempotent), also on a kept
+    database: a migration that adds the rollup tables leaves them empty until rebuilt."""
+    if has_command(env, "rebuild_rollups"):
+        began = time.monotonic()
+        manage(env, "rebuild_rollups")
+        print(f"  rebuild_rollups in {time.monotonic() - began:.0f} s", flush=True)
+
+
 def prepare_hot(patients: int) -> dict[str, str]:
     import psycopg2
 
@@ -133,8 +142,7 @@ def prepare_hot(patients: int) -> dict[str, str]:
         manage(env, "seed_demo", "--patients", str(min(SEED_PATIENTS, patients)))
     added = load_hot(connection, patients)
     connection.close()
-    if added and has_command(env, "rebuild_rollups"):
-        manage(env, "rebuild_rollups")
+    rebuild_rollups(env)
     print(f"hot database {url.split('?')[0].rsplit('/', 1)[-1]}: ready in "
           f"{time.monotonic() - began:.0f} s{' (kept from an earlier run)' if not added else ''}")  # fmt: skip
     return env
@@ -157,8 +165,7 @@ def prepare_dashboard(appointments: int) -> dict[str, str]:
         manage(env, "seed_demo", "--patients", str(SEED_PATIENTS),
                "--volume-episodes", str(max(1, appointments // 5)),
                "--volume-appointments", str(appointments))  # fmt: skip
-        if has_command(env, "rebuild_rollups"):
-            manage(env, "rebuild_rollups")
+    rebuild_rollups(env)
     print(f"dashboard database: {appointments} appointments, ready in "
           f"{time.monotonic() - began:.0f} s")  # fmt: skip
     return env
