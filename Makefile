@@ -33,7 +33,10 @@ lock:
 	/tmp/lbp-lock-venv/bin/pip install --quiet $$($(PYTHON) -c 'import tomllib;d=tomllib.load(open("pyproject.toml","rb"))["project"];print(" ".join(d["dependencies"]+d["optional-dependencies"]["test"]))')
 	/tmp/lbp-lock-venv/bin/pip freeze > requirements.lock
 
+# bench/hotpages.py: every hot page at 1M patients and the dashboard at 10M appointments next to /healthz,
+# with issue 13's goals as PASS/MISS (a quick run: make bench BENCH_ARGS="--patients 20000 --appointments 200000").
 bench: $(BIN)/.installed
+	$(BIN)/python bench/hotpages.py $(BENCH_ARGS)
 	for b in frontdesk matching reminders dashboard; do $(BIN)/python bench/$$b.py || exit 1; done
 
 # Mutation testing of the pure rules modules (issue 22; slow, so not part of `make test` or CI). The

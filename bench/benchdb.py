@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,19 +23,12 @@ def start_services() -> devstack.EmbeddedServices:
 
 def bench_database_url(name: str) -> str:
     """URL of database `name` on the server of DATABASE_URL (see start_services), created if missing."""
-    import dj_database_url
     import psycopg2
 
-    base = os.environ["DATABASE_URL"]
-    url = base[: base.rindex("/") + 1] + name
-    params = dj_database_url.parse(url)
-    connection = psycopg2.connect(
-        dbname="postgres",
-        user=params["USER"],
-        password=params["PASSWORD"] or None,
-        host=params["HOST"],
-        port=params["PORT"] or None,
-    )
+    # Replace only the path: the embedded server's URL carries its socket folder in the query string.
+    url = urllib.parse.urlsplit(os.environ["DATABASE_URL"])._replace(path="/" + name).geturl()
+    # The server's own maintenance database, reached the same way (socket folder and all).
+    connection = psycopg2.connect(urllib.parse.urlsplit(url)._replace(path="/postgres").geturl())
     connection.autocommit = True
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])

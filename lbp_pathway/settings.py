@@ -55,6 +55,8 @@ def env_path(name: str, default: Path) -> Path:
 
 DATABASE_URL = env_str("DATABASE_URL")
 REDIS_URL = env_str("REDIS_URL")
+# Optional: a streaming read replica of DATABASE_URL; the reports read from it (lbp_pathway/dbrouter.py).
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
 # Set by lbp_pathway.devstack when it started (or joined) the embedded PostgreSQL / Redis for us.
 EMBEDDED = env_bool("LBP_EMBEDDED")
 # Demo mode: demo accounts, a generated secret key, plain HTTP on localhost. Never in production.
@@ -140,9 +142,17 @@ if DATABASE_URL:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # JIT compilation costs more than it saves on the dashboard's aggregates (seen: +200 ms per query).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    if DATABASE_REPLICA_URL:
+        # A streaming read replica of default, for the reports (lbp_pathway/dbrouter.py). The test
+        # suite reads it as default's mirror rather than creating a test database on a read-only server.
+        DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60)
+        DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+        DATABASES["replica"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+        DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 else:
     # Loads, but every query raises ImproperlyConfigured saying how to get a database.
     DATABASES = {"default": {"ENGINE": "lbp_pathway.unconfigured"}}
+DATABASE_ROUTERS = ["lbp_pathway.dbrouter.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {

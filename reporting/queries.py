@@ -14,7 +14,9 @@ from typing import Any, SupportsFloat, TypeVar
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection
+from django.db import connections
+
+from lbp_pathway.dbrouter import read_alias
 
 SMALL_COUNT = 5  # counts below this are suppressed in exports (re-identification risk)
 SMALL_MARK = f"<{SMALL_COUNT}"  # a hidden count from 1 to 4
@@ -50,7 +52,7 @@ def wait_target_days() -> int:
 
 
 def _rows(sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-    with connection.cursor() as cursor:
+    with connections[read_alias()].cursor() as cursor:  # the replica inside a report, if any
         cursor.execute(sql, params)
         names = [column.name for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -20,6 +20,7 @@ from django.shortcuts import render
 from care_episodes.models import Episode
 from intake.models import Site
 from lbp_pathway.access import Role, role_required
+from lbp_pathway.dbrouter import reads_from_replica
 from lbp_pathway.http import AuthenticatedHttpRequest
 from reporting import queries as q
 from reporting import rollups as r
@@ -336,6 +337,7 @@ def _tables(filters: q.Filters, suppress: bool = False) -> list[dict[str, Any]]:
 
 
 @role_required(Role.MANAGER)
+@reads_from_replica
 def manager_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = _filter_form(request)
     if not form.is_valid():
@@ -374,6 +376,7 @@ class MonthForm(forms.Form):
 
 
 @role_required(Role.MANAGER)
+@reads_from_replica
 def monthly_report(request: AuthenticatedHttpRequest) -> HttpResponse:
     today = date.today()
     last_month = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")

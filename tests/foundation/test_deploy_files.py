@@ -40,3 +40,19 @@ def test_debian_docker_compose_accepts_the_file():
         ["docker-compose", "config", "-q"], cwd=ROOT, env=env, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_compose_streams_a_read_replica_of_postgres_18_for_the_reports():
+    compose = (ROOT / "docker-compose.yml").read_text()
+    assert re.search(r"^  postgres-replica:$", compose, re.M)
+    assert compose.count("image: postgres:18") == 2  # primary and replica: one major version
+    # The app reads reports from the replica; the replica copies and then follows the primary.
+    assert re.search(r"DATABASE_REPLICA_URL: postgres://lbp:.+@postgres-replica:5432/lbp", compose)
+    assert "pg_basebackup --host=postgres" in compose and "--write-recovery-conf" in compose
+    slot = re.search(r"--slot=(\w+)", compose)
+    assert slot is not None
+    init = ROOT / "deploy" / "postgres-primary-replication.sh"
+    assert f"./deploy/{init.name}:/docker-entrypoint-initdb.d/" in compose
+    script = init.read_text()
+    assert "host replication" in script
+    assert f"pg_create_physical_replication_slot('{slot[1]}')" in script
