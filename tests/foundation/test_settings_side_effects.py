@@ -141,7 +141,7 @@ def test_devstack_shell_starts_the_servers_for_one_command_then_stops_them(tmp_p
     assert result.returncode == 0, result.stderr
     embedded, database_url, redis_url = result.stdout.split()
     assert embedded == "1"
-    assert database_url.startswith("postgres://") and redis_url == f"unix://{data}/redis/redis.sock"
+    assert database_url.startswith("postgresql://") and redis_url == f"unix://{data}/redis/redis.sock"
     result = run(
         [sys.executable, "-m", "lbp_pathway.devstack", "shell", "--", sys.executable, "manage.py",
          "check", "--database", "default"],
