@@ -140,6 +140,43 @@ def test_the_limit_is_kept_and_said(client_for, front_desk):
     assert len(html.context["patients"]) == 4
 
 
+def test_a_common_surname_lists_its_holders_by_first_name_then_similar_names(
+    client_for, front_desk
+):
+    # Spec (docs/search.md): the exact surname first, in first-name order with accents and case
+    # aside; then the other matches, most similar first (not alphabetical: Zed before Abbot).
+    for first, last in [
+        ("Zoé", "Tremblay"),
+        ("Anne", "Tremblay-Abbot"),
+        ("émile", "Tremblay"),
+        ("Tremblay", "Zed"),
+        ("Bob", "TREMBLAY"),
+    ]:
+        PatientFactory(first_name=first, last_name=last)
+    assert found(client_for(front_desk), "tremblay") == [
+        "Bob TREMBLAY",
+        "émile Tremblay",
+        "Zoé Tremblay",
+        "Tremblay Zed",
+        "Anne Tremblay-Abbot",
+    ]
+    # Cut at the limit inside the exact-surname tier: the first holders by first name.
+    assert names(search_patients("tremblay", limit=2)) == ["Bob TREMBLAY", "émile Tremblay"]
+
+
+def test_a_list_cut_at_fifty_shows_the_first_fifty_by_first_name_and_says_so(
+    client_for, front_desk
+):
+    for i in reversed(range(55)):
+        PatientFactory(first_name=f"Ann{i:02d}", last_name="Tremblay")
+    PatientFactory(first_name="Tremblay", last_name="Zed")  # not the surname: after all 55
+    response = client_for(front_desk).get(reverse("intake:patient_search"), {"q": "Tremblay"})
+    assert names(response.context["patients"]) == [f"Ann{i:02d} Tremblay" for i in range(50)]
+    assert "50 patients found (only the first 50 are shown: add a first name" in (
+        response.content.decode()
+    )
+
+
 def test_a_physician_search_keeps_to_the_panel_before_the_limit(physician):
     other = UserFactory(username="md2")
     PatientFactory(first_name="Ana", last_name="Roy", family_physician=other)
@@ -198,19 +235,20 @@ def many_patients():
 
 # Which index answers each kind of query (migration 0004 and the Patient model).
 NAME = "intake_patient_name_trgm"
+NAME_GIST = "intake_patient_name_gist"  # migration 0007: serves the same LIKE conditions
 PHONE = "intake_patient_phone_trgm"
 CARD = "intake_patient_health_card_number_fe2a7e36_like"
 BORN = "intake_pati_date_of_c5aae3_idx"
-INDEXES = {NAME, PHONE, CARD, BORN}
+INDEXES = {NAME, NAME_GIST, PHONE, CARD, BORN}
 
 
 @pytest.mark.parametrize(
     ("query", "indexes"),  # the indexes the plan may use (at least one)
     [
-        ("levesque", {NAME}),
-        ("Lévesque 1980-04-02", {NAME, BORN}),
-        ("ana levesque", {NAME}),
-        ("le", {NAME}),
+        ("levesque", {NAME, NAME_GIST}),
+        ("Lévesque 1980-04-02", {NAME, NAME_GIST, BORN}),
+        ("ana levesque", {NAME, NAME_GIST}),
+        ("le", {NAME, NAME_GIST}),
         ("987654", {CARD, PHONE}),
         ("819 555-0199", {CARD, PHONE}),
         ("1980-04-02", {BORN}),
