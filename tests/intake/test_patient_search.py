@@ -2,6 +2,7 @@
 answered from an index of intake_patient rather than by reading the whole table (docs/search.md).
 """
 
+import re
 from datetime import date
 
 import pytest
@@ -9,7 +10,12 @@ from django.db import connection
 from django.urls import reverse
 
 from intake.models import Patient
-from intake.selectors import patient_search, search_patients
+from intake.selectors import (
+    exact_surname_tier,
+    patient_search,
+    search_patients,
+    similar_name_tier,
+)
 from tests.factories import PatientFactory, UserFactory
 from tests.intake.factories import health_card
 
@@ -267,3 +273,60 @@ def test_the_index_check_catches_a_condition_no_index_serves(many_patients):
     # trigram index), so even with table reads priced out this plan reads the table.
     plan = Patient.objects.filter(phone__contains="0199").explain()
     assert "Seq Scan on intake_patient" in plan, plan
+
+
+@pytest.fixture
+def common_surname():
+    """BIG patients, half of them Tremblays of varied first names, and fresh planner statistics; no
+    planner settings: with this share of namesakes the planner picks the bounded plans on its own."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO intake_patient (first_name, last_name, date_of_birth, sex, gender,
+                health_card_number, health_card_version, phone, email, postal_code,
+                preferred_language, consent_email_reminders, consent_sms_reminders,
+                booking_hold, created_at)
+            SELECT initcap(substr(md5(i::text), 1, 6)),
+                CASE WHEN mod(i, 2) = 0 THEN 'Tremblay' ELSE initcap(substr(md5(i::text), 7, 9)) END,
+                date '1940-01-01' + mod(i * 7919, 25000), 'U', '',
+                lpad((i::bigint * 104729)::text, 10, '0'), '', '613-555-0100',
+                '', '', 'English', false, false, '', now()
+            FROM generate_series(1, %s) AS i
+            """,
+            [BIG],
+        )
+        cursor.execute("ANALYZE intake_patient")
+
+
+def sorts_every_match(plan: str) -> bool:
+    """A Sort node (not an Incremental Sort, which sorts only rows tied on the index order)."""
+    return re.search(r"^\s*(->\s+)?Sort\s+\(", plan, re.MULTILINE) is not None
+
+
+def test_a_common_surname_reads_the_first_fifty_in_index_order_not_every_namesake(common_surname):
+    # docs/search.md: the work is bounded by the limit. A Limit directly over the ordered b-tree
+    # scan, no Sort of the 1,000 Tremblays.
+    plan = exact_surname_tier("tremblay")[:50].explain()
+    first_nodes = [line.strip().lstrip("-> ") for line in plan.splitlines()[:3]]
+    assert first_nodes[0].startswith("Limit"), plan
+    assert "Index Scan using intake_patient_fold_names" in plan, plan
+    assert not sorts_every_match(plan), plan
+    assert len(exact_surname_tier("tremblay")[:50]) == 50
+
+
+def test_similar_names_are_read_nearest_first_from_the_gist_index(common_surname):
+    # The top-up tier: the GiST trigram index returns rows by distance (Order By ... <->), so the
+    # Limit stops it after 50 rows; a Sort would mean every match was read first.
+    plan = similar_name_tier("tremb")[:50].explain()
+    assert plan.splitlines()[0].startswith("Limit"), plan
+    assert "Index Scan using intake_patient_name_gist" in plan, plan
+    assert "Order By" in plan, plan
+    assert not sorts_every_match(plan), plan
+    assert len(similar_name_tier("tremb")[:50]) == 50
+
+
+def test_the_sort_check_catches_an_order_no_index_gives(common_surname):
+    # The control for the two tests above: ordering the same matches by phone number (no index
+    # in that order) sorts every match.
+    plan = exact_surname_tier("tremblay").order_by("phone")[:50].explain()
+    assert sorts_every_match(plan), plan
