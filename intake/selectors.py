@@ -230,7 +230,9 @@ def similar_name_tier(
     return (
         _matching(terms, physician)
         .exclude(_exact_surname(terms))
-        .annotate(distance=TrigramDistance(FoldedName("first_name", "last_name"), whole))
+        # "last first" has the same trigrams as "first last", so the same distance; being another
+        # expression, its GiST index serves only this order, and the name words keep the GIN index.
+        .annotate(distance=TrigramDistance(FoldedName("last_name", "first_name"), whole))
         .order_by("distance", "last_name", "first_name", "id")
     )
 
