@@ -212,10 +212,17 @@ def exact_surname_tier(
     the `intake_patient_fold_names` b-tree (migration 0007), so a LIMIT stops the index walk after
     that many rows ("tremblay": the first 50 of 33,000 Tremblays, not all of them sorted)."""
     terms = parse_patient_query(terms) if isinstance(terms, str) else terms
-    return (
-        _matching(terms, physician)
-        .filter(_exact_surname(terms))
-        .order_by(Fold("last_name"), Fold("first_name"), "id")
+    patients: QuerySet[Patient]
+    if len(terms.name_words) == 1:
+        # The surname equal to the one word implies the word's LIKE condition; left in, it makes the
+        # planner think few rows match and sort them all (770 ms for "tremblay" at 1M, not 0.3 ms).
+        patients = _matching(replace(terms, name_words=()), physician).annotate(
+            fold_last=Fold("last_name")
+        )
+    else:
+        patients = _matching(terms, physician)
+    return patients.filter(_exact_surname(terms)).order_by(
+        Fold("last_name"), Fold("first_name"), "id"
     )
 
 
