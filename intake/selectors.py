@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -156,15 +157,17 @@ def find_patients(
 
 def _first_patients(terms: PatientQuery, limit: int, physician: User | None) -> list[Patient]:
     """A name search reads at most `limit` rows per tier, whatever the number of matches: first the
-    exact surnames in first-name order, then, only to fill the list, the other matches by
-    similarity. A number typed keeps the single ranked query (the card match comes first, and a
+    exact surnames in first-name order, then, only to fill the list, the surnames starting with a
+    one-word search, then the other matches by similarity. A number typed keeps the single ranked query (the card match comes first, and a
     number matches few people)."""
     if not terms.name_words or terms.numbers:
         return list(patient_search(terms, physician=physician)[:limit])
-    exact = list(exact_surname_tier(terms, physician=physician)[:limit])
-    if len(exact) >= limit:
-        return exact
-    return exact + list(similar_name_tier(terms, physician=physician)[: limit - len(exact)])
+    found = list(exact_surname_tier(terms, physician=physician)[:limit])
+    if len(found) < limit and _surname_prefix_bounds(terms) is not None:
+        found += surname_prefix_tier(terms, physician=physician)[: limit - len(found)]
+    if len(found) < limit:
+        found += similar_name_tier(terms, physician=physician)[: limit - len(found)]
+    return found
 
 
 def search_patients(
@@ -226,6 +229,43 @@ def exact_surname_tier(
     )
 
 
+_ASCII_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _surname_prefix_bounds(terms: PatientQuery) -> tuple[str, str] | None:
+    """[word, word with its last letter moved on one): every surname starting with the one word
+    typed sorts in that range, in the C collation and in the usual language collations alike (they
+    compare letters first). Only for one word that is plain ASCII once its accents are dropped and
+    does not end in z or 9, where folding and the next letter need no guess; other searches go
+    straight to the similarity tier."""
+    if len(terms.name_words) != 1:
+        return None
+    decomposed = unicodedata.normalize("NFKD", terms.name_words[0].lower())
+    word = "".join(c for c in decomposed if not unicodedata.combining(c))  # as unaccent: é -> e
+    if not _ASCII_WORD.fullmatch(word) or word[-1] in "z9":
+        return None
+    return word, word[:-1] + chr(ord(word[-1]) + 1)
+
+
+def surname_prefix_tier(
+    terms: str | PatientQuery, *, physician: User | None = None
+) -> QuerySet[Patient]:
+    """Surnames starting with the one word typed but not equal to it ("trem": Tremblay,
+    Tremblay-Roy), by surname then first name: a range of the `intake_patient_fold_names` b-tree
+    read in order, so a LIMIT stops it."""
+    terms = parse_patient_query(terms) if isinstance(terms, str) else terms
+    bounds = _surname_prefix_bounds(terms)
+    if bounds is None:
+        return Patient.objects.none()
+    low, high = bounds
+    return (
+        _matching(replace(terms, name_words=()), physician)
+        .annotate(fold_last=Fold("last_name"))
+        .filter(fold_last__gt=low, fold_last__lt=high, fold_last__startswith=low)
+        .order_by(Fold("last_name"), Fold("first_name"), "id")
+    )
+
+
 def similar_name_tier(
     terms: str | PatientQuery, *, physician: User | None = None
 ) -> QuerySet[Patient]:
@@ -234,13 +274,17 @@ def similar_name_tier(
     then by name."""
     terms = parse_patient_query(terms) if isinstance(terms, str) else terms
     whole = Fold(Value(" ".join(terms.name_words)))
+    others = _matching(terms, physician).exclude(_exact_surname(terms))
+    bounds = _surname_prefix_bounds(terms)
+    if bounds is not None:  # already listed by surname_prefix_tier
+        others = others.exclude(Q(fold_last__startswith=bounds[0]))
     return (
-        _matching(terms, physician)
-        .exclude(_exact_surname(terms))
+        others
         # "last first" has the same trigrams as "first last", so the same distance; being another
         # expression, its GiST index serves only this order, and the name words keep the GIN index.
-        .annotate(distance=TrigramDistance(FoldedName("last_name", "first_name"), whole))
-        .order_by("distance", "last_name", "first_name", "id")
+        .annotate(distance=TrigramDistance(FoldedName("last_name", "first_name"), whole)).order_by(
+            "distance", "last_name", "first_name", "id"
+        )
     )
 
 

@@ -44,15 +44,18 @@ def levesques():
         PatientFactory(first_name=first, last_name=last, date_of_birth=born)
 
 
-def test_exact_surname_first_then_trigram_similarity_then_name(client_for, front_desk, levesques):
-    # Spec: surname equal to the query (accents and case aside) first; within a tier the closer
-    # name by trigram similarity; equally close names alphabetically.
+def test_exact_surname_then_surnames_starting_with_it_then_similar_names(
+    client_for, front_desk, levesques
+):
+    # Spec (docs/search.md, changed for issue 13): the surname equal to the query (accents and case
+    # aside) first, by first name; then surnames starting with the word; then other matches, the
+    # most similar first.
     assert found(client_for(front_desk), "levesque") == [
-        "Ana Lévesque",  # exact surname, short name: most similar
-        "Eva Lévesque",  # exact surname, as similar as Ana: alphabetical
-        "Marie-Josée Lévesque",  # exact surname, longer name: less similar
-        "Levesque Roy",  # not the surname, but a short name: more similar than the double surname
-        "Jean Lévesque-Tremblay",
+        "Ana Lévesque",  # exact surname, by first name
+        "Eva Lévesque",
+        "Marie-Josée Lévesque",
+        "Jean Lévesque-Tremblay",  # the surname starts with the word
+        "Levesque Roy",  # only the first name matches
     ]
 
 
@@ -74,8 +77,8 @@ def test_a_mistyped_birth_date_is_set_aside_and_said(client_for, front_desk, lev
         "Ana Lévesque",
         "Eva Lévesque",
         "Marie-Josée Lévesque",
-        "Levesque Roy",
         "Jean Lévesque-Tremblay",
+        "Levesque Roy",
     ]
     assert "Nobody matching the rest of the search was born on 1980-02-04" in (
         response.content.decode()
@@ -150,24 +153,34 @@ def test_a_common_surname_lists_its_holders_by_first_name_then_similar_names(
     client_for, front_desk
 ):
     # Spec (docs/search.md): the exact surname first, in first-name order with accents and case
-    # aside; then the other matches, most similar first (not alphabetical: Zed before Abbot).
+    # aside; then surnames starting with the word; then the other matches, most similar first
+    # (not alphabetical: Zed before Abbot).
     for first, last in [
         ("Zoé", "Tremblay"),
-        ("Anne", "Tremblay-Abbot"),
+        ("Anne-Tremblay", "Abbot"),
         ("émile", "Tremblay"),
         ("Tremblay", "Zed"),
         ("Bob", "TREMBLAY"),
+        ("Luc", "Tremblay-Roy"),
     ]:
         PatientFactory(first_name=first, last_name=last)
     assert found(client_for(front_desk), "tremblay") == [
         "Bob TREMBLAY",
         "émile Tremblay",
         "Zoé Tremblay",
+        "Luc Tremblay-Roy",
         "Tremblay Zed",
-        "Anne Tremblay-Abbot",
+        "Anne-Tremblay Abbot",
     ]
     # Cut at the limit inside the exact-surname tier: the first holders by first name.
     assert names(search_patients("tremblay", limit=2)) == ["Bob TREMBLAY", "émile Tremblay"]
+    # The start of a surname: surnames starting with it, by surname then first name.
+    assert found(client_for(front_desk), "TREM")[:4] == [
+        "Bob TREMBLAY",
+        "émile Tremblay",
+        "Zoé Tremblay",
+        "Luc Tremblay-Roy",
+    ]
 
 
 def test_a_list_cut_at_fifty_shows_the_first_fifty_by_first_name_and_says_so(
@@ -316,12 +329,12 @@ def test_a_common_surname_reads_the_first_fifty_in_index_order_not_every_namesak
 def test_similar_names_are_read_nearest_first_from_the_gist_index(common_surname):
     # The top-up tier: the GiST trigram index returns rows by distance (Order By ... <->), so the
     # Limit stops it after 50 rows; a Sort would mean every match was read first.
-    plan = similar_name_tier("tremb")[:50].explain()
+    plan = similar_name_tier("rembl")[:50].explain()
     assert plan.splitlines()[0].startswith("Limit"), plan
     assert "Index Scan using intake_patient_name_gist" in plan, plan
     assert "Order By" in plan, plan
     assert not sorts_every_match(plan), plan
-    assert len(similar_name_tier("tremb")[:50]) == 50
+    assert len(similar_name_tier("rembl")[:50]) == 50
 
 
 def test_the_sort_check_catches_an_order_no_index_gives(common_surname):
