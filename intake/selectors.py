@@ -165,6 +165,8 @@ def _first_patients(terms: PatientQuery, limit: int, physician: User | None) -> 
     found = list(exact_surname_tier(terms, physician=physician)[:limit])
     if len(found) < limit and _surname_prefix_bounds(terms) is not None:
         found += surname_prefix_tier(terms, physician=physician)[: limit - len(found)]
+        if len(found) < limit:
+            found += first_name_prefix_tier(terms, physician=physician)[: limit - len(found)]
     if len(found) < limit:
         found += similar_name_tier(terms, physician=physician)[: limit - len(found)]
     return found
@@ -266,6 +268,26 @@ def surname_prefix_tier(
     )
 
 
+def first_name_prefix_tier(
+    terms: str | PatientQuery, *, physician: User | None = None
+) -> QuerySet[Patient]:
+    """First names starting with the one word typed ("marie": Marie, Marie-Josée), surnames not
+    starting with it (listed before), by first name then surname: a range of the
+    `intake_patient_fold_first_names` b-tree read in order, so a LIMIT stops it."""
+    terms = parse_patient_query(terms) if isinstance(terms, str) else terms
+    bounds = _surname_prefix_bounds(terms)
+    if bounds is None:
+        return Patient.objects.none()
+    low, high = bounds
+    return (
+        _matching(replace(terms, name_words=()), physician)
+        .annotate(fold_first=Fold("first_name"), fold_last=Fold("last_name"))
+        .filter(fold_first__gte=low, fold_first__lt=high, fold_first__startswith=low)
+        .exclude(Q(fold_last__startswith=low))
+        .order_by(Fold("first_name"), Fold("last_name"), "id")
+    )
+
+
 def similar_name_tier(
     terms: str | PatientQuery, *, physician: User | None = None
 ) -> QuerySet[Patient]:
@@ -276,8 +298,10 @@ def similar_name_tier(
     whole = Fold(Value(" ".join(terms.name_words)))
     others = _matching(terms, physician).exclude(_exact_surname(terms))
     bounds = _surname_prefix_bounds(terms)
-    if bounds is not None:  # already listed by surname_prefix_tier
-        others = others.exclude(Q(fold_last__startswith=bounds[0]))
+    if bounds is not None:  # already listed by the two prefix tiers
+        others = others.annotate(fold_first=Fold("first_name")).exclude(
+            Q(fold_last__startswith=bounds[0]) | Q(fold_first__startswith=bounds[0])
+        )
     return (
         others
         # "last first" has the same trigrams as "first last", so the same distance; being another

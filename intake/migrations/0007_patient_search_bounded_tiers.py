@@ -1,7 +1,10 @@
 """Patient search whose work is bounded by the result limit, not by the number of matches.
 
 - `intake_patient_fold_names`: b-tree on (intake_fold(last_name), intake_fold(first_name), id). The
-  exact-surname tier ("tremblay") reads it in order and stops after the limit.
+  exact-surname tier ("tremblay") and the surname-prefix tier ("trem") read it in order and stop
+  after the limit.
+- `intake_patient_fold_first_names`: the same, first name first, for first names starting with a
+  one-word search ("marie").
 - `intake_patient_name_gist`: GiST `gist_trgm_ops` on the folded "last first" name. It has the same
   trigrams as "first last" (so the same similarity), but being another expression it serves only the
   similarity tier's order (`<->`, KNN, which stops after the limit); the LIKE conditions on the
@@ -16,6 +19,10 @@ INDEXES = [
     (
         "intake_patient_fold_names",
         "((intake_fold(last_name)), (intake_fold(first_name)), id)",
+    ),
+    (
+        "intake_patient_fold_first_names",
+        "((intake_fold(first_name)), (intake_fold(last_name)), id)",
     ),
     ("intake_patient_name_gist", f"USING gist (({LAST_FIRST}) gist_trgm_ops(siglen=256))"),
 ]

@@ -153,9 +153,10 @@ def test_a_common_surname_lists_its_holders_by_first_name_then_similar_names(
     client_for, front_desk
 ):
     # Spec (docs/search.md): the exact surname first, in first-name order with accents and case
-    # aside; then surnames starting with the word; then the other matches, most similar first
-    # (not alphabetical: Zed before Abbot).
+    # aside; then surnames starting with the word; then first names starting with it; then the
+    # other matches, most similar first (not alphabetical: Zed before Abbot).
     for first, last in [
+        ("Zed-Tremblay", "Zed"),
         ("Zoé", "Tremblay"),
         ("Anne-Tremblay", "Abbot"),
         ("émile", "Tremblay"),
@@ -170,6 +171,7 @@ def test_a_common_surname_lists_its_holders_by_first_name_then_similar_names(
         "Zoé Tremblay",
         "Luc Tremblay-Roy",
         "Tremblay Zed",
+        "Zed-Tremblay Zed",
         "Anne-Tremblay Abbot",
     ]
     # Cut at the limit inside the exact-surname tier: the first holders by first name.
