@@ -12,9 +12,11 @@ from django.urls import reverse
 from intake.models import Patient
 from intake.selectors import (
     exact_surname_tier,
+    first_name_prefix_tier,
     patient_search,
     search_patients,
     similar_name_tier,
+    surname_prefix_tier,
 )
 from tests.factories import PatientFactory, UserFactory
 from tests.intake.factories import health_card
@@ -291,7 +293,8 @@ def test_the_index_check_catches_a_condition_no_index_serves(many_patients):
 
 @pytest.fixture
 def common_surname():
-    """BIG patients, half of them Tremblays of varied first names, and fresh planner statistics; no
+    """BIG patients, half of them Tremblays of varied first names, a quarter Maries of varied
+    surnames, and fresh planner statistics; no
     planner settings: with this share of namesakes the planner picks the bounded plans on its own."""
     with connection.cursor() as cursor:
         cursor.execute(
@@ -300,7 +303,7 @@ def common_surname():
                 health_card_number, health_card_version, phone, email, postal_code,
                 preferred_language, consent_email_reminders, consent_sms_reminders,
                 booking_hold, created_at)
-            SELECT initcap(substr(md5(i::text), 1, 6)),
+            SELECT CASE WHEN mod(i, 4) = 1 THEN 'Marie' ELSE initcap(substr(md5(i::text), 1, 6)) END,
                 CASE WHEN mod(i, 2) = 0 THEN 'Tremblay' ELSE initcap(substr(md5(i::text), 7, 9)) END,
                 date '1940-01-01' + mod(i * 7919, 25000), 'U', '',
                 lpad((i::bigint * 104729)::text, 10, '0'), '', '613-555-0100',
@@ -326,6 +329,25 @@ def test_a_common_surname_reads_the_first_fifty_in_index_order_not_every_namesak
     assert "Index Scan using intake_patient_fold_names" in plan, plan
     assert not sorts_every_match(plan), plan
     assert len(exact_surname_tier("tremblay")[:50]) == 50
+
+
+@pytest.mark.parametrize(
+    ("tier", "query", "index"),
+    [
+        # 1,000 Tremblays. At this size the planner may walk (fold(last_name), date_of_birth)
+        # instead, sorting within each surname; at 1M rows it took fold_names (docs/search.md).
+        (surname_prefix_tier, "trem", {"intake_patient_fold_names", "intake_patient_fold_dob"}),
+        (first_name_prefix_tier, "mari", {"intake_patient_fold_first_names"}),  # 500 Maries
+    ],
+)
+def test_a_name_start_reads_the_first_fifty_of_its_range_in_index_order(
+    common_surname, tier, query, index
+):
+    plan = tier(query)[:50].explain()
+    assert plan.splitlines()[0].startswith("Limit"), plan
+    assert any(f"Index Scan using {name}" in plan for name in index), plan
+    assert not sorts_every_match(plan), plan
+    assert len(tier(query)[:50]) == 50
 
 
 def test_similar_names_are_read_nearest_first_from_the_gist_index(common_surname):
