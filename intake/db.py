@@ -31,3 +31,12 @@ class Similarity(models.Func):
 
     function = "similarity"
     output_field = models.FloatField()
+
+
+class TrigramDistance(models.Func):
+    """pg_trgm's a <-> b (1 - similarity): a GiST `gist_trgm_ops` index returns rows in this order
+    (nearest first), so ORDER BY it with a LIMIT reads about LIMIT rows, however many match."""
+
+    arg_joiner = " <-> "
+    template = "(%(expressions)s)"
+    output_field = models.FloatField()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -30,7 +31,7 @@ from django.utils import timezone
 
 from care_episodes.models import Episode
 from intake import slots as slot_rules
-from intake.db import Fold, FoldedName, PhoneDigits, Similarity
+from intake.db import Fold, FoldedName, PhoneDigits, Similarity, TrigramDistance
 from intake.identifiers import digits_only
 from intake.models import (
     Appointment,
@@ -143,14 +144,32 @@ class PatientMatches:
 def find_patients(
     query: str, limit: int = SEARCH_LIMIT, *, physician: User | None = None
 ) -> PatientMatches:
-    """The first `limit` patients of `patient_search` (a physician sees only their own panel); if a
-    date of birth typed with a name or number matches nobody, it searches again without the date."""
+    """The first `limit` patients in the order of docs/search.md (a physician sees only their own
+    panel); if a date of birth typed with a name or number matches nobody, it searches again without
+    the date."""
     terms = parse_patient_query(query)
-    patients = list(patient_search(terms, physician=physician)[:limit])
+    patients = _first_patients(terms, limit, physician)
     if patients or terms.born is None or not (terms.name_words or terms.numbers):
         return PatientMatches(patients)
-    without_date = list(patient_search(replace(terms, born=None), physician=physician)[:limit])
+    without_date = _first_patients(replace(terms, born=None), limit, physician)
     return PatientMatches(without_date, terms.born if without_date else None)
+
+
+def _first_patients(terms: PatientQuery, limit: int, physician: User | None) -> list[Patient]:
+    """A name search reads at most `limit` rows per tier, whatever the number of matches: first the
+    exact surnames in first-name order, then, only to fill the list, the surnames starting with a
+    one-word search, then the other matches by similarity. A number typed keeps the single ranked query (the card match comes first, and a
+    number matches few people)."""
+    if not terms.name_words or terms.numbers:
+        return list(patient_search(terms, physician=physician)[:limit])
+    found = list(exact_surname_tier(terms, physician=physician)[:limit])
+    if len(found) < limit and _surname_prefix_bounds(terms) is not None:
+        found += surname_prefix_tier(terms, physician=physician)[: limit - len(found)]
+        if len(found) < limit:
+            found += first_name_prefix_tier(terms, physician=physician)[: limit - len(found)]
+    if len(found) < limit:
+        found += similar_name_tier(terms, physician=physician)[: limit - len(found)]
+    return found
 
 
 def search_patients(
@@ -159,31 +178,155 @@ def search_patients(
     return find_patients(query, limit, physician=physician).patients
 
 
-def patient_search(
-    query: str | PatientQuery, *, physician: User | None = None
-) -> QuerySet[Patient]:
-    """Patients found by every name word (partial, accents and case ignored), number (health card
-    prefix or 4+ digits of the phone number) and date of birth typed, best first (docs/search.md):
-    the exact health card, then the exact surname (accents and case aside), then trigram
-    similarity of the name, then last and first name. Every condition is served by an index of
-    intake_patient (migration 0004: trigram GIN on the folded name and on the phone digits; the
-    pattern index on the health card; the birth-date index).
-    """
-    terms = parse_patient_query(query) if isinstance(query, str) else query
-    if not (terms.name_words or terms.numbers or terms.born):
-        return Patient.objects.none()
+def _matching(terms: PatientQuery, physician: User | None) -> QuerySet[Patient]:
+    """Every patient matching every name word, number and the date of birth typed, unordered, with
+    `search_name` (the folded full name) and `fold_last` annotated when a name word was typed."""
     patients = Patient.objects.select_related("family_physician")
     if physician is not None:
         patients = patients.filter(family_physician=physician)
     if terms.born is not None:
         patients = patients.filter(date_of_birth=terms.born)
-    ranking: list[OrderBy] = []
     if terms.numbers:
         patients = patients.annotate(phone_digits=PhoneDigits("phone"))
         for number in terms.numbers:
             patients = patients.filter(
                 Q(health_card_number__startswith=number) | Q(phone_digits__contains=number)
             )
+    if terms.name_words:
+        patients = patients.annotate(
+            search_name=FoldedName("first_name", "last_name"), fold_last=Fold("last_name")
+        )
+        for word in terms.name_words:
+            patients = patients.filter(_name_word_matches(word))
+    return patients
+
+
+def _exact_surname(terms: PatientQuery) -> Q:
+    """The surname equals a name word or all of them together ("da silva"), accents and case aside."""
+    whole = " ".join(terms.name_words)
+    surname = Q()
+    for candidate in dict.fromkeys([whole, *terms.name_words]):
+        surname |= Q(fold_last=Fold(Value(candidate)))
+    return surname
+
+
+def exact_surname_tier(
+    terms: str | PatientQuery, *, physician: User | None = None
+) -> QuerySet[Patient]:
+    """Name matches whose surname is a word typed, by (folded) surname then first name: the order of
+    the `intake_patient_fold_names` b-tree (migration 0007), so a LIMIT stops the index walk after
+    that many rows ("tremblay": the first 50 of 33,000 Tremblays, not all of them sorted)."""
+    terms = parse_patient_query(terms) if isinstance(terms, str) else terms
+    patients: QuerySet[Patient]
+    if len(terms.name_words) == 1:
+        # The surname equal to the one word implies the word's LIKE condition; left in, it makes the
+        # planner think few rows match and sort them all (770 ms for "tremblay" at 1M, not 0.3 ms).
+        patients = _matching(replace(terms, name_words=()), physician).annotate(
+            fold_last=Fold("last_name")
+        )
+    else:
+        patients = _matching(terms, physician)
+    return patients.filter(_exact_surname(terms)).order_by(
+        Fold("last_name"), Fold("first_name"), "id"
+    )
+
+
+_ASCII_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _surname_prefix_bounds(terms: PatientQuery) -> tuple[str, str] | None:
+    """[word, word with its last letter moved on one): every surname starting with the one word
+    typed sorts in that range, in the C collation and in the usual language collations alike (they
+    compare letters first). Only for one word that is plain ASCII once its accents are dropped and
+    does not end in z or 9, where folding and the next letter need no guess; other searches go
+    straight to the similarity tier."""
+    if len(terms.name_words) != 1:
+        return None
+    decomposed = unicodedata.normalize("NFKD", terms.name_words[0].lower())
+    word = "".join(c for c in decomposed if not unicodedata.combining(c))  # as unaccent: é -> e
+    if not _ASCII_WORD.fullmatch(word) or word[-1] in "z9":
+        return None
+    return word, word[:-1] + chr(ord(word[-1]) + 1)
+
+
+def surname_prefix_tier(
+    terms: str | PatientQuery, *, physician: User | None = None
+) -> QuerySet[Patient]:
+    """Surnames starting with the one word typed but not equal to it ("trem": Tremblay,
+    Tremblay-Roy), by surname then first name: a range of the `intake_patient_fold_names` b-tree
+    read in order, so a LIMIT stops it."""
+    terms = parse_patient_query(terms) if isinstance(terms, str) else terms
+    bounds = _surname_prefix_bounds(terms)
+    if bounds is None:
+        return Patient.objects.none()
+    low, high = bounds
+    return (
+        _matching(replace(terms, name_words=()), physician)
+        .annotate(fold_last=Fold("last_name"))
+        .filter(fold_last__gt=low, fold_last__lt=high, fold_last__startswith=low)
+        .order_by(Fold("last_name"), Fold("first_name"), "id")
+    )
+
+
+def first_name_prefix_tier(
+    terms: str | PatientQuery, *, physician: User | None = None
+) -> QuerySet[Patient]:
+    """First names starting with the one word typed ("marie": Marie, Marie-Josée), surnames not
+    starting with it (listed before), by first name then surname: a range of the
+    `intake_patient_fold_first_names` b-tree read in order, so a LIMIT stops it."""
+    terms = parse_patient_query(terms) if isinstance(terms, str) else terms
+    bounds = _surname_prefix_bounds(terms)
+    if bounds is None:
+        return Patient.objects.none()
+    low, high = bounds
+    return (
+        _matching(replace(terms, name_words=()), physician)
+        .annotate(fold_first=Fold("first_name"), fold_last=Fold("last_name"))
+        .filter(fold_first__gte=low, fold_first__lt=high, fold_first__startswith=low)
+        .exclude(Q(fold_last__startswith=low))
+        .order_by(Fold("first_name"), Fold("last_name"), "id")
+    )
+
+
+def similar_name_tier(
+    terms: str | PatientQuery, *, physician: User | None = None
+) -> QuerySet[Patient]:
+    """Name matches whose surname is not a word typed, most similar full name first (pg_trgm
+    distance `<->`, read in that order from the `intake_patient_name_gist` index, migration 0007),
+    then by name."""
+    terms = parse_patient_query(terms) if isinstance(terms, str) else terms
+    whole = Fold(Value(" ".join(terms.name_words)))
+    others = _matching(terms, physician).exclude(_exact_surname(terms))
+    bounds = _surname_prefix_bounds(terms)
+    if bounds is not None:  # already listed by the two prefix tiers
+        others = others.annotate(fold_first=Fold("first_name")).exclude(
+            Q(fold_last__startswith=bounds[0]) | Q(fold_first__startswith=bounds[0])
+        )
+    return (
+        others
+        # "last first" has the same trigrams as "first last", so the same distance; being another
+        # expression, its GiST index serves only this order, and the name words keep the GIN index.
+        .annotate(distance=TrigramDistance(FoldedName("last_name", "first_name"), whole)).order_by(
+            "distance", "last_name", "first_name", "id"
+        )
+    )
+
+
+def patient_search(
+    query: str | PatientQuery, *, physician: User | None = None
+) -> QuerySet[Patient]:
+    """Patients found by every name word (partial, accents and case ignored), number (health card
+    prefix or 4+ digits of the phone number) and date of birth typed, in one ranked query: the exact
+    health card, then the exact surname (accents and case aside), then trigram similarity of the
+    name, then last and first name. Every match is ranked, so `find_patients` uses it only when a
+    number or a date alone was typed (few matches); name searches go tier by tier.
+    """
+    terms = parse_patient_query(query) if isinstance(query, str) else query
+    if not (terms.name_words or terms.numbers or terms.born):
+        return Patient.objects.none()
+    patients = _matching(terms, physician)
+    ranking: list[OrderBy] = []
+    if terms.numbers:
         # Coalesce: a patient without a card is "no match", not NULL (which would sort first).
         patients = patients.annotate(
             card_match=Coalesce(
@@ -195,21 +338,12 @@ def patient_search(
         )
         ranking.append(F("card_match").desc())
     if terms.name_words:
-        folded_name = FoldedName("first_name", "last_name")
-        patients = patients.annotate(search_name=folded_name, fold_last=Fold("last_name"))
-        for word in terms.name_words:
-            patients = patients.filter(_name_word_matches(word))
         whole = " ".join(terms.name_words)
-        surname = Q()
-        for candidate in dict.fromkeys([whole, *terms.name_words]):  # "da silva": one surname
-            surname |= Q(fold_last=Fold(Value(candidate)))
         patients = patients.annotate(
-            surname_match=ExpressionWrapper(surname, output_field=BooleanField()),
-            likeness=Similarity(folded_name, Fold(Value(whole))),
+            surname_match=ExpressionWrapper(_exact_surname(terms), output_field=BooleanField()),
+            likeness=Similarity(FoldedName("first_name", "last_name"), Fold(Value(whole))),
         )
         ranking += [F("surname_match").desc(), F("likeness").desc()]
-    # The ranking keys come first, so no index order on the names can stand in for the sort: walking
-    # the (last_name, first_name) b-tree until 50 rows pass a trigram condition took 8 s at 1M rows.
     return patients.order_by(*ranking, "last_name", "first_name", "id")
 
 

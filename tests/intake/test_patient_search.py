@@ -2,6 +2,7 @@
 answered from an index of intake_patient rather than by reading the whole table (docs/search.md).
 """
 
+import re
 from datetime import date
 
 import pytest
@@ -9,7 +10,14 @@ from django.db import connection
 from django.urls import reverse
 
 from intake.models import Patient
-from intake.selectors import patient_search, search_patients
+from intake.selectors import (
+    exact_surname_tier,
+    first_name_prefix_tier,
+    patient_search,
+    search_patients,
+    similar_name_tier,
+    surname_prefix_tier,
+)
 from tests.factories import PatientFactory, UserFactory
 from tests.intake.factories import health_card
 
@@ -38,15 +46,18 @@ def levesques():
         PatientFactory(first_name=first, last_name=last, date_of_birth=born)
 
 
-def test_exact_surname_first_then_trigram_similarity_then_name(client_for, front_desk, levesques):
-    # Spec: surname equal to the query (accents and case aside) first; within a tier the closer
-    # name by trigram similarity; equally close names alphabetically.
+def test_exact_surname_then_surnames_starting_with_it_then_similar_names(
+    client_for, front_desk, levesques
+):
+    # Spec (docs/search.md, changed for issue 13): the surname equal to the query (accents and case
+    # aside) first, by first name; then surnames starting with the word; then other matches, the
+    # most similar first.
     assert found(client_for(front_desk), "levesque") == [
-        "Ana Lévesque",  # exact surname, short name: most similar
-        "Eva Lévesque",  # exact surname, as similar as Ana: alphabetical
-        "Marie-Josée Lévesque",  # exact surname, longer name: less similar
-        "Levesque Roy",  # not the surname, but a short name: more similar than the double surname
-        "Jean Lévesque-Tremblay",
+        "Ana Lévesque",  # exact surname, by first name
+        "Eva Lévesque",
+        "Marie-Josée Lévesque",
+        "Jean Lévesque-Tremblay",  # the surname starts with the word
+        "Levesque Roy",  # only the first name matches
     ]
 
 
@@ -68,8 +79,8 @@ def test_a_mistyped_birth_date_is_set_aside_and_said(client_for, front_desk, lev
         "Ana Lévesque",
         "Eva Lévesque",
         "Marie-Josée Lévesque",
-        "Levesque Roy",
         "Jean Lévesque-Tremblay",
+        "Levesque Roy",
     ]
     assert "Nobody matching the rest of the search was born on 1980-02-04" in (
         response.content.decode()
@@ -138,6 +149,55 @@ def test_the_limit_is_kept_and_said(client_for, front_desk):
     assert len(search_patients("roy", limit=3)) == 3
     html = client_for(front_desk).get(reverse("intake:patient_search"), {"q": "roy"})
     assert len(html.context["patients"]) == 4
+
+
+def test_a_common_surname_lists_its_holders_by_first_name_then_similar_names(
+    client_for, front_desk
+):
+    # Spec (docs/search.md): the exact surname first, in first-name order with accents and case
+    # aside; then surnames starting with the word; then first names starting with it; then the
+    # other matches, most similar first (not alphabetical: Zed before Abbot).
+    for first, last in [
+        ("Zed-Tremblay", "Zed"),
+        ("Zoé", "Tremblay"),
+        ("Anne-Tremblay", "Abbot"),
+        ("émile", "Tremblay"),
+        ("Tremblay", "Zed"),
+        ("Bob", "TREMBLAY"),
+        ("Luc", "Tremblay-Roy"),
+    ]:
+        PatientFactory(first_name=first, last_name=last)
+    assert found(client_for(front_desk), "tremblay") == [
+        "Bob TREMBLAY",
+        "émile Tremblay",
+        "Zoé Tremblay",
+        "Luc Tremblay-Roy",
+        "Tremblay Zed",
+        "Zed-Tremblay Zed",
+        "Anne-Tremblay Abbot",
+    ]
+    # Cut at the limit inside the exact-surname tier: the first holders by first name.
+    assert names(search_patients("tremblay", limit=2)) == ["Bob TREMBLAY", "émile Tremblay"]
+    # The start of a surname: surnames starting with it, by surname then first name.
+    assert found(client_for(front_desk), "TREM")[:4] == [
+        "Bob TREMBLAY",
+        "émile Tremblay",
+        "Zoé Tremblay",
+        "Luc Tremblay-Roy",
+    ]
+
+
+def test_a_list_cut_at_fifty_shows_the_first_fifty_by_first_name_and_says_so(
+    client_for, front_desk
+):
+    for i in reversed(range(55)):
+        PatientFactory(first_name=f"Ann{i:02d}", last_name="Tremblay")
+    PatientFactory(first_name="Tremblay", last_name="Zed")  # not the surname: after all 55
+    response = client_for(front_desk).get(reverse("intake:patient_search"), {"q": "Tremblay"})
+    assert names(response.context["patients"]) == [f"Ann{i:02d} Tremblay" for i in range(50)]
+    assert "50 patients found (only the first 50 are shown: add a first name" in (
+        response.content.decode()
+    )
 
 
 def test_a_physician_search_keeps_to_the_panel_before_the_limit(physician):
@@ -229,3 +289,80 @@ def test_the_index_check_catches_a_condition_no_index_serves(many_patients):
     # trigram index), so even with table reads priced out this plan reads the table.
     plan = Patient.objects.filter(phone__contains="0199").explain()
     assert "Seq Scan on intake_patient" in plan, plan
+
+
+@pytest.fixture
+def common_surname():
+    """BIG patients, half of them Tremblays of varied first names, a quarter Maries of varied
+    surnames, and fresh planner statistics; no
+    planner settings: with this share of namesakes the planner picks the bounded plans on its own."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO intake_patient (first_name, last_name, date_of_birth, sex, gender,
+                health_card_number, health_card_version, phone, email, postal_code,
+                preferred_language, consent_email_reminders, consent_sms_reminders,
+                booking_hold, created_at)
+            SELECT CASE WHEN mod(i, 4) = 1 THEN 'Marie' ELSE initcap(substr(md5(i::text), 1, 6)) END,
+                CASE WHEN mod(i, 2) = 0 THEN 'Tremblay' ELSE initcap(substr(md5(i::text), 7, 9)) END,
+                date '1940-01-01' + mod(i * 7919, 25000), 'U', '',
+                lpad((i::bigint * 104729)::text, 10, '0'), '', '613-555-0100',
+                '', '', 'English', false, false, '', now()
+            FROM generate_series(1, %s) AS i
+            """,
+            [BIG],
+        )
+        cursor.execute("ANALYZE intake_patient")
+
+
+def sorts_every_match(plan: str) -> bool:
+    """A Sort node (not an Incremental Sort, which sorts only rows tied on the index order)."""
+    return re.search(r"^\s*(->\s+)?Sort\s+\(", plan, re.MULTILINE) is not None
+
+
+def test_a_common_surname_reads_the_first_fifty_in_index_order_not_every_namesake(common_surname):
+    # docs/search.md: the work is bounded by the limit. A Limit directly over the ordered b-tree
+    # scan, no Sort of the 1,000 Tremblays.
+    plan = exact_surname_tier("tremblay")[:50].explain()
+    first_nodes = [line.strip().lstrip("-> ") for line in plan.splitlines()[:3]]
+    assert first_nodes[0].startswith("Limit"), plan
+    assert "Index Scan using intake_patient_fold_names" in plan, plan
+    assert not sorts_every_match(plan), plan
+    assert len(exact_surname_tier("tremblay")[:50]) == 50
+
+
+@pytest.mark.parametrize(
+    ("tier", "query", "index"),
+    [
+        # 1,000 Tremblays. At this size the planner may walk (fold(last_name), date_of_birth)
+        # instead, sorting within each surname; at 1M rows it took fold_names (docs/search.md).
+        (surname_prefix_tier, "trem", {"intake_patient_fold_names", "intake_patient_fold_dob"}),
+        (first_name_prefix_tier, "mari", {"intake_patient_fold_first_names"}),  # 500 Maries
+    ],
+)
+def test_a_name_start_reads_the_first_fifty_of_its_range_in_index_order(
+    common_surname, tier, query, index
+):
+    plan = tier(query)[:50].explain()
+    assert plan.splitlines()[0].startswith("Limit"), plan
+    assert any(f"Index Scan using {name}" in plan for name in index), plan
+    assert not sorts_every_match(plan), plan
+    assert len(tier(query)[:50]) == 50
+
+
+def test_similar_names_are_read_nearest_first_from_the_gist_index(common_surname):
+    # The top-up tier: the GiST trigram index returns rows by distance (Order By ... <->), so the
+    # Limit stops it after 50 rows; a Sort would mean every match was read first.
+    plan = similar_name_tier("rembl")[:50].explain()
+    assert plan.splitlines()[0].startswith("Limit"), plan
+    assert "Index Scan using intake_patient_name_gist" in plan, plan
+    assert "Order By" in plan, plan
+    assert not sorts_every_match(plan), plan
+    assert len(similar_name_tier("rembl")[:50]) == 50
+
+
+def test_the_sort_check_catches_an_order_no_index_gives(common_surname):
+    # The control for the two tests above: ordering the same matches by phone number (no index
+    # in that order) sorts every match.
+    plan = exact_surname_tier("tremblay").order_by("phone")[:50].explain()
+    assert sorts_every_match(plan), plan
