@@ -1,6 +1,7 @@
 """Settings for LBP Pathway, read from the environment (see the README's table).
 
-Production: SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and REDIS_URL set, DEBUG unset.
+Production: SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL (the runtime role), DATABASE_OWNER_URL (for migrate)
+and REDIS_URL set, DEBUG unset.
 
 Importing this module has no side effects beyond reading the environment (through the typed env_*
 helpers below, never os.environ directly) and a few local folders: it starts no process. Without
