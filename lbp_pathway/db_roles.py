@@ -6,8 +6,9 @@ every data migration and post_migrate handler would have to name, the migrate pr
 connection at the owner role before Django's migrate starts (`connect_as_owner`), the way Django's test
 runner points it at the test database: everything in that process then runs as the owner.
 
-What the runtime role may do is granted by migrations: `grant_runtime_sql` (ordinary tables: read and
-write) and `append_only_sql` (audit log, break-the-glass grants, triage decisions: INSERT and SELECT).
+What the runtime role may do is granted by `grant_runtime` (migration 0007, and again after every
+`migrate`): read and write on ordinary tables, INSERT and SELECT only on the APPEND_ONLY tables (audit
+log and its verifications, break-the-glass grants, triage decisions and phone screens).
 """
 
 from __future__ import annotations

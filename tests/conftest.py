@@ -186,7 +186,9 @@ def runtime_connection(transactional_db, runtime_credentials):
 @pytest.fixture
 def as_runtime_role(transactional_db, runtime_credentials):
     """The app's default connection uses the runtime role for this test, as in production (the test
-    data commits, so both roles see it); the owner's credentials come back before the flush."""
+    data commits, so both roles see it); the owner's credentials come back before the flush. Mark the
+    test `django_db(transaction=True, serialized_rollback=True)` like the suite's other transactional
+    tests."""
     from django.db import DEFAULT_DB_ALIAS, connections
 
     from lbp_pathway import db_roles

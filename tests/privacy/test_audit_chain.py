@@ -161,7 +161,7 @@ def test_rows_cut_from_the_end_after_a_verification_are_found(tampered_copy):
         verify(COPY)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_audit_verify_exits_non_zero_and_names_the_row(tampered_copy):
     owner_sql(f"DELETE FROM {COPY} WHERE seq = 1")
     result = subprocess.run(
@@ -172,6 +172,7 @@ def test_audit_verify_exits_non_zero_and_names_the_row(tampered_copy):
     assert "broken at row 1" in result.stderr and "row 1 is missing" in result.stderr
 
 
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_writers_keep_one_unbroken_chain(as_runtime_role):
     writers, each = 4, 25
     start = threading.Barrier(writers)

@@ -16,7 +16,11 @@ from lbp_pathway.access import Role
 from lbp_pathway.models import AuditEvent, EmergencyAccess
 from tests.factories import PatientFactory, UserFactory
 
-pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "runtime"])
+# Committed data, so both roles see it; serialized rollback (like every transactional test of the suite)
+# restores what the migrations seeded.
+pytestmark = pytest.mark.django_db(
+    transaction=True, serialized_rollback=True, databases=["default", "runtime"]
+)
 
 AUDIT = "lbp_pathway_auditevent"
 REFUSED_ON_AUDIT = [
