@@ -1,10 +1,16 @@
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Now
 
 
 class AuditEvent(models.Model):
-    """Who did what to which patient's record, when, from where and why. Append-only: a database
-    trigger (migration 0003) refuses UPDATE and DELETE."""
+    """Who did what to which patient's record, when, from where and why.
+
+    Append-only: a database trigger (migration 0004) refuses UPDATE and DELETE, and the app's runtime
+    role may only INSERT and SELECT (lbp_pathway/db_roles.py). Tamper-evident: a BEFORE INSERT trigger
+    (migration 0006) takes the chain's lock, numbers the row (`seq`, 1, 2, 3, … with no gaps), stamps
+    `at` with the database clock and stores `hash` = SHA-256 over the previous row's hash and this
+    row's content (lbp_pathway/audit_chain.py recomputes it; `manage.py audit_verify`)."""
 
     class Action(models.TextChoices):
         VIEW = "view", "Viewed"
@@ -14,7 +20,10 @@ class AuditEvent(models.Model):
         DENIED = "denied", "Access refused"
         BREAK_GLASS = "break_glass", "Break-the-glass access"
 
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Set by the database (the chain trigger), whatever the insert says: rows cannot be back-dated.
+    at = models.DateTimeField(db_default=Now(), db_index=True, editable=False)
+    seq = models.BigIntegerField(unique=True, db_default=0, editable=False)
+    hash = models.CharField(max_length=64, db_default="", editable=False)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -37,6 +46,27 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.what}"
+
+
+class AuditVerification(models.Model):
+    """One check of the audit chain (`manage.py audit_verify` or the nightly job). Append-only like
+    the log; a verification's last row and hash are an anchor the next one checks again, so rows cut
+    from the end of the chain after a verification are noticed too."""
+
+    at = models.DateTimeField(db_default=Now(), editable=False)
+    ok = models.BooleanField()
+    rows_checked = models.PositiveBigIntegerField()
+    last_seq = models.BigIntegerField(null=True)
+    last_hash = models.CharField(max_length=64, blank=True)
+    first_break_seq = models.BigIntegerField(null=True)
+    message = models.CharField(max_length=500)
+    by = models.CharField(max_length=150)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {'intact' if self.ok else 'BROKEN'}: {self.message}"
 
 
 class EmergencyAccess(models.Model):

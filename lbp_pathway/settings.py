@@ -1,6 +1,7 @@
 """Settings for LBP Pathway, read from the environment (see the README's table).
 
-Production: SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and REDIS_URL set, DEBUG unset.
+Production: SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL (the runtime role), DATABASE_OWNER_URL (for migrate)
+and REDIS_URL set, DEBUG unset.
 
 Importing this module has no side effects beyond reading the environment (through the typed env_*
 helpers below, never os.environ directly) and a few local folders: it starts no process. Without
@@ -11,8 +12,10 @@ refuses other commands up front (lbp_pathway/devstack.py starts the embedded ser
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -135,11 +138,30 @@ TEMPLATES = [
     },
 ]
 
-if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+def database(url: str) -> dict[str, Any]:
+    settings: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60))
+    settings["CONN_HEALTH_CHECKS"] = True
     # JIT compilation costs more than it saves on the dashboard's aggregates (seen: +200 ms per query).
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    options: dict[str, Any] = settings.setdefault("OPTIONS", {})
+    options["options"] = "-c jit=off"
+    return settings
+
+
+# Two PostgreSQL roles (SECURITY.md, "Two database roles"). DATABASE_URL is the runtime role that the
+# web server, the worker and beat use: it owns nothing and may only INSERT and SELECT the audit log,
+# break-the-glass grants and triage decisions. DATABASE_OWNER_URL is the role that owns the tables: only
+# `manage.py migrate` connects as it (lbp_pathway's migrate command, lbp_pathway/db_roles.py), and the
+# migrations grant the runtime role (DATABASE_RUNTIME_ROLE) what it needs. Without DATABASE_OWNER_URL
+# one role does everything, as before (`check --deploy` warns).
+DATABASE_OWNER_URL = env_str("DATABASE_OWNER_URL")
+DATABASE_OWNER: dict[str, Any] | None = None
+DATABASE_RUNTIME_ROLE = ""
+if DATABASE_URL:
+    DATABASES = {"default": database(DATABASE_URL)}
+    if DATABASE_OWNER_URL:
+        DATABASE_OWNER = database(DATABASE_OWNER_URL)
+        DATABASE_RUNTIME_ROLE = str(DATABASES["default"].get("USER") or "")
 else:
     # Loads, but every query raises ImproperlyConfigured saying how to get a database.
     DATABASES = {"default": {"ENGINE": "lbp_pathway.unconfigured"}}
@@ -178,6 +200,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "reporting.tasks.refresh_rollups",
         "schedule": float(env_int("ROLLUP_REFRESH_SECONDS", 60)),
         "options": {"expires": float(env_int("ROLLUP_REFRESH_SECONDS", 60)) * 2},
+    },
+    # Every night at 02:30 (CELERY_TIMEZONE): recompute the audit log's hash chain and keep the result (SECURITY.md).
+    "audit-chain-verify": {
+        "task": "lbp_pathway.tasks.verify_audit_chain",
+        "schedule": crontab(hour=2, minute=30),
     },
 }
 
