@@ -118,3 +118,13 @@ def test_a_session_younger_than_the_lifetime_goes_on(client, physio, settings):
     session[SIGNED_IN_AT] = int(time.time()) - 2 * 3600 + 60
     session.save()
     assert client.get(reverse("care_episodes:physio_home")).status_code == 200
+
+
+def test_an_idle_sign_out_is_audited_with_its_reason(client, physio, settings):
+    sign_in(client, "pt")
+    session = client.session
+    session[LAST_ACTIVITY] = int(time.time()) - settings.SESSION_IDLE_MINUTES * 60 - 1
+    session.save()
+    start = mark()
+    client.get(reverse("care_episodes:physio_home"))
+    assert trail(start) == [("pt", "auth", "Signed out (idle timeout)")]
