@@ -274,13 +274,17 @@ def verify_two_factor(user: User, code: str, *, actor: audit.Actor) -> Device | 
     with transaction.atomic():
         accepted: Device | None = None
         if normalized.isascii() and normalized.isdigit() and len(normalized) == 6:
-            for device in TOTPDevice.objects.devices_for_user(user).select_for_update():
+            for device in TOTPDevice.objects.devices_for_user(
+                user, confirmed=True
+            ).select_for_update():
                 if device.verify_token(normalized):
                     accepted = device
                     audit.record(actor, audit.Action.AUTH, "Signed in: two-factor code accepted")
                     break
         elif normalized:
-            for static in StaticDevice.objects.devices_for_user(user).select_for_update():
+            for static in StaticDevice.objects.devices_for_user(
+                user, confirmed=True
+            ).select_for_update():
                 if static.verify_token(recovery_digest(normalized)):
                     accepted = static
                     left = static.token_set.count()

@@ -182,6 +182,14 @@ def test_a_recovery_code_signs_in_once(client, physio, enrolled):
     assert StaticDevice.objects.get(user=physio).token_set.count() == 9
 
 
+def test_a_code_from_an_unfinished_enrolment_does_not_sign_in(client, physio, enrolled):
+    pending = TOTPDevice.objects.create(user=physio, name="New phone", confirmed=False)
+    sign_in(client)
+    refused = client.post(reverse("two_factor_verify"), {"code": code_for(secret_of(pending))})
+    assert "not right" in refused.content.decode()
+    assert client.get(reverse("care_episodes:physio_home")).status_code == 302
+
+
 def test_a_malformed_code_gets_a_clear_message_and_counts_nothing(client, physio, enrolled):
     sign_in(client)
     response = client.post(reverse("two_factor_verify"), {"code": "12ab"})
