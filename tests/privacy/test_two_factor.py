@@ -10,7 +10,9 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -319,3 +321,20 @@ def test_moved_keys_give_the_rfc_6238_codes(at, code):
     totp = TOTP(bytes.fromhex(migration._hex_key(RFC_SECRET)), digits=8)
     totp.time = at
     assert str(totp.token()).zfill(8) == code
+
+
+def test_a_verified_session_costs_no_query_per_page(physio, enrolled, make_user):
+    """The two-factor gate re-checks only when a rule, role or device changed: a page costs the same
+    queries with a verified second factor as without two-factor at all."""
+    verified, plain = Client(), Client()
+    sign_in(verified)
+    verified.post(reverse("two_factor_verify"), {"code": code_for(enrolled)})
+    make_user(Role.PHYSIOTHERAPIST, username="pt-plain")
+    sign_in(plain, "pt-plain")
+    counts = []
+    for client in (verified, plain):
+        client.get(reverse("care_episodes:physio_home"))  # settle the session
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("care_episodes:physio_home")).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
