@@ -19,6 +19,10 @@ class AuditEvent(models.Model):
         PRINT = "print", "Printed / exported"
         DENIED = "denied", "Access refused"
         BREAK_GLASS = "break_glass", "Break-the-glass access"
+        # Sign-in, failure, lockout, unlock, sign-out, password and two-factor events (no patient).
+        AUTH = "auth", "Sign-in and two-factor"
+        # Roles, staff and superuser flags, two-factor rules: who changed whose access.
+        ACCOUNT = "account", "Account and role change"
 
     # Set by the database (the chain trigger), whatever the insert says: rows cannot be back-dated.
     at = models.DateTimeField(db_default=Now(), db_index=True, editable=False)
@@ -136,23 +140,10 @@ class SignInFailures(models.Model):
         return f"{self.username} from {self.ip_address or 'unknown'}: {self.failures}"
 
 
-class TwoFactorDevice(models.Model):
-    """A user's authenticator app (RFC 6238 TOTP). The secret is shown once at enrolment."""
-
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="two_factor_device"
-    )
-    secret = models.CharField(max_length=64)
-    confirmed_at = models.DateTimeField()
-    # The last accepted time step: a code is never accepted twice.
-    last_used_step = models.BigIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"Authenticator of {self.user}"
-
-
 class TwoFactorRule(models.Model):
-    """Whether a role (Django group) must use two-factor authentication; set by an administrator."""
+    """Whether a role (Django group) must use two-factor authentication; set by an administrator.
+    A role without a rule follows settings.TWO_FACTOR_DEFAULT_ROLES. The authenticators themselves
+    are django-otp's devices (TOTPDevice, and a StaticDevice holding the recovery codes)."""
 
     group = models.OneToOneField("auth.Group", on_delete=models.CASCADE, related_name="+")
     required = models.BooleanField(default=False)

@@ -20,7 +20,7 @@ from lbp_pathway import audit, audit_chain, selectors, services
 from lbp_pathway.access import BREAK_GLASS_ROLES, Role, patient_from_url, role_required
 from lbp_pathway.forms import AuditSearchForm, BreakGlassForm, TwoFactorRulesForm
 from lbp_pathway.http import AuthenticatedHttpRequest
-from lbp_pathway.models import EmergencyAccess, TwoFactorRule
+from lbp_pathway.models import EmergencyAccess
 
 AUDIT_PAGE_SIZE = 50
 CSV_COLUMNS = ["at", "username", "user_id", "action", "patient_id", "what", "path", "ip", "reason"]
@@ -162,14 +162,14 @@ def break_glass_reviewed(request: AuthenticatedHttpRequest, grant_id: int) -> Ht
 
 @role_required(Role.ADMINISTRATOR)
 def security_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
-    required = set(
-        TwoFactorRule.objects.filter(required=True).values_list("group__name", flat=True)
-    )
-    form = TwoFactorRulesForm(request.POST or None, initial={"required_roles": sorted(required)})
+    required = [role.value for role, on in services.two_factor_rules().items() if on]
+    form = TwoFactorRulesForm(request.POST or None, initial={"required_roles": required})
     if request.method == "POST" and form.is_valid():
-        services.set_two_factor_rules(form.roles())
+        services.set_two_factor_rules(form.roles(), actor=audit.actor(request))
         messages.success(
-            request, "Two-factor rules saved. They apply from each user's next sign-in."
+            request,
+            "Two-factor rules saved. They apply to signed-in users at their next page, and the "
+            "other administrators are told by email.",
         )
         return redirect("security_settings")
     return render(
@@ -186,7 +186,7 @@ def security_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
 @role_required(Role.ADMINISTRATOR)
 @require_POST
 def unlock_sign_in(request: AuthenticatedHttpRequest, failures_id: int) -> HttpResponse:
-    services.unlock(failures_id, request.user)
+    services.unlock(failures_id, actor=audit.actor(request))
     messages.success(request, "Unlocked: the user can sign in again.")
     return redirect("security_settings")
 
@@ -195,6 +195,6 @@ def unlock_sign_in(request: AuthenticatedHttpRequest, failures_id: int) -> HttpR
 @require_POST
 def reset_two_factor(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     user = get_object_or_404(get_user_model(), pk=user_id)
-    services.reset_two_factor(user, request.user)
+    services.reset_two_factor(user, actor=audit.actor(request))
     messages.success(request, f"Two-factor authentication reset for {user.get_username()}.")
     return redirect("security_settings")

@@ -90,6 +90,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "bootstrap",
     "chartjs",
     "lbp_pathway",
@@ -111,6 +114,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "lbp_pathway.middleware.IdleTimeoutMiddleware",
+    "lbp_pathway.middleware.SessionLifetimeMiddleware",
     "lbp_pathway.middleware.TwoFactorMiddleware",
     "lbp_pathway.middleware.NoStoreMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -227,6 +231,23 @@ SIGN_IN_LOCK_MINUTES = env_int("SIGN_IN_LOCK_MINUTES", 15)
 # Break the glass: how long a clinician's emergency access to one record lasts.
 BREAK_GLASS_MINUTES = env_int("BREAK_GLASS_MINUTES", 60)
 TWO_FACTOR_ISSUER = env_str("TWO_FACTOR_ISSUER", "LBP Pathway")
+# Two-factor sign-in (django-otp: TOTP authenticator apps plus single-use recovery codes). Roles that
+# need it until an administrator sets a rule for them at /administration/security/. Production
+# requires it of every role that sees clinical records or configuration; demo mode requires nothing by
+# default (the sign-in page says so) so the demo accounts sign in with a password alone.
+TWO_FACTOR_DEFAULT_ROLES = env_list(
+    "TWO_FACTOR_DEFAULT_ROLES",
+    "" if DEMO_MODE else "Physiotherapist,Family physician,Manager,Administrator",
+)
+TWO_FACTOR_RECOVERY_CODES = env_int("TWO_FACTOR_RECOVERY_CODES", 10)
+OTP_TOTP_ISSUER = TWO_FACTOR_ISSUER
+# django-otp's throttling: after n wrong codes on a device the next try waits 2^(n-1) seconds.
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+# The reverse proxies (addresses or networks, e.g. "10.0.0.0/8") whose X-Forwarded-For is believed:
+# the client address used for sign-in lockout and in the audit log is the last address in that header
+# that is not a trusted proxy. Empty: REMOTE_ADDR is the client (no proxy, as in demo mode).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -290,6 +311,8 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_HTTPONLY = True
 SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 15)
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+# However active, a session ends this long after its sign-in (lbp_pathway.middleware).
+SESSION_ABSOLUTE_HOURS = env_int("SESSION_ABSOLUTE_HOURS", 12)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 X_FRAME_OPTIONS = "DENY"
