@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -39,10 +41,20 @@ class AuditEvent(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.what}"
 
 
+class AppendOnlyError(Exception):
+    """A grant is part of the record: it is reviewed, never deleted."""
+
+
+class EmergencyAccessQuerySet(models.QuerySet["EmergencyAccess"]):
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("Break-the-glass grants are kept: review them, never delete them.")
+
+
 class EmergencyAccess(models.Model):
     """Break the glass: a clinician opens a record outside their care or panel for a stated reason.
 
-    Time-limited; every grant waits for a privacy officer's review."""
+    Time-limited; every grant waits for a privacy officer's review. Append-only: neither a grant nor
+    a queryset of grants can be deleted through the ORM (and the admin has no page for them)."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="emergency_accesses"
@@ -61,6 +73,8 @@ class EmergencyAccess(models.Model):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_note = models.CharField(max_length=300, blank=True)
+
+    objects = EmergencyAccessQuerySet.as_manager()
 
     class Meta:
         ordering = ["-granted_at", "-id"]
@@ -82,6 +96,9 @@ class EmergencyAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → patient {self.patient_id} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("Break-the-glass grants are kept: review them, never delete them.")
 
 
 class SignInFailures(models.Model):
