@@ -6,7 +6,10 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 
+from lbp_pathway import history
 
+
+@history.track(model_name="EpisodeChange", exclude=["created_at"])
 class Episode(models.Model):
     """One care episode of low back pain for a patient, from the request to discharge.
 
@@ -339,6 +342,10 @@ class Discharge(models.Model):
         return f"Discharge of {self.episode}: {self.get_reason_display()}"
 
 
+@history.track(
+    model_name="ConsultationNoteChange",
+    fields=["title", "body", "version", "signed_at", "signed_by"],
+)
 class ConsultationNote(models.Model):
     """The physiotherapist's note to the family physician. Signed versions are immutable (save() and a
     database trigger refuse changes); an addendum is a new version linked to the previous one."""

@@ -9,6 +9,8 @@ from django.contrib.postgres.fields import (
 )
 from django.db import models
 
+from lbp_pathway import history
+
 
 class TsTzRange(models.Func):
     function = "TSTZRANGE"
@@ -30,6 +32,7 @@ class Site(models.Model):
         return self.name
 
 
+@history.track(model_name="PatientChange", exclude=["created_at"])
 class Patient(models.Model):
     class Sex(models.TextChoices):
         FEMALE = "F", "Female"
@@ -165,6 +168,10 @@ class AvailabilityException(models.Model):
         return f"{self.practitioner} off {self.first_day}..{self.last_day}"
 
 
+@history.track(
+    model_name="AppointmentChange",
+    fields=["practitioner", "site", "appointment_type", "start", "end", "status", "cancel_reason"],
+)
 class Appointment(models.Model):
     class Status(models.TextChoices):
         BOOKED = "booked", "Booked"

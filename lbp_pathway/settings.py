@@ -89,6 +89,8 @@ INSTALLED_APPS = [
     "csp",
     "bootstrap",
     "chartjs",
+    "pgtrigger",
+    "pghistory",
     "lbp_pathway",
     "intake",
     "triage",
@@ -106,6 +108,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Change history: the signed-in user and the path of each write (lbp_pathway/history.py).
+    "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "lbp_pathway.middleware.IdleTimeoutMiddleware",
     "lbp_pathway.middleware.TwoFactorMiddleware",
@@ -292,6 +296,9 @@ CONTENT_SECURITY_POLICY = {
 
 # No personal health information in logs: every handler scrubs health card numbers, emails and phone
 # numbers and query strings (lbp_pathway/phi_logging.py). Keep new handlers behind the same filter.
+# Change history (lbp_pathway/history.py): only writes carry the user and path of the request.
+PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
