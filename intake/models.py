@@ -1,3 +1,4 @@
+import datetime
 from datetime import timedelta
 
 from django.conf import settings
@@ -72,6 +73,14 @@ class Patient(models.Model):
         indexes = [
             models.Index(fields=["last_name", "first_name"]),
             models.Index(fields=["date_of_birth"]),
+        ]
+        constraints = [
+            # The latest birth date (today) moves, so only the earliest is a constraint; forms and
+            # services check both (intake/identifiers.py, check_birth_date).
+            models.CheckConstraint(
+                condition=models.Q(date_of_birth__gte=datetime.date(1900, 1, 1)),
+                name="intake_patient_born_from_1900",
+            ),
         ]
 
     def __str__(self) -> str:
