@@ -2,9 +2,12 @@
 
 PostgreSQL triggers installed by django-pghistory copy every inserted or changed row of a tracked model
 into its own append-only history table (`<Model>Change`, reached as `record.history`), whatever code or
-SQL made the change. `pghistory.middleware.HistoryMiddleware` (settings.MIDDLEWARE) attaches the
+SQL made the change. `HistoryMiddleware` below (settings.MIDDLEWARE) attaches the
 signed-in user and the path (no query string) of the request to every row written during a POST; rows
 written by Celery or a management command carry no user and show as "system".
+
+The middleware here is pghistory's with the path scrubbed like a log line: a questionnaire link's token
+never lands in the history's context table (only its hash is stored anywhere else).
 
 `changes(record)` turns those snapshots into the list the record's page shows: newest first, one entry
 per change, each with the fields that differ from the previous snapshot.
@@ -18,8 +21,12 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 import pghistory
+import pghistory.middleware
 from django.contrib.auth.models import User
 from django.db import models
+from django.http import HttpRequest
+
+from lbp_pathway.phi_logging import scrub
 
 ModelClass = TypeVar("ModelClass", bound=type[models.Model])
 
@@ -42,6 +49,13 @@ def track(
         obj_field=pghistory.ObjForeignKey(related_name=RELATED_NAME),
         append_only=True,
     )
+
+
+class HistoryMiddleware(pghistory.middleware.HistoryMiddleware):
+    """Attach the signed-in user and the path, tokens masked, to every change made by a write."""
+
+    def get_context(self, request: HttpRequest) -> dict[str, Any]:
+        return {**super().get_context(request), "url": scrub(request.path)}
 
 
 @dataclass(frozen=True)

@@ -109,7 +109,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Change history: the signed-in user and the path of each write (lbp_pathway/history.py).
-    "pghistory.middleware.HistoryMiddleware",
+    "lbp_pathway.history.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "lbp_pathway.middleware.IdleTimeoutMiddleware",
     "lbp_pathway.middleware.TwoFactorMiddleware",

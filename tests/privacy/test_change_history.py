@@ -2,12 +2,14 @@
 consultation note from what to what, and when; kept by PostgreSQL triggers and shown on the record."""
 
 import pytest
+from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from intake.models import Patient
 from lbp_pathway.access import Role
+from lbp_pathway.history import HistoryMiddleware
 from tests.care_episodes.factories import NoteFactory
 from tests.factories import EpisodeFactory, PatientFactory, UserFactory
 from tests.intake.factories import health_card
@@ -121,3 +123,13 @@ def test_referral_page_shows_its_changes(physio, client_for):
     assert "<td>Please assess and advise.</td><td>Please assess the hip too.</td>" in history_of(
         page, "referral"
     )
+
+
+def test_the_history_context_never_keeps_a_questionnaire_token(rf, front_desk):
+    """Only a token's hash is stored anywhere; the history's context must not keep the link itself."""
+    token = "Ab_cD-efGhIjKlMnOpQrStUvWxYz0123456789abcdefg"
+    request = rf.post(f"/triage/q/{token}/?lang=fr")
+    request.user = front_desk
+    context = HistoryMiddleware(lambda r: None).get_context(request)
+    assert context == {"user": front_desk.pk, "url": "/triage/q/[token removed]/"}
+    assert "lbp_pathway.history.HistoryMiddleware" in settings.MIDDLEWARE
