@@ -11,4 +11,5 @@ RUN SECRET_KEY=build-only DATABASE_URL=postgres://build@localhost/build REDIS_UR
  && useradd --system --uid 10001 lbp && mkdir -p /app/media && chown lbp /app/media
 USER lbp
 EXPOSE 8000
-CMD ["gunicorn", "lbp_pathway.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# --config: access and error logs without query strings, tokens or PHI (lbp_pathway/gunicorn_logging.py).
+CMD ["gunicorn", "--config", "python:lbp_pathway.gunicorn_conf", "lbp_pathway.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

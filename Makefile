@@ -34,7 +34,7 @@ lock:
 	/tmp/lbp-lock-venv/bin/pip freeze > requirements.lock
 
 bench: $(BIN)/.installed
-	for b in frontdesk matching reminders dashboard audit_chain; do $(BIN)/python bench/$$b.py || exit 1; done
+	for b in frontdesk matching reminders dashboard audit_chain change_history; do $(BIN)/python bench/$$b.py || exit 1; done
 
 # Mutation testing of the pure rules modules (issue 22; slow, so not part of `make test` or CI). The
 # configuration is [tool.mutmut] in pyproject.toml; `make mutation MUTATION_ARGS=--list` also names

@@ -8,7 +8,8 @@ runner points it at the test database: everything in that process then runs as t
 
 What the runtime role may do is granted by `grant_runtime` (migration 0007, and again after every
 `migrate`): read and write on ordinary tables, INSERT and SELECT only on the APPEND_ONLY tables (audit
-log and its verifications, break-the-glass grants, triage decisions and phone screens).
+log and its verifications, break-the-glass grants, triage decisions and phone screens, the change
+history tables).
 """
 
 from __future__ import annotations
@@ -64,6 +65,12 @@ APPEND_ONLY: dict[str, tuple[str, ...]] = {
     "lbp_pathway_emergencyaccess": ("reviewed_by_id", "reviewed_at", "review_note"),
     "triage_triagedecision": (),
     "triage_phonescreen": (),
+    # Change history (django-pghistory event tables, SECURITY.md "Change history").
+    "intake_patientchange": (),
+    "intake_appointmentchange": (),
+    "care_episodes_episodechange": (),
+    "care_episodes_consultationnotechange": (),
+    "referrals_referralchange": (),
 }
 
 

@@ -324,7 +324,8 @@ def run(patients: int) -> int:
         python = sys.executable
         celery = [python, "-m", "celery", "-A", "lbp_pathway"]
         commands = [
-            [python, "-m", "gunicorn", "lbp_pathway.wsgi", "--bind", f"127.0.0.1:{port}",
+            [python, "-m", "gunicorn", "--config", "python:lbp_pathway.gunicorn_conf",
+             "lbp_pathway.wsgi", "--bind", f"127.0.0.1:{port}",
              "--workers", "2", "--threads", "4", "--access-logfile", "-"],
             [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"],
             [*celery, "beat", "--loglevel", "INFO", "--schedule", str(root / "celerybeat-schedule")],

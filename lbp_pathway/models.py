@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Now
@@ -73,10 +75,20 @@ class AuditVerification(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {'intact' if self.ok else 'BROKEN'}: {self.message}"
 
 
+class AppendOnlyError(Exception):
+    """A grant is part of the record: it is reviewed, never deleted."""
+
+
+class EmergencyAccessQuerySet(models.QuerySet["EmergencyAccess"]):
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("Break-the-glass grants are kept: review them, never delete them.")
+
+
 class EmergencyAccess(models.Model):
     """Break the glass: a clinician opens a record outside their care or panel for a stated reason.
 
-    Time-limited; every grant waits for a privacy officer's review."""
+    Time-limited; every grant waits for a privacy officer's review. Append-only: neither a grant nor
+    a queryset of grants can be deleted through the ORM (and the admin has no page for them)."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="emergency_accesses"
@@ -95,6 +107,8 @@ class EmergencyAccess(models.Model):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_note = models.CharField(max_length=300, blank=True)
+
+    objects = EmergencyAccessQuerySet.as_manager()
 
     class Meta:
         ordering = ["-granted_at", "-id"]
@@ -116,6 +130,9 @@ class EmergencyAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → patient {self.patient_id} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("Break-the-glass grants are kept: review them, never delete them.")
 
 
 class SignInFailures(models.Model):

@@ -3,7 +3,6 @@ clinician's break-the-glass form."""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,7 +15,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from lbp_pathway import audit, audit_chain, selectors, services
+from lbp_pathway import audit, audit_chain, csv_export, selectors, services
 from lbp_pathway.access import BREAK_GLASS_ROLES, Role, patient_from_url, role_required
 from lbp_pathway.forms import AuditSearchForm, BreakGlassForm, TwoFactorRulesForm
 from lbp_pathway.http import AuthenticatedHttpRequest
@@ -84,7 +83,7 @@ def audit_log_export(request: AuthenticatedHttpRequest) -> HttpResponse | Stream
         patient_id=filters["patient_id"],
         reason=selectors.describe_filters(filters) or "all events",
     )
-    writer = csv.writer(_Echo())
+    writer = csv_export.writer(_Echo())
 
     def rows() -> Iterator[Any]:  # csv.writer.writerow returns what _Echo.write returns
         yield writer.writerow(CSV_COLUMNS)
@@ -96,10 +95,10 @@ def audit_log_export(request: AuthenticatedHttpRequest) -> HttpResponse | Stream
                     event.user_id or "",
                     event.action,
                     event.patient_id or "",
-                    _csv_safe(event.what),
-                    _csv_safe(event.path),
+                    event.what,
+                    event.path,
                     event.ip_address or "",
-                    _csv_safe(event.reason),
+                    event.reason,
                 ]
             )
 
@@ -107,11 +106,6 @@ def audit_log_export(request: AuthenticatedHttpRequest) -> HttpResponse | Stream
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.csv"'
     return response
-
-
-def _csv_safe(value: str) -> str:
-    # Spreadsheet formula injection: a cell starting with = + - @ would run as a formula.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 @role_required(*BREAK_GLASS_ROLES)

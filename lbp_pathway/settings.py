@@ -95,6 +95,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "bootstrap",
     "chartjs",
+    "pgtrigger",
+    "pghistory",
     "lbp_pathway",
     "intake",
     "triage",
@@ -112,6 +114,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Change history: the signed-in user and the path of each write (lbp_pathway/history.py).
+    "lbp_pathway.history.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "lbp_pathway.middleware.IdleTimeoutMiddleware",
     "lbp_pathway.middleware.SessionLifetimeMiddleware",
@@ -348,6 +352,9 @@ CONTENT_SECURITY_POLICY = {
 
 # No personal health information in logs: every handler scrubs health card numbers, emails and phone
 # numbers and query strings (lbp_pathway/phi_logging.py). Keep new handlers behind the same filter.
+# Change history (lbp_pathway/history.py): only writes carry the user and path of the request.
+PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -317,7 +317,7 @@ def test_users_without_two_factor_are_not_asked_for_a_code(client, physio):
 def test_moved_keys_give_the_rfc_6238_codes(at, code):
     """Migration 0006 turns the old base32 secrets into django-otp's hex keys: the RFC 6238 test
     key must still give the RFC's codes."""
-    migration = importlib.import_module("lbp_pathway.migrations.0006_two_factor_to_django_otp")
+    migration = importlib.import_module("lbp_pathway.migrations.0009_two_factor_to_django_otp")
     totp = TOTP(bytes.fromhex(migration._hex_key(RFC_SECRET)), digits=8)
     totp.time = at
     assert str(totp.token()).zfill(8) == code
