@@ -11,5 +11,6 @@ RUN SECRET_KEY=build-only DATABASE_URL=postgres://build@localhost/build REDIS_UR
  && useradd --system --uid 10001 lbp && mkdir -p /app/media && chown lbp /app/media
 USER lbp
 EXPOSE 8000
-# Workers (WEB_CONCURRENCY, default two per core plus one), threads and restarts: gunicorn.conf.py.
+# Workers (WEB_CONCURRENCY, default two per core plus one), threads and restarts: gunicorn.conf.py;
+# access and error logs without query strings, tokens or PHI (lbp_pathway/gunicorn_logging.py).
 CMD ["gunicorn", "lbp_pathway.wsgi", "--config", "gunicorn.conf.py", "--bind", "0.0.0.0:8000"]

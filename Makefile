@@ -37,7 +37,7 @@ lock:
 # with issue 13's goals as PASS/MISS (a quick run: make bench BENCH_ARGS="--patients 20000 --appointments 200000").
 bench: $(BIN)/.installed
 	$(BIN)/python bench/hotpages.py $(BENCH_ARGS)
-	for b in frontdesk matching reminders dashboard; do $(BIN)/python bench/$$b.py || exit 1; done
+	for b in frontdesk matching reminders dashboard audit_chain change_history; do $(BIN)/python bench/$$b.py || exit 1; done
 
 # Mutation testing of the pure rules modules (issue 22; slow, so not part of `make test` or CI). The
 # configuration is [tool.mutmut] in pyproject.toml; `make mutation MUTATION_ARGS=--list` also names

@@ -37,3 +37,5 @@ timeout = 60  # a report or PDF may take a while; a stuck worker is still replac
 graceful_timeout = 30
 keepalive = 5
 accesslog = "-"
+# Access and error logs without query strings, tokens or PHI (lbp_pathway/gunicorn_logging.py).
+logger_class = "lbp_pathway.gunicorn_logging.ScrubbedLogger"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import urllib.parse
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -22,13 +22,23 @@ def start_services() -> devstack.EmbeddedServices:
 
 
 def bench_database_url(name: str) -> str:
-    """URL of database `name` on the server of DATABASE_URL (see start_services), created if missing."""
+    """URL of database `name` on the server of DATABASE_URL (see start_services), created if missing
+    (by the owner role of DATABASE_OWNER_URL when there is one: the app's runtime role cannot)."""
+    import dj_database_url
     import psycopg2
 
-    # Replace only the path: the embedded server's URL carries its socket folder in the query string.
-    url = urllib.parse.urlsplit(os.environ["DATABASE_URL"])._replace(path="/" + name).geturl()
-    # The server's own maintenance database, reached the same way (socket folder and all).
-    connection = psycopg2.connect(urllib.parse.urlsplit(url)._replace(path="/postgres").geturl())
+    # The path is the database name (the embedded server's URL has a socket path in its query).
+    url = urlunsplit(urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{name}"))
+    params = dj_database_url.parse(os.environ.get("DATABASE_OWNER_URL") or url)
+    # The embedded server's socket folder is in the URL's query (OPTIONS["host"]), not HOST: without
+    # it psycopg2 would try the machine's default socket.
+    connection = psycopg2.connect(
+        dbname="postgres",
+        user=params["USER"],
+        password=params["PASSWORD"] or None,
+        host=params["HOST"] or params.get("OPTIONS", {}).get("host"),
+        port=params["PORT"] or None,
+    )
     connection.autocommit = True
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])

@@ -96,7 +96,8 @@ def main() -> int:
     from lbp_pathway import devstack
 
     with devstack.embedded_services():  # for whichever of DATABASE_URL / REDIS_URL is unset
-        return measure(os.environ["DATABASE_URL"])
+        # It drops and creates its database, so it runs as the owner role when there is one.
+        return measure(os.environ.get("DATABASE_OWNER_URL") or os.environ["DATABASE_URL"])
 
 
 def measure(url: str) -> int:

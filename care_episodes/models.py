@@ -6,7 +6,10 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchQuery, SearchVector, SearchVectorField
 from django.db import models
 
+from lbp_pathway import history
 
+
+@history.track(model_name="EpisodeChange", exclude=["created_at"])
 class Episode(models.Model):
     """One care episode of low back pain for a patient, from the request to discharge.
 
@@ -359,6 +362,10 @@ def note_search_query(text: str) -> SearchQuery:
     return first
 
 
+@history.track(
+    model_name="ConsultationNoteChange",
+    fields=["title", "body", "version", "signed_at", "signed_by"],
+)
 class ConsultationNote(models.Model):
     """The physiotherapist's note to the family physician. Signed versions are immutable (save() and a
     database trigger refuse changes); an addendum is a new version linked to the previous one."""

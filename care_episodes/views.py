@@ -24,7 +24,7 @@ from care_episodes.forms import (
 from care_episodes.lifecycle import IllegalTransition
 from care_episodes.models import Episode, FollowUpPlan, SelfManagementPlan
 from intake.models import Patient
-from lbp_pathway import access, audit
+from lbp_pathway import access, audit, history
 from lbp_pathway.access import Basis, Grant, Role, role_required
 from lbp_pathway.audit import Action, record
 from lbp_pathway.http import AuthenticatedHttpRequest
@@ -100,6 +100,8 @@ def episode_detail(request: AuthenticatedHttpRequest, episode_id: int) -> HttpRe
         "follow_up": FollowUpPlan.objects.filter(episode=episode).first(),
         "proposed": services.proposed_follow_up(episode),
         "notes": notes,
+        "episode_changes": history.changes(episode),
+        "note_changes": [(note, history.changes(note)) for note in notes],
         "draft": next((note for note in notes if not note.is_signed), None),
         "status_form": StatusForm(),
         "allowed_next": [Episode.Status(s) for s in lifecycle.allowed_next(episode)],

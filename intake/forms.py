@@ -1,13 +1,16 @@
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib.auth.models import User
+from django.utils import timezone
 
 from intake import selectors
 from intake.identifiers import (
     InvalidIdentifier,
+    check_birth_date,
     normalise_health_card,
     normalise_postal_code,
     normalise_version_code,
@@ -69,6 +72,13 @@ class PatientForm(_PatientFormBase):
         super().__init__(*args, **kwargs)
         physicians = selectors.users_with_role(Role.FAMILY_PHYSICIAN)
         model_choice_field(self, "family_physician").queryset = physicians
+
+    def clean_date_of_birth(self) -> date:
+        value: date = self.cleaned_data["date_of_birth"]
+        try:
+            return check_birth_date(value, today=timezone.localdate())
+        except InvalidIdentifier as error:
+            raise forms.ValidationError(str(error)) from error
 
     def clean_health_card_number(self) -> str | None:
         value = self.cleaned_data.get("health_card_number") or ""

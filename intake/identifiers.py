@@ -1,8 +1,10 @@
-"""Ontario health card numbers and Canadian postal codes: plain Python, no Django imports."""
+"""Ontario health card numbers, Canadian postal codes and birth dates: plain Python, no Django
+imports."""
 
 from __future__ import annotations
 
 import re
+from datetime import date
 
 # Ontario Health Insurance Plan card: 10 digits, the last a Luhn (mod 10) check digit over the other
 # nine (equivalently, the Luhn sum over all ten digits is a multiple of 10); a version code of 0-2
@@ -16,6 +18,21 @@ _POSTAL_CODE = re.compile(r"^([ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z]) ?(\d[ABCEG
 
 class InvalidIdentifier(ValueError):
     """The message is written for the person typing the value."""
+
+
+# The earliest birth date the clinic records (issue 14); the latest is today. The database refuses an
+# earlier one too (intake_patient_born_from_1900).
+EARLIEST_BIRTH_DATE = date(1900, 1, 1)
+
+
+def check_birth_date(value: date, *, today: date) -> date:
+    """`value` if it lies between 1900-01-01 and `today`, both included; otherwise InvalidIdentifier."""
+    if not EARLIEST_BIRTH_DATE <= value <= today:
+        raise InvalidIdentifier(
+            f"Enter a date of birth between {EARLIEST_BIRTH_DATE:%Y-%m-%d} and today "
+            f"({today:%Y-%m-%d}); {value:%Y-%m-%d} is not possible."
+        )
+    return value
 
 
 def luhn_valid(digits: str) -> bool:

@@ -1,3 +1,4 @@
+import datetime
 from datetime import timedelta
 
 from django.conf import settings
@@ -8,6 +9,8 @@ from django.contrib.postgres.fields import (
     RangeOperators,
 )
 from django.db import models
+
+from lbp_pathway import history
 
 
 class TsTzRange(models.Func):
@@ -30,6 +33,7 @@ class Site(models.Model):
         return self.name
 
 
+@history.track(model_name="PatientChange", exclude=["created_at"])
 class Patient(models.Model):
     class Sex(models.TextChoices):
         FEMALE = "F", "Female"
@@ -69,6 +73,14 @@ class Patient(models.Model):
         indexes = [
             models.Index(fields=["last_name", "first_name"]),
             models.Index(fields=["date_of_birth"]),
+        ]
+        constraints = [
+            # The latest birth date (today) moves, so only the earliest is a constraint; forms and
+            # services check both (intake/identifiers.py, check_birth_date).
+            models.CheckConstraint(
+                condition=models.Q(date_of_birth__gte=datetime.date(1900, 1, 1)),
+                name="intake_patient_born_from_1900",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -165,6 +177,10 @@ class AvailabilityException(models.Model):
         return f"{self.practitioner} off {self.first_day}..{self.last_day}"
 
 
+@history.track(
+    model_name="AppointmentChange",
+    fields=["practitioner", "site", "appointment_type", "start", "end", "status", "cancel_reason"],
+)
 class Appointment(models.Model):
     class Status(models.TextChoices):
         BOOKED = "booked", "Booked"

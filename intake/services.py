@@ -12,6 +12,7 @@ from django.utils import timezone
 from care_episodes import lifecycle
 from care_episodes.models import Episode
 from intake import appointment_rules, selectors
+from intake.identifiers import check_birth_date
 from intake.models import (
     Appointment,
     AppointmentType,
@@ -73,8 +74,16 @@ def _refuse_duplicate_card(card: str | None, exclude_id: int | None = None) -> N
         raise DuplicateHealthCard(existing)
 
 
+def _check_birth_date(fields: dict[str, Any]) -> None:
+    born = fields.get("date_of_birth")
+    if isinstance(born, date):
+        check_birth_date(born, today=timezone.localdate())
+
+
 def register_patient(*, actor: audit.Actor, **fields: Any) -> Patient:
-    """Register a patient; a health card number already on file is refused (also by the database)."""
+    """Register a patient; a health card number already on file is refused (also by the database),
+    a birth date before 1900 or after today too (InvalidIdentifier)."""
+    _check_birth_date(fields)
     fields["health_card_number"] = fields.get("health_card_number") or None
     _refuse_duplicate_card(fields["health_card_number"])
     try:
@@ -91,6 +100,7 @@ def register_patient(*, actor: audit.Actor, **fields: Any) -> Patient:
 
 
 def update_patient(patient: Patient, *, actor: audit.Actor, **fields: Any) -> Patient:
+    _check_birth_date(fields)
     fields["health_card_number"] = fields.get("health_card_number") or None
     _refuse_duplicate_card(fields["health_card_number"], exclude_id=patient.pk)
     with transaction.atomic():

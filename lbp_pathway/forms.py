@@ -43,6 +43,26 @@ class SignInForm(AuthenticationForm):
 
 
 class CodeForm(forms.Form):
+    """At sign-in: six digits from the app, or one of the recovery codes (xxxx-xxxx)."""
+
+    code = forms.CharField(
+        label="Six-digit code from your authenticator app, or a recovery code",
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
+    )
+
+    def clean_code(self) -> str:
+        code: str = "".join(self.cleaned_data["code"].split()).replace("-", "").lower()
+        is_totp = code.isascii() and code.isdigit() and len(code) == 6
+        is_recovery = code.isascii() and code.isalnum() and len(code) == 8
+        if not (is_totp or is_recovery):
+            raise ValidationError(
+                "Enter the six digits your app shows, or a recovery code like abcd-efgh."
+            )
+        return code
+
+
+class EnrolCodeForm(forms.Form):
     code = forms.CharField(
         label="Six-digit code from your authenticator app",
         max_length=12,

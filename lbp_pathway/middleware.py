@@ -1,4 +1,5 @@
-"""Session security: idle sign-out, the two-factor gate, and no caching of signed-in pages."""
+"""Session security: idle sign-out, the absolute session lifetime, the two-factor gate, and no caching
+of signed-in pages."""
 
 from __future__ import annotations
 
@@ -16,19 +17,31 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.http import urlencode
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.models import Device
 
-from lbp_pathway.models import TwoFactorDevice
-from lbp_pathway.services import two_factor_required
+from lbp_pathway import services
 
 LAST_ACTIVITY = "lbp_last_activity"
+SIGNED_IN_AT = "lbp_signed_in_at"
 # The idle clock is written to the session at most this often (and on "Stay signed in"): a session
 # write is a database UPDATE, which every request used to pay. The clock may therefore lag the last
 # request by up to this many seconds, so the sign-out comes at most this much early, never late.
 ACTIVITY_WRITE_SECONDS = 60
 TWO_FACTOR = "lbp_two_factor"  # "ok", "verify" (enrolled, code not given yet) or "enrol" (required)
+# services.two_factor_generation() when TWO_FACTOR was worked out: a new rule, a role change or a
+# removed authenticator changes the generation, and every session works its state out again.
+TWO_FACTOR_GENERATION = "lbp_two_factor_generation"
 
 # Pages reachable before the second factor is given (and the idle-status poll, which is not activity).
-TWO_FACTOR_OPEN = {"two_factor_verify", "two_factor_enrol", "logout", "session_status", "healthz"}
+TWO_FACTOR_OPEN = {
+    "two_factor_verify",
+    "two_factor_enrol",
+    "two_factor_recovery_codes",
+    "logout",
+    "session_status",
+    "healthz",
+}
 NOT_ACTIVITY = {"session_status"}
 ALWAYS_RECORDED = {"session_keepalive"}
 
@@ -49,10 +62,25 @@ def seconds_left(request: HttpRequest) -> int:
     return max(0, int(last) + idle_seconds() - now())
 
 
-def two_factor_state(user: User) -> str:
-    if TwoFactorDevice.objects.filter(user=user).exists():
+def two_factor_state(request: HttpRequest, user: User) -> str:
+    """ "ok" once the session gave a code from a device the user still has (django_otp.login keeps
+    the device in the session) or when no second factor applies; otherwise "verify" (has an
+    authenticator) or "enrol" (a role requires one)."""
+    device_id = request.session.get(DEVICE_ID_SESSION_KEY)
+    if device_id:
+        device = Device.from_persistent_id(device_id)
+        if device is not None and device.user_id == user.pk and device.confirmed:
+            return "ok"
+        del request.session[DEVICE_ID_SESSION_KEY]
+    if services.authenticator(user) is not None:
         return "verify"
-    return "enrol" if two_factor_required(user) else "ok"
+    return "enrol" if services.two_factor_required(user) else "ok"
+
+
+def refresh_two_factor_state(request: HttpRequest, user: User) -> str:
+    state = request.session[TWO_FACTOR] = two_factor_state(request, user)
+    request.session[TWO_FACTOR_GENERATION] = services.two_factor_generation()
+    return state
 
 
 def _url_name(request: HttpRequest) -> str | None:
@@ -99,6 +127,46 @@ class IdleTimeoutMiddleware:
         return None
 
 
+def session_expired(request: HttpRequest) -> bool:
+    """Whether the session outlived settings.SESSION_ABSOLUTE_HOURS since its sign-in. A session
+    signed in before the clock existed starts it now."""
+    started: int | None = request.session.get(SIGNED_IN_AT)
+    if started is None:
+        request.session[SIGNED_IN_AT] = int(time.time())
+        return False
+    return time.time() >= started + settings.SESSION_ABSOLUTE_HOURS * 3600
+
+
+class SessionLifetimeMiddleware:
+    """Sign a user out SESSION_ABSOLUTE_HOURS after their sign-in, however active they were (the
+    idle timeout alone lets activity renew a session for ever)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self,
+        request: HttpRequest,
+        view: Callable[..., HttpResponseBase],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+    ) -> HttpResponseBase | None:
+        if not request.user.is_authenticated or not session_expired(request):
+            return None
+        request.lbp_sign_out_reason = "session lifetime reached"  # type: ignore[attr-defined]
+        logout(request)
+        hours = settings.SESSION_ABSOLUTE_HOURS
+        messages.info(
+            request, f"You were signed out {hours} hours after signing in. Sign in again."
+        )
+        if _url_name(request) in NOT_ACTIVITY:
+            return JsonResponse({"seconds_left": 0, "signed_in": False})
+        return redirect_to_login(request.get_full_path())
+
+
 class TwoFactorMiddleware:
     """Until a signed-in user who has an authenticator (or whose role requires one) gives a code,
     every page sends them to the code (or enrolment) page."""
@@ -119,8 +187,10 @@ class TwoFactorMiddleware:
         if not request.user.is_authenticated:
             return None
         state = request.session.get(TWO_FACTOR)
-        if state is None:
-            state = request.session[TWO_FACTOR] = two_factor_state(request.user)
+        if state is None or (
+            request.session.get(TWO_FACTOR_GENERATION) != services.two_factor_generation()
+        ):
+            state = refresh_two_factor_state(request, request.user)
         if state == "ok" or _url_name(request) in TWO_FACTOR_OPEN:
             return None
         target = "two_factor_verify" if state == "verify" else "two_factor_enrol"

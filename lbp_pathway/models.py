@@ -1,10 +1,18 @@
+from typing import Any
+
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Now
 
 
 class AuditEvent(models.Model):
-    """Who did what to which patient's record, when, from where and why. Append-only: a database
-    trigger (migration 0003) refuses UPDATE and DELETE."""
+    """Who did what to which patient's record, when, from where and why.
+
+    Append-only: a database trigger (migration 0004) refuses UPDATE and DELETE, and the app's runtime
+    role may only INSERT and SELECT (lbp_pathway/db_roles.py). Tamper-evident: a BEFORE INSERT trigger
+    (migration 0006) takes the chain's lock, numbers the row (`seq`, 1, 2, 3, … with no gaps), stamps
+    `at` with the database clock and stores `hash` = SHA-256 over the previous row's hash and this
+    row's content (lbp_pathway/audit_chain.py recomputes it; `manage.py audit_verify`)."""
 
     class Action(models.TextChoices):
         VIEW = "view", "Viewed"
@@ -13,8 +21,15 @@ class AuditEvent(models.Model):
         PRINT = "print", "Printed / exported"
         DENIED = "denied", "Access refused"
         BREAK_GLASS = "break_glass", "Break-the-glass access"
+        # Sign-in, failure, lockout, unlock, sign-out, password and two-factor events (no patient).
+        AUTH = "auth", "Sign-in and two-factor"
+        # Roles, staff and superuser flags, two-factor rules: who changed whose access.
+        ACCOUNT = "account", "Account and role change"
 
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Set by the database (the chain trigger), whatever the insert says: rows cannot be back-dated.
+    at = models.DateTimeField(db_default=Now(), db_index=True, editable=False)
+    seq = models.BigIntegerField(unique=True, db_default=0, editable=False)
+    hash = models.CharField(max_length=64, db_default="", editable=False)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -39,10 +54,41 @@ class AuditEvent(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.what}"
 
 
+class AuditVerification(models.Model):
+    """One check of the audit chain (`manage.py audit_verify` or the nightly job). Append-only like
+    the log; a verification's last row and hash are an anchor the next one checks again, so rows cut
+    from the end of the chain after a verification are noticed too."""
+
+    at = models.DateTimeField(db_default=Now(), editable=False)
+    ok = models.BooleanField()
+    rows_checked = models.PositiveBigIntegerField()
+    last_seq = models.BigIntegerField(null=True)
+    last_hash = models.CharField(max_length=64, blank=True)
+    first_break_seq = models.BigIntegerField(null=True)
+    message = models.CharField(max_length=500)
+    by = models.CharField(max_length=150)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {'intact' if self.ok else 'BROKEN'}: {self.message}"
+
+
+class AppendOnlyError(Exception):
+    """A grant is part of the record: it is reviewed, never deleted."""
+
+
+class EmergencyAccessQuerySet(models.QuerySet["EmergencyAccess"]):
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("Break-the-glass grants are kept: review them, never delete them.")
+
+
 class EmergencyAccess(models.Model):
     """Break the glass: a clinician opens a record outside their care or panel for a stated reason.
 
-    Time-limited; every grant waits for a privacy officer's review."""
+    Time-limited; every grant waits for a privacy officer's review. Append-only: neither a grant nor
+    a queryset of grants can be deleted through the ORM (and the admin has no page for them)."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="emergency_accesses"
@@ -61,6 +107,8 @@ class EmergencyAccess(models.Model):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_note = models.CharField(max_length=300, blank=True)
+
+    objects = EmergencyAccessQuerySet.as_manager()
 
     class Meta:
         ordering = ["-granted_at", "-id"]
@@ -82,6 +130,9 @@ class EmergencyAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → patient {self.patient_id} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("Break-the-glass grants are kept: review them, never delete them.")
 
 
 class SignInFailures(models.Model):
@@ -106,23 +157,10 @@ class SignInFailures(models.Model):
         return f"{self.username} from {self.ip_address or 'unknown'}: {self.failures}"
 
 
-class TwoFactorDevice(models.Model):
-    """A user's authenticator app (RFC 6238 TOTP). The secret is shown once at enrolment."""
-
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="two_factor_device"
-    )
-    secret = models.CharField(max_length=64)
-    confirmed_at = models.DateTimeField()
-    # The last accepted time step: a code is never accepted twice.
-    last_used_step = models.BigIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"Authenticator of {self.user}"
-
-
 class TwoFactorRule(models.Model):
-    """Whether a role (Django group) must use two-factor authentication; set by an administrator."""
+    """Whether a role (Django group) must use two-factor authentication; set by an administrator.
+    A role without a rule follows settings.TWO_FACTOR_DEFAULT_ROLES. The authenticators themselves
+    are django-otp's devices (TOTPDevice, and a StaticDevice holding the recovery codes)."""
 
     group = models.OneToOneField("auth.Group", on_delete=models.CASCADE, related_name="+")
     required = models.BooleanField(default=False)

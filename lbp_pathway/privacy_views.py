@@ -3,7 +3,6 @@ clinician's break-the-glass form."""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,11 +15,11 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from lbp_pathway import audit, selectors, services
+from lbp_pathway import audit, audit_chain, csv_export, selectors, services
 from lbp_pathway.access import BREAK_GLASS_ROLES, Role, patient_from_url, role_required
 from lbp_pathway.forms import AuditSearchForm, BreakGlassForm, TwoFactorRulesForm
 from lbp_pathway.http import AuthenticatedHttpRequest
-from lbp_pathway.models import EmergencyAccess, TwoFactorRule
+from lbp_pathway.models import EmergencyAccess
 
 AUDIT_PAGE_SIZE = 50
 CSV_COLUMNS = ["at", "username", "user_id", "action", "patient_id", "what", "path", "ip", "reason"]
@@ -54,7 +53,12 @@ def audit_log(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "lbp_pathway/audit_log.html",
-        {"form": form, "page": page, "query": query.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "verification": audit_chain.last_verification(),
+        },
     )
 
 
@@ -79,7 +83,7 @@ def audit_log_export(request: AuthenticatedHttpRequest) -> HttpResponse | Stream
         patient_id=filters["patient_id"],
         reason=selectors.describe_filters(filters) or "all events",
     )
-    writer = csv.writer(_Echo())
+    writer = csv_export.writer(_Echo())
 
     def rows() -> Iterator[Any]:  # csv.writer.writerow returns what _Echo.write returns
         yield writer.writerow(CSV_COLUMNS)
@@ -91,10 +95,10 @@ def audit_log_export(request: AuthenticatedHttpRequest) -> HttpResponse | Stream
                     event.user_id or "",
                     event.action,
                     event.patient_id or "",
-                    _csv_safe(event.what),
-                    _csv_safe(event.path),
+                    event.what,
+                    event.path,
                     event.ip_address or "",
-                    _csv_safe(event.reason),
+                    event.reason,
                 ]
             )
 
@@ -102,11 +106,6 @@ def audit_log_export(request: AuthenticatedHttpRequest) -> HttpResponse | Stream
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.csv"'
     return response
-
-
-def _csv_safe(value: str) -> str:
-    # Spreadsheet formula injection: a cell starting with = + - @ would run as a formula.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 @role_required(*BREAK_GLASS_ROLES)
@@ -157,14 +156,14 @@ def break_glass_reviewed(request: AuthenticatedHttpRequest, grant_id: int) -> Ht
 
 @role_required(Role.ADMINISTRATOR)
 def security_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
-    required = set(
-        TwoFactorRule.objects.filter(required=True).values_list("group__name", flat=True)
-    )
-    form = TwoFactorRulesForm(request.POST or None, initial={"required_roles": sorted(required)})
+    required = [role.value for role, on in services.two_factor_rules().items() if on]
+    form = TwoFactorRulesForm(request.POST or None, initial={"required_roles": required})
     if request.method == "POST" and form.is_valid():
-        services.set_two_factor_rules(form.roles())
+        services.set_two_factor_rules(form.roles(), actor=audit.actor(request))
         messages.success(
-            request, "Two-factor rules saved. They apply from each user's next sign-in."
+            request,
+            "Two-factor rules saved. They apply to signed-in users at their next page, and the "
+            "other administrators are told by email.",
         )
         return redirect("security_settings")
     return render(
@@ -181,7 +180,7 @@ def security_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
 @role_required(Role.ADMINISTRATOR)
 @require_POST
 def unlock_sign_in(request: AuthenticatedHttpRequest, failures_id: int) -> HttpResponse:
-    services.unlock(failures_id, request.user)
+    services.unlock(failures_id, actor=audit.actor(request))
     messages.success(request, "Unlocked: the user can sign in again.")
     return redirect("security_settings")
 
@@ -190,6 +189,6 @@ def unlock_sign_in(request: AuthenticatedHttpRequest, failures_id: int) -> HttpR
 @require_POST
 def reset_two_factor(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     user = get_object_or_404(get_user_model(), pk=user_id)
-    services.reset_two_factor(user, request.user)
+    services.reset_two_factor(user, actor=audit.actor(request))
     messages.success(request, f"Two-factor authentication reset for {user.get_username()}.")
     return redirect("security_settings")

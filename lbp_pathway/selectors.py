@@ -7,8 +7,9 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from lbp_pathway.models import AuditEvent, EmergencyAccess, SignInFailures, TwoFactorDevice
+from lbp_pathway.models import AuditEvent, EmergencyAccess, SignInFailures
 
 
 def _start_of(day: date) -> datetime:
@@ -49,8 +50,22 @@ def current_locks() -> QuerySet[SignInFailures]:
     return SignInFailures.objects.filter(locked_until__gt=timezone.now()).order_by("-locked_until")
 
 
-def two_factor_users() -> QuerySet[TwoFactorDevice]:
-    return TwoFactorDevice.objects.select_related("user").order_by("user__username")
+def two_factor_users() -> QuerySet[TOTPDevice]:
+    """Confirmed authenticators (django-otp TOTP devices) with their users; never their keys."""
+    devices: QuerySet[TOTPDevice] = (
+        TOTPDevice.objects.filter(confirmed=True)
+        .select_related("user")
+        .defer("key")
+        .order_by("user__username")
+    )
+    return devices
+
+
+def account_changes(limit: int = 20) -> QuerySet[AuditEvent]:
+    """The latest role, flag and two-factor rule changes, for the administrators' home page."""
+    return AuditEvent.objects.filter(action=AuditEvent.Action.ACCOUNT).order_by("-at", "-id")[
+        :limit
+    ]
 
 
 def describe_filters(filters: dict[str, Any]) -> str:

@@ -3,19 +3,31 @@ and per-role two-factor rules. One function per use case, each in a transaction.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import io
 import logging
+import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import segno
 from django.conf import settings
 from django.contrib.auth.models import Group, User
+from django.core.cache import cache
+from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
+from django_otp.models import Device
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from lbp_pathway import audit, throttle, totp
+from lbp_pathway import audit, throttle
 from lbp_pathway.access import Role, can_break_glass
 from lbp_pathway.http import AuthenticatedHttpRequest
-from lbp_pathway.models import EmergencyAccess, SignInFailures, TwoFactorDevice, TwoFactorRule
+from lbp_pathway.models import EmergencyAccess, SignInFailures, TwoFactorRule
 from lbp_pathway.records import PatientRecord
 
 security_log = logging.getLogger("lbp_pathway.security")
@@ -106,6 +118,9 @@ def record_sign_in_failure(username: str, ip_address: str | None) -> bool:
             after.locked_until,
         )
         row.save()
+        if after.locked_until and after.count == settings.SIGN_IN_FAILURE_LIMIT:
+            who = audit.Actor(user=None, ip_address=ip_address, claimed_username=username)
+            audit.record(who, audit.Action.AUTH, f"Sign-in locked after {after.count} failures")
     if after.locked_until:
         security_log.warning("sign-in locked after %s failures from %s", after.count, ip_address)
     return after.locked_until is not None
@@ -115,61 +130,279 @@ def clear_sign_in_failures(username: str, ip_address: str | None) -> None:
     SignInFailures.objects.filter(**_key(username, ip_address)).delete()
 
 
-def unlock(failures_id: int, by: User) -> None:
+def unlock(failures_id: int, *, actor: audit.Actor) -> None:
     """An administrator lifts a lock (all addresses of that row's username are cleared)."""
     with transaction.atomic():
         row = SignInFailures.objects.filter(pk=failures_id).first()
         if row is not None:
             SignInFailures.objects.filter(username=row.username).delete()
-            security_log.info("sign-in lock lifted by administrator %s", by.pk)
+            audit.record(actor, audit.Action.AUTH, f"Sign-in unlocked for {row.username}"[:200])
+            security_log.info("sign-in lock lifted by user %s", actor.user and actor.user.pk)
 
 
-# --- Two-factor authentication ---------------------------------------------------------------------
+# --- Two-factor authentication (django-otp) -------------------------------------------------------
+#
+# A user's authenticator app is a confirmed django-otp TOTPDevice (an unconfirmed one is an enrolment
+# in progress); their recovery codes are the tokens of one StaticDevice, stored as keyed digests
+# (recovery_digest), so the table alone does not give them away. django-otp throttles each device
+# (a wait that doubles with every wrong code) and never accepts a TOTP code twice; the sign-in lockout
+# above counts wrong codes as failed sign-ins too.
+
+AUTHENTICATOR_NAME = "Authenticator app"
+RECOVERY_NAME = "Recovery codes"
+# Changes that alter who must give a second factor bump this; each session re-checks its state on its
+# next request (lbp_pathway.middleware.TwoFactorMiddleware), so a new rule applies to live sessions.
+GENERATION_KEY = "lbp:two_factor_generation"
+
+
+def two_factor_generation() -> str:
+    value = cache.get(GENERATION_KEY)
+    if value is None:
+        cache.add(GENERATION_KEY, uuid.uuid4().hex, None)
+        value = cache.get(GENERATION_KEY)
+    return str(value)
+
+
+def _bump_two_factor_generation() -> None:
+    transaction.on_commit(lambda: cache.set(GENERATION_KEY, uuid.uuid4().hex, None))
 
 
 def two_factor_required(user: User) -> bool:
-    return TwoFactorRule.objects.filter(
-        required=True, group__in=user.groups.all().values("pk")
-    ).exists()
+    """Whether any of the user's roles requires a second factor: the role's rule if an administrator
+    set one, else settings.TWO_FACTOR_DEFAULT_ROLES."""
+    names = set(user.groups.values_list("name", flat=True))
+    rules = dict(
+        TwoFactorRule.objects.filter(group__name__in=names).values_list("group__name", "required")
+    )
+    return any(rules.get(name, name in settings.TWO_FACTOR_DEFAULT_ROLES) for name in names)
 
 
-def enrol_two_factor(user: User, secret: str, code: str) -> TwoFactorDevice:
-    step = totp.matching_step(secret, code, timezone.now().timestamp())
-    if step is None:
-        raise RefusedError("That code does not match. Check the time on your phone and try again.")
+def two_factor_rules() -> dict[Role, bool]:
+    """Every role and whether it requires two-factor sign-in now (rule, or the default)."""
+    rules = dict(TwoFactorRule.objects.values_list("group__name", "required"))
+    return {
+        role: rules.get(role.value, role.value in settings.TWO_FACTOR_DEFAULT_ROLES)
+        for role in Role
+    }
+
+
+def authenticator(user: User) -> TOTPDevice | None:
+    return TOTPDevice.objects.devices_for_user(user, confirmed=True).first()
+
+
+def recovery_codes_left(user: User) -> int:
+    left: int = StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+    return left
+
+
+def pending_authenticator(user: User) -> TOTPDevice:
+    """The unconfirmed device of an enrolment in progress (one per user), made on first call."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=AUTHENTICATOR_NAME, confirmed=False)
+    return device
+
+
+def base32_secret(device: TOTPDevice) -> str:
+    """The key as authenticator apps take it when typed in (base32, no padding)."""
+    return base64.b32encode(device.bin_key).decode("ascii").rstrip("=")
+
+
+def qr_code_svg(device: TOTPDevice) -> str:
+    """The device's otpauth:// URI as an inline SVG QR code, drawn on the server (no CDN)."""
+    buffer = io.BytesIO()
+    segno.make(device.config_url, error="m").save(
+        buffer, kind="svg", scale=5, xmldecl=False, svgns=True, title="Authenticator QR code"
+    )
+    return buffer.getvalue().decode("utf-8")
+
+
+def recovery_digest(code: str) -> str:
+    """What is stored for a recovery code: a digest keyed with SECRET_KEY (16 hex characters, the
+    length django-otp's StaticToken holds). Spaces, hyphens and case are ignored."""
+    normalized = "".join(code.split()).replace("-", "").lower()
+    key = settings.SECRET_KEY.encode("utf-8")
+    return hmac.new(
+        key, b"recovery-code:" + normalized.encode("utf-8"), hashlib.sha256
+    ).hexdigest()[:16]
+
+
+def _new_recovery_codes(user: User) -> list[str]:
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name=RECOVERY_NAME, confirmed=True)
+    codes = []
+    for _ in range(settings.TWO_FACTOR_RECOVERY_CODES):
+        raw = StaticToken.random_token()  # 8 base32 characters, 40 random bits
+        codes.append(f"{raw[:4]}-{raw[4:]}")
+        device.token_set.create(token=recovery_digest(raw))
+    return codes
+
+
+def enrol_two_factor(user: User, code: str, *, actor: audit.Actor) -> list[str] | None:
+    """Confirm the pending authenticator with a code from the app. Returns the new recovery codes
+    (to be shown once), or None when the code does not match (nothing else changes)."""
     with transaction.atomic():
-        TwoFactorDevice.objects.filter(user=user).delete()
-        return TwoFactorDevice.objects.create(
-            user=user, secret=secret, confirmed_at=timezone.now(), last_used_step=step
+        device = (
+            TOTPDevice.objects.select_for_update()
+            .filter(user=user, confirmed=False)
+            .order_by("-id")
+            .first()
         )
+        if device is None or not device.verify_token(code):
+            return None
+        TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        codes = _new_recovery_codes(user)
+        audit.record(actor, audit.Action.AUTH, "Two-factor authenticator enrolled")
+        _bump_two_factor_generation()
+    security_log.info("two-factor enrolled: user %s", user.pk)
+    return codes
 
 
-def verify_two_factor(user: User, code: str) -> bool:
-    """Check a code against the user's device; a code is accepted at most once."""
+def new_recovery_codes(user: User, *, actor: audit.Actor) -> list[str]:
     with transaction.atomic():
-        device = TwoFactorDevice.objects.select_for_update().filter(user=user).first()
-        if device is None:
-            return False
-        step = totp.matching_step(
-            device.secret, code, timezone.now().timestamp(), after_step=device.last_used_step
+        codes = _new_recovery_codes(user)
+        audit.record(actor, audit.Action.AUTH, "Two-factor recovery codes replaced")
+    return codes
+
+
+def verify_two_factor(user: User, code: str, *, actor: audit.Actor) -> Device | None:
+    """The device that accepts `code` (six digits from the app, or a recovery code, which then
+    stops working), or None. Accepted and refused codes are both audited."""
+    normalized = "".join(code.split()).replace("-", "").lower()
+    with transaction.atomic():
+        accepted: Device | None = None
+        if normalized.isascii() and normalized.isdigit() and len(normalized) == 6:
+            for device in TOTPDevice.objects.devices_for_user(
+                user, confirmed=True
+            ).select_for_update():
+                if device.verify_token(normalized):
+                    accepted = device
+                    audit.record(actor, audit.Action.AUTH, "Signed in: two-factor code accepted")
+                    break
+        elif normalized:
+            for static in StaticDevice.objects.devices_for_user(
+                user, confirmed=True
+            ).select_for_update():
+                if static.verify_token(recovery_digest(normalized)):
+                    accepted = static
+                    left = static.token_set.count()
+                    audit.record(
+                        actor,
+                        audit.Action.AUTH,
+                        f"Signed in: recovery code used ({left} left)",
+                    )
+                    break
+        if accepted is None:
+            audit.record(actor, audit.Action.AUTH, "Two-factor code refused")
+    return accepted
+
+
+def reset_two_factor(user: User, *, actor: audit.Actor) -> None:
+    """An administrator removes a user's authenticator and recovery codes (lost phone); the user
+    enrols again at their next request if their role requires it."""
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).delete()
+        StaticDevice.objects.filter(user=user).delete()
+        audit.record(
+            actor, audit.Action.AUTH, f"Two-factor removed for {user.get_username()}"[:200]
         )
-        if step is None:
-            return False
-        device.last_used_step = step
-        device.save(update_fields=["last_used_step"])
-    return True
+        _bump_two_factor_generation()
+    security_log.info(
+        "two-factor of user %s reset by user %s", user.pk, actor.user and actor.user.pk
+    )
 
 
-def reset_two_factor(user: User, by: User) -> None:
-    """An administrator removes a user's authenticator (lost phone); they enrol again at sign-in."""
-    TwoFactorDevice.objects.filter(user=user).delete()
-    security_log.info("two-factor device of user %s reset by administrator %s", user.pk, by.pk)
-
-
-def set_two_factor_rules(required_roles: set[Role]) -> None:
+def set_two_factor_rules(required_roles: set[Role], *, actor: audit.Actor) -> None:
+    """Save which roles require two-factor sign-in; audited, and the other administrators are told."""
     with transaction.atomic():
+        before = two_factor_rules()
         for role in Role:
             group, _ = Group.objects.get_or_create(name=role.value)
             TwoFactorRule.objects.update_or_create(
                 group=group, defaults={"required": role in required_roles}
             )
+        after = two_factor_rules()
+        changes = [
+            f"{role.value} {'required' if after[role] else 'optional'}"
+            for role in Role
+            if before[role] != after[role]
+        ]
+        if not changes:
+            return
+        what = "Two-factor rules: " + ", ".join(changes)
+        audit.record(actor, audit.Action.ACCOUNT, what)
+        _notify_administrators(what, actor=actor)
+        _bump_two_factor_generation()
+
+
+# --- Accounts and roles ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AccountAccess:
+    """What an account may do: its roles and Django's staff, superuser and active flags."""
+
+    roles: frozenset[str]
+    is_staff: bool
+    is_superuser: bool
+    is_active: bool
+
+    def changes_to(self, after: AccountAccess) -> list[str]:
+        changes = [f"role {name} added" for name in sorted(after.roles - self.roles)]
+        changes += [f"role {name} removed" for name in sorted(self.roles - after.roles)]
+        for flag in ("is_staff", "is_superuser", "is_active"):
+            if getattr(self, flag) != getattr(after, flag):
+                label = flag.removeprefix("is_")
+                changes.append(f"{label} {'on' if getattr(after, flag) else 'off'}")
+        return changes
+
+
+def account_access(user: User) -> AccountAccess:
+    if user.pk is None:
+        return AccountAccess(frozenset(), is_staff=False, is_superuser=False, is_active=True)
+    fresh = User.objects.get(pk=user.pk)
+    return AccountAccess(
+        roles=frozenset(fresh.groups.values_list("name", flat=True)),
+        is_staff=fresh.is_staff,
+        is_superuser=fresh.is_superuser,
+        is_active=fresh.is_active,
+    )
+
+
+def record_account_change(user: User, before: AccountAccess, *, actor: audit.Actor) -> None:
+    """Audit a change of someone's roles or flags (made in Django's admin) and tell the other
+    administrators. Called inside the admin's transaction, after the groups are saved."""
+    changes = before.changes_to(account_access(user))
+    if not changes:
+        return
+    what = f"Access of {user.get_username()}: " + "; ".join(changes)
+    audit.record(actor, audit.Action.ACCOUNT, what)
+    _notify_administrators(what, actor=actor)
+    _bump_two_factor_generation()
+
+
+def record_password_set(user: User, *, actor: audit.Actor) -> None:
+    if actor.user is not None and actor.user.pk == user.pk:
+        audit.record(actor, audit.Action.AUTH, "Password changed")
+    else:
+        audit.record(actor, audit.Action.ACCOUNT, f"Password set for {user.get_username()}"[:200])
+
+
+def _notify_administrators(what: str, *, actor: audit.Actor) -> None:
+    """Email every other active administrator (after the commit): a change of access is never
+    silent. Usernames and roles only, no patient information."""
+    others = User.objects.filter(groups__name=Role.ADMINISTRATOR.value, is_active=True)
+    if actor.user is not None:
+        others = others.exclude(pk=actor.user.pk)
+    recipients = list(others.exclude(email="").values_list("email", flat=True).distinct())
+    if not recipients:
+        return
+    body = (
+        f"{what}\n\nChanged by {actor.username or 'the system'} at "
+        f"{timezone.localtime():%Y-%m-%d %H:%M}. If this was not agreed, check the audit log and "
+        "undo it at once."
+    )
+    subject = "[LBP Pathway] Account or security change"
+    transaction.on_commit(lambda: send_mail(subject, body, None, recipients, fail_silently=True))

@@ -1,6 +1,7 @@
 """Settings for LBP Pathway, read from the environment (see the README's table).
 
-Production: SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and REDIS_URL set, DEBUG unset.
+Production: SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL (the runtime role), DATABASE_OWNER_URL (for migrate)
+and REDIS_URL set, DEBUG unset.
 
 Importing this module has no side effects beyond reading the environment (through the typed env_*
 helpers below, never os.environ directly) and a few local folders: it starts no process. Without
@@ -11,8 +12,10 @@ refuses other commands up front (lbp_pathway/devstack.py starts the embedded ser
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -89,8 +92,13 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "bootstrap",
     "chartjs",
+    "pgtrigger",
+    "pghistory",
     "lbp_pathway",
     "intake",
     "triage",
@@ -108,8 +116,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Change history: the signed-in user and the path of each write (lbp_pathway/history.py).
+    "lbp_pathway.history.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "lbp_pathway.middleware.IdleTimeoutMiddleware",
+    "lbp_pathway.middleware.SessionLifetimeMiddleware",
     "lbp_pathway.middleware.TwoFactorMiddleware",
     "lbp_pathway.middleware.NoStoreMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -137,17 +148,34 @@ TEMPLATES = [
     },
 ]
 
-if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+def database(url: str) -> dict[str, Any]:
+    settings: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60))
+    settings["CONN_HEALTH_CHECKS"] = True
     # JIT compilation costs more than it saves on the dashboard's aggregates (seen: +200 ms per query).
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    options: dict[str, Any] = settings.setdefault("OPTIONS", {})
+    options["options"] = "-c jit=off"
+    return settings
+
+
+# Two PostgreSQL roles (SECURITY.md, "Two database roles"). DATABASE_URL is the runtime role that the
+# web server, the worker and beat use: it owns nothing and may only INSERT and SELECT the audit log,
+# break-the-glass grants and triage decisions. DATABASE_OWNER_URL is the role that owns the tables: only
+# `manage.py migrate` connects as it (lbp_pathway's migrate command, lbp_pathway/db_roles.py), and the
+# migrations grant the runtime role (DATABASE_RUNTIME_ROLE) what it needs. Without DATABASE_OWNER_URL
+# one role does everything, as before (`check --deploy` warns).
+DATABASE_OWNER_URL = env_str("DATABASE_OWNER_URL")
+DATABASE_OWNER: dict[str, Any] | None = None
+DATABASE_RUNTIME_ROLE = ""
+if DATABASE_URL:
+    DATABASES = {"default": database(DATABASE_URL)}
+    if DATABASE_OWNER_URL:
+        DATABASE_OWNER = database(DATABASE_OWNER_URL)
+        DATABASE_RUNTIME_ROLE = str(DATABASES["default"].get("USER") or "")
     if DATABASE_REPLICA_URL:
         # A streaming read replica of default, for the reports (lbp_pathway/dbrouter.py). The test
         # suite reads it as default's mirror rather than creating a test database on a read-only server.
-        DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60)
-        DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
-        DATABASES["replica"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+        DATABASES["replica"] = database(DATABASE_REPLICA_URL)
         DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 else:
     # Loads, but every query raises ImproperlyConfigured saying how to get a database.
@@ -189,6 +217,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": float(env_int("ROLLUP_REFRESH_SECONDS", 60)),
         "options": {"expires": float(env_int("ROLLUP_REFRESH_SECONDS", 60)) * 2},
     },
+    # Every night at 02:30 (CELERY_TIMEZONE): recompute the audit log's hash chain and keep the result (SECURITY.md).
+    "audit-chain-verify": {
+        "task": "lbp_pathway.tasks.verify_audit_chain",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
 
 # ModelBackend, loading the signed-in user with their roles in one query (lbp_pathway/backends.py).
@@ -213,6 +246,23 @@ SIGN_IN_LOCK_MINUTES = env_int("SIGN_IN_LOCK_MINUTES", 15)
 # Break the glass: how long a clinician's emergency access to one record lasts.
 BREAK_GLASS_MINUTES = env_int("BREAK_GLASS_MINUTES", 60)
 TWO_FACTOR_ISSUER = env_str("TWO_FACTOR_ISSUER", "LBP Pathway")
+# Two-factor sign-in (django-otp: TOTP authenticator apps plus single-use recovery codes). Roles that
+# need it until an administrator sets a rule for them at /administration/security/. Production
+# requires it of every role that sees clinical records or configuration; demo mode requires nothing by
+# default (the sign-in page says so) so the demo accounts sign in with a password alone.
+TWO_FACTOR_DEFAULT_ROLES = env_list(
+    "TWO_FACTOR_DEFAULT_ROLES",
+    "" if DEMO_MODE else "Physiotherapist,Family physician,Manager,Administrator",
+)
+TWO_FACTOR_RECOVERY_CODES = env_int("TWO_FACTOR_RECOVERY_CODES", 10)
+OTP_TOTP_ISSUER = TWO_FACTOR_ISSUER
+# django-otp's throttling: after n wrong codes on a device the next try waits 2^(n-1) seconds.
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+# The reverse proxies (addresses or networks, e.g. "10.0.0.0/8") whose X-Forwarded-For is believed:
+# the client address used for sign-in lockout and in the audit log is the last address in that header
+# that is not a trusted proxy. Empty: REMOTE_ADDR is the client (no proxy, as in demo mode).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -276,6 +326,8 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_HTTPONLY = True
 SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 15)
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+# However active, a session ends this long after its sign-in (lbp_pathway.middleware).
+SESSION_ABSOLUTE_HOURS = env_int("SESSION_ABSOLUTE_HOURS", 12)
 # Sessions stay in PostgreSQL (the cached_db engine would make every page fail while Redis is down)
 # and are saved only when they change: the idle clock is rewritten at most once a minute
 # (lbp_pathway/middleware.py, IdleTimeoutMiddleware), not on every request.
@@ -314,6 +366,9 @@ CONTENT_SECURITY_POLICY = {
 
 # No personal health information in logs: every handler scrubs health card numbers, emails and phone
 # numbers and query strings (lbp_pathway/phi_logging.py). Keep new handlers behind the same filter.
+# Change history (lbp_pathway/history.py): only writes carry the user and path of the request.
+PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -12,11 +12,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/login/", account_views.sign_in, name="login"),
     path("accounts/logout/", public(auth_views.LogoutView.as_view()), name="logout"),
-    path(
-        "accounts/password/",
-        any_signed_in(auth_views.PasswordChangeView.as_view()),
-        name="password_change",
-    ),
+    path("accounts/password/", account_views.password_change, name="password_change"),
     path(
         "accounts/password/done/",
         any_signed_in(auth_views.PasswordChangeDoneView.as_view()),
@@ -25,6 +21,11 @@ urlpatterns = [
     path("accounts/two-factor/", account_views.two_factor_settings, name="two_factor_settings"),
     path("accounts/two-factor/enrol/", account_views.two_factor_enrol, name="two_factor_enrol"),
     path("accounts/two-factor/verify/", account_views.two_factor_verify, name="two_factor_verify"),
+    path(
+        "accounts/two-factor/recovery-codes/",
+        account_views.two_factor_recovery_codes,
+        name="two_factor_recovery_codes",
+    ),
     path("accounts/session/", account_views.session_status, name="session_status"),
     path("accounts/session/keepalive/", account_views.session_keepalive, name="session_keepalive"),
     path("break-glass/<int:patient_id>/", privacy_views.break_glass, name="break_glass"),

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
+from lbp_pathway import selectors
 from lbp_pathway.access import (
     HOME,
     PatientAccessDenied,
@@ -32,7 +33,9 @@ home.allowed_roles = "signed_in"  # type: ignore[attr-defined]
 
 @role_required(Role.ADMINISTRATOR)
 def administration_home(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return render(request, "administration_home.html")
+    return render(
+        request, "administration_home.html", {"account_changes": selectors.account_changes()}
+    )
 
 
 def _database_ok() -> bool:

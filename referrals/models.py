@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from lbp_pathway import history
 from referrals import rules
 from referrals.suggestions import SUGGESTION_LABELS
 
@@ -180,6 +181,18 @@ def report_upload_to(instance: "Referral", filename: str) -> str:
     return f"referral_reports/{secrets.token_hex(16)}.{extension}"
 
 
+@history.track(
+    model_name="ReferralChange",
+    exclude=[
+        "created_at",
+        "suggestion",
+        "matched_destination",
+        "matched_from_postal_code",
+        "distance_km",
+        "report",
+        "report_content_type",
+    ],
+)
 class Referral(models.Model):
     """A referral from an episode to a destination, tracked from draft to closure.
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from care_episodes.models import Episode
-from lbp_pathway import access, audit
+from lbp_pathway import access, audit, history
 from lbp_pathway.access import (
     Grant,
     Role,
@@ -322,6 +322,7 @@ def referral_detail(request: AuthenticatedHttpRequest, referral_id: int) -> Http
             if writes and referral.status in services.REPORT_ACCEPTED_FROM
             else None,
             "kind_label": rules.KIND_LABELS[referral.kind],
+            "changes": history.changes(referral),
         },
     )
 

@@ -5,7 +5,6 @@ The figures come from the rollup tables (reporting/rollups.py), brought up to da
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -19,6 +18,7 @@ from django.shortcuts import render
 
 from care_episodes.models import Episode
 from intake.models import Site
+from lbp_pathway import csv_export
 from lbp_pathway.access import Role, role_required
 from lbp_pathway.dbrouter import reads_from_replica
 from lbp_pathway.http import AuthenticatedHttpRequest
@@ -305,7 +305,7 @@ def _export(table_key: str, table: Table, filters: q.Filters) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     name = f"lbp-{table_key}-{filters.start:%Y%m%d}-{filters.end:%Y%m%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
-    writer = csv.writer(response)
+    writer = csv_export.writer(response)
     writer.writerow([label for _, label in table.columns])
     # Every table is computed: a hidden count must stay hidden against the other exports as well.
     for row in _suppressed_rows(filters)[table_key]:
@@ -336,6 +336,18 @@ def _tables(filters: q.Filters, suppress: bool = False) -> list[dict[str, Any]]:
     ]
 
 
+def _plotted(value: object) -> object:
+    """A figure for the chart: a blanked (suppressed) one is a gap, not a zero."""
+    return None if value == "" else value
+
+
+def _suppressed_waitlist(waitlist: dict[str, Any]) -> dict[str, Any]:
+    """The number waiting, as every screen and print shows it: 1 to 4 as "<5" (rules section 12)."""
+    if isinstance(waitlist["waiting"], int) and 0 < waitlist["waiting"] < q.SMALL_COUNT:
+        return {**waitlist, "waiting": q.SMALL_MARK}
+    return waitlist
+
+
 @role_required(Role.MANAGER)
 @reads_from_replica
 def manager_home(request: AuthenticatedHttpRequest) -> HttpResponse:
@@ -349,18 +361,19 @@ def manager_home(request: AuthenticatedHttpRequest) -> HttpResponse:
         if export not in TABLES:
             return HttpResponse("Unknown table.", status=400, content_type="text/plain")
         return _export(export, TABLES[export], filters)
-    tables = _tables(filters)
+    # The screen shows what the CSV and the printed report show: small counts suppressed (issue 14).
+    tables = _tables(filters, suppress=True)
     by_week = next(t for t in tables if t["key"] == "wait_by_week")
     chart = {
         "labels": [row[0] for row in by_week["rows"]],
-        "median": [row[2] for row in by_week["rows"]],
-        "p90": [row[3] for row in by_week["rows"]],
+        "median": [_plotted(row[2]) for row in by_week["rows"]],
+        "p90": [_plotted(row[3]) for row in by_week["rows"]],
     }
     context = {
         "form": form,
         "filters": filters,
         "tables": tables,
-        "waitlist": r.waitlist(filters),
+        "waitlist": _suppressed_waitlist(r.waitlist(filters)),
         "target_days": q.wait_target_days(),
         "chart": chart,
         "query_string": request.GET.urlencode(),
@@ -389,9 +402,7 @@ def monthly_report(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = q.Filters(start=start, end=end)
     r.bring_up_to_date()
     tables = _tables(filters, suppress=True)
-    waitlist = r.waitlist(filters)
-    if 0 < waitlist["waiting"] < q.SMALL_COUNT:  # a printed count: rules section 12
-        waitlist["waiting"] = q.SMALL_MARK
+    waitlist = _suppressed_waitlist(r.waitlist(filters))
     context = {
         "form": form,
         "tables": tables,

@@ -134,3 +134,66 @@ def sign_in(page, username: str, password: str) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+
+
+RUNTIME_DATABASE = "runtime"
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """Two roles in tests too (SECURITY.md, "Two database roles"). The test database is created,
+    migrated and flushed by the owner role (flushing needs TRUNCATE, which the runtime role lacks), so
+    here the default connection is the owner's; the app's runtime role (DATABASE_URL) is the alias
+    `runtime` on the same test database, and `as_runtime_role` makes it the default for one test."""
+    from django.conf import settings
+
+    from lbp_pathway import db_roles
+
+    owner = settings.DATABASE_OWNER
+    if owner is None:
+        return
+    default = settings.DATABASES["default"]
+    settings.DATABASES[RUNTIME_DATABASE] = {
+        **default,
+        "TEST": {**default.get("TEST", {}), "MIRROR": "default"},
+    }
+    for key in db_roles.CREDENTIALS:
+        default[key] = owner[key]
+
+
+@pytest.fixture
+def runtime_credentials():
+    from django.conf import settings
+
+    require_tool(
+        settings.DATABASE_OWNER is not None,
+        "A second database role",
+        "set DATABASE_OWNER_URL, or leave DATABASE_URL unset for the embedded PostgreSQL",
+    )
+    return settings.DATABASES[RUNTIME_DATABASE]
+
+
+@pytest.fixture
+def runtime_connection(transactional_db, runtime_credentials):
+    """A connection as the app's runtime role; closed at the end (the owner drops the test database)."""
+    from django.db import connections
+
+    connection = connections[RUNTIME_DATABASE]
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
+def as_runtime_role(transactional_db, runtime_credentials):
+    """The app's default connection uses the runtime role for this test, as in production (the test
+    data commits, so both roles see it); the owner's credentials come back before the flush. Mark the
+    test `django_db(transaction=True, serialized_rollback=True)` like the suite's other transactional
+    tests."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    from lbp_pathway import db_roles
+
+    owner = dict(connections[DEFAULT_DB_ALIAS].settings_dict)
+    db_roles.switch_credentials(DEFAULT_DB_ALIAS, runtime_credentials)
+    yield
+    db_roles.switch_credentials(DEFAULT_DB_ALIAS, owner)

@@ -55,3 +55,13 @@ def test_demo_accounts_are_refused_outside_demo_mode():
     result = manage("seed_demo", "--patients", "0", env=production_env(DEMO_PASSWORD="x" * 16))
     assert result.returncode != 0
     assert "only in demo mode" in result.stderr
+
+
+def test_check_deploy_warns_when_the_app_would_connect_as_the_owner_of_its_tables():
+    one_role = production_env(DATABASE_OWNER_URL="")
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=one_role)
+    assert result.returncode != 0
+    assert "lbp_pathway.W001" in result.stderr and "DATABASE_OWNER_URL is not set" in result.stderr
+    same_role = production_env(DATABASE_URL=os.environ["DATABASE_OWNER_URL"])
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=same_role)
+    assert "lbp_pathway.W002" in result.stderr

@@ -122,7 +122,7 @@ def test_devstack_shell_starts_the_servers_for_one_command_then_stops_them(tmp_p
     data = tmp_path / "data"
     command = (
         "import os; print(os.environ['LBP_EMBEDDED'], os.environ['DATABASE_URL'],"
-        " os.environ['REDIS_URL'])"
+        " os.environ['REDIS_URL'], os.environ['DATABASE_OWNER_URL'])"
     )
     env = env_without_services(data)
     result = run(
@@ -139,9 +139,12 @@ def test_devstack_shell_starts_the_servers_for_one_command_then_stops_them(tmp_p
         env,
     )
     assert result.returncode == 0, result.stderr
-    embedded, database_url, redis_url = result.stdout.split()
+    embedded, database_url, redis_url, owner_url = result.stdout.split()
     assert embedded == "1"
-    assert database_url.startswith("postgresql://") and redis_url == f"unix://{data}/redis/redis.sock"
+    assert redis_url == f"unix://{data}/redis/redis.sock"
+    # Two roles (SECURITY.md): the app's runtime role, and the owner for `migrate`.
+    assert database_url.startswith("postgresql://lbp_app:@/lbp?host=")
+    assert owner_url.startswith("postgresql://postgres:@/lbp?host=")
     result = run(
         [sys.executable, "-m", "lbp_pathway.devstack", "shell", "--", sys.executable, "manage.py",
          "check", "--database", "default"],

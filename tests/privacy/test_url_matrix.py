@@ -172,6 +172,9 @@ SPEC: dict[str, Row] = {
     "two_factor_verify": Row(
         lambda w: url("two_factor_verify", code="000000"), get=EVERY_ROLE, post=EVERY_ROLE
     ),
+    "two_factor_recovery_codes": Row(
+        lambda w: url("two_factor_recovery_codes"), get=EVERY_ROLE, post=EVERY_ROLE
+    ),
     "session_status": Row(lambda w: url("session_status"), get=EVERY_ROLE),
     "session_keepalive": Row(lambda w: url("session_keepalive"), post=EVERY_ROLE),
     # Clinicians only, for a patient outside their care or panel, with a reason.

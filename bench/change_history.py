@@ -1,0 +1,131 @@
+"""What the change-history triggers (issue 14, django-pghistory) cost a write.
+
+    .venv/bin/python bench/change_history.py [--patients 2000] [--rounds 3]
+
+Creates, then updates one field of, N patients one transaction each (as the front desk's pages do), in
+a separate database (`lbp_bench_history` on the server of DATABASE_URL, else on the embedded
+PostgreSQL), once with the history triggers firing and once with them switched off for the session
+(`pgtrigger.ignore`). Prints the median time per write of each and, last,
+`ratio=<with history / without>` for updates. Not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from benchdb import manage, start_services  # noqa: E402
+
+TRIGGERS = ["intake.Patient:created_insert", "intake.Patient:changed_update"]
+
+
+def run(patients: int) -> dict[str, float]:
+    """Seconds per write: create and update, with and without history."""
+    import pgtrigger
+    from django.db import transaction
+
+    from intake.models import Patient
+
+    results: dict[str, float] = {}
+    for label, ignoring in (("with history", False), ("without history", True)):
+        Patient.objects.filter(last_name__startswith="Bench").delete()
+        with pgtrigger.ignore(*TRIGGERS) if ignoring else _nothing():
+            started = time.perf_counter()
+            made = []
+            for i in range(patients):
+                with transaction.atomic():
+                    made.append(
+                        Patient.objects.create(
+                            first_name="Ana",
+                            last_name=f"Bench{i}",
+                            date_of_birth="1980-02-02",
+                            phone="613-555-0101",
+                        )
+                    )
+            results[f"create {label}"] = (time.perf_counter() - started) / patients
+            started = time.perf_counter()
+            for patient in made:
+                with transaction.atomic():
+                    patient.phone = "613-555-0199"
+                    patient.save(update_fields=["phone"])
+            results[f"update {label}"] = (time.perf_counter() - started) / patients
+    return results
+
+
+class _nothing:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _database_url(name: str) -> str:
+    """Database `name` (created if missing) on the server of DATABASE_URL, whose host may be a socket
+    folder in the query string."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import dj_database_url
+    import psycopg2
+
+    url = urlunsplit(urlsplit(os.environ["DATABASE_URL"])._replace(path="/" + name))
+    params = dj_database_url.parse(url)
+    if not (params["HOST"] or params.get("OPTIONS", {}).get("host")):
+        raise SystemExit(
+            "DATABASE_URL names no server; refusing to use the machine's default socket."
+        )
+    connection = psycopg2.connect(
+        dbname="postgres",
+        user=params["USER"],
+        password=params["PASSWORD"] or None,
+        host=params["HOST"]
+        or params.get("OPTIONS", {}).get("host"),  # the embedded server's socket
+        port=params["PORT"] or None,
+    )
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone() is None:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    connection.close()
+    return url
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--patients", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    services = start_services()
+    try:
+        url = _database_url("lbp_bench_history")
+        env = dict(os.environ, DATABASE_URL=url, DEMO_MODE="1", DEBUG="")
+        manage(env, "migrate", "--noinput", "-v0")
+        os.environ.update(DATABASE_URL=url, DEMO_MODE="1", DEBUG="")
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lbp_pathway.settings")
+        import django
+
+        django.setup()
+        rounds = [run(args.patients) for _ in range(args.rounds)]
+        medians = {key: statistics.median(r[key] for r in rounds) for key in rounds[0]}
+        for key, seconds in medians.items():
+            print(f"{key:>24}: {seconds * 1000:.3f} ms per write")
+        print(
+            f"create ratio={medians['create with history'] / medians['create without history']:.2f}"
+        )
+        print(f"ratio={medians['update with history'] / medians['update without history']:.2f}")
+    finally:
+        services.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
