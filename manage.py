@@ -6,7 +6,7 @@ import shlex
 import sys
 
 # Commands that touch neither the database nor Redis, so they run without DATABASE_URL / REDIS_URL.
-NEEDS_NO_SERVICES = {"help", "version", "check", "diffsettings"}
+NEEDS_NO_SERVICES = {"help", "version", "check", "diffsettings", "check_demo_password"}
 
 
 def needs_services(argv: list[str]) -> bool:

@@ -317,10 +317,19 @@ def run(patients: int) -> int:
     # take the same way out, through shutdown().
     signal.signal(signal.SIGTERM, _interrupt)
     signal.signal(signal.SIGHUP, _interrupt)
+    demo = os.environ["DEMO_MODE"].strip().lower() in {"1", "true", "yes", "on"}
+    if (
+        demo
+        and subprocess.run(
+            [sys.executable, str(BASE_DIR / "manage.py"), "check_demo_password"]
+        ).returncode
+    ):
+        return 2  # the command printed why; nothing was started
     try:
         services = start_embedded_services(root)
         _manage("migrate", "--noinput")
-        _manage("seed_demo", "--patients", str(patients))
+        if demo:  # every start gives the demo accounts the password printed below
+            _manage("seed_demo", "--patients", str(patients))
         python = sys.executable
         celery = [python, "-m", "celery", "-A", "lbp_pathway"]
         commands = [
@@ -337,10 +346,19 @@ def run(patients: int) -> int:
         if not _wait_for_http(f"http://127.0.0.1:{port}/healthz", 180):
             print("The web server did not answer; see the messages above.", flush=True)
             raise KeyboardInterrupt
-        password = os.environ["DEMO_PASSWORD"]
+        if demo:
+            accounts = (
+                f"Demo accounts (password {os.environ['DEMO_PASSWORD']!r}): "
+                f"{', '.join(DEMO_ACCOUNTS)}"
+            )
+        else:
+            accounts = (
+                "Demo mode is off (DEMO_MODE): no demo accounts or passwords. Create an "
+                "administrator with `python -m lbp_pathway.devstack shell -- python manage.py "
+                "createsuperuser`, or reset a password with `... manage.py changepassword NAME`."
+            )
         print(
-            f"\nLBP Pathway is running: {url}\n"
-            f"Demo accounts (password {password!r}): {', '.join(DEMO_ACCOUNTS)}\n"
+            f"\nLBP Pathway is running: {url}\n{accounts}\n"
             "Press Ctrl-C to stop the web server, the worker, beat, Redis and PostgreSQL.\n",
             flush=True,
         )

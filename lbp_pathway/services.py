@@ -130,6 +130,11 @@ def clear_sign_in_failures(username: str, ip_address: str | None) -> None:
     SignInFailures.objects.filter(**_key(username, ip_address)).delete()
 
 
+def clear_lockouts(usernames: list[str]) -> None:
+    """Forget the sign-in failures and lockouts of these usernames, from every address."""
+    SignInFailures.objects.filter(username__in=usernames).delete()
+
+
 def unlock(failures_id: int, *, actor: audit.Actor) -> None:
     """An administrator lifts a lock (all addresses of that row's username are cleared)."""
     with transaction.atomic():

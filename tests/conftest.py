@@ -2,6 +2,7 @@ import os
 import shutil
 
 import pytest
+from django.db import connections
 
 from lbp_pathway.access import Role
 from tests.factories import UserFactory
@@ -110,6 +111,7 @@ def chromium():
         )
         yield browser
         browser.close()
+    connections.close_all()  # see `page`
 
 
 @pytest.fixture
@@ -127,6 +129,10 @@ def page(chromium, live_server):
     page.csp_violations = csp_violations
     yield page
     context.close()
+    # Playwright's sync API runs the test in a greenlet with its own context variables, so Django
+    # gave the test body a connection of its own: close it, or it outlives the run and the test
+    # database cannot be dropped at the end ("being accessed by other users").
+    connections.close_all()
 
 
 def sign_in(page, username: str, password: str) -> None:
@@ -197,3 +203,28 @@ def as_runtime_role(transactional_db, runtime_credentials):
     db_roles.switch_credentials(DEFAULT_DB_ALIAS, runtime_credentials)
     yield
     db_roles.switch_credentials(DEFAULT_DB_ALIAS, owner)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database, and a clean end to the run: when the last test is done no
+    connection opened by a test, a thread or the live server may still be open on the test database
+    (pytest-django could not drop it: "being accessed by other users"). A leak fails the run and
+    names the leaked session's last statement."""
+    yield
+    for alias in connections:  # this thread's other aliases (the runtime role's) are not leaks
+        if alias != "default":
+            connections[alias].close()
+    with django_db_blocker.unblock():
+        with connections["default"].cursor() as cursor:
+            cursor.execute(
+                "SELECT left(query, 160) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            leaked = [row[0] for row in cursor.fetchall()]
+    if leaked:
+        pytest.fail(
+            f"{len(leaked)} database connection(s) left open on the test database by a test; "
+            f"close them in the test or its fixture. Their last statements: {leaked}",
+            pytrace=False,
+        )

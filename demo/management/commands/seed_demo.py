@@ -5,42 +5,15 @@ from argparse import ArgumentParser
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
 from demo import care_episodes, intake, referrals, reminders, triage
+from demo.accounts import DEMO_USERS, reset_demo_accounts
 from demo.volume import seed_volume
-from lbp_pathway.access import Role
 from reporting import rollups
-
-DEMO_USERS = [
-    ("frontdesk", "Dana", "Okafor", Role.FRONT_DESK),
-    ("physio", "Priya", "Tremblay", Role.PHYSIOTHERAPIST),
-    ("physician", "Marc", "Gagnon", Role.FAMILY_PHYSICIAN),
-    ("manager", "Lena", "Fraser", Role.MANAGER),
-    ("admin", "Sam", "Nguyen", Role.ADMINISTRATOR),
-]
 
 # One module per app with demo data, each with `seed(patients=..., stdout=...)`, in this order.
 SEEDERS = [intake, care_episodes, triage, referrals, reminders]
-
-
-def create_demo_accounts(password: str) -> list[User]:
-    users = []
-    for username, first, last, role in DEMO_USERS:
-        user, created = User.objects.get_or_create(
-            username=username,
-            defaults={"first_name": first, "last_name": last, "email": f"{username}@example.org"},
-        )
-        if created:
-            user.set_password(password)
-        # The administrator manages users in Django's admin; no one else gets staff access.
-        user.is_staff = role is Role.ADMINISTRATOR
-        user.save()
-        user.groups.add(Group.objects.get(name=role.value))
-        users.append(user)
-    return users
 
 
 class Command(BaseCommand):
@@ -71,9 +44,14 @@ class Command(BaseCommand):
             password = os.environ.get("DEMO_PASSWORD", "")
             if not password:
                 raise CommandError("Set DEMO_PASSWORD to create the demo accounts.")
-            with transaction.atomic():
-                create_demo_accounts(password)
-            self.stdout.write("Demo accounts: " + ", ".join(u for u, *_ in DEMO_USERS))
+            try:
+                reset_demo_accounts(password)
+            except ValueError as weak:
+                raise CommandError(f"DEMO_PASSWORD is refused: {weak}") from weak
+            self.stdout.write(
+                "Demo accounts (password set to DEMO_PASSWORD, lockouts cleared): "
+                + ", ".join(u for u, *_ in DEMO_USERS)
+            )
         for module in SEEDERS:
             module.seed(patients=patients, stdout=self.stdout)
         if volume_episodes:
