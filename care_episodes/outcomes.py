@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any, Final, TypeGuard, TypeVar
 
@@ -163,6 +164,16 @@ def odi_score(sections: Sequence[object]) -> float:
         )
     total = sum(int(value) for value in answered if _is_whole(value))
     return total / (ODI_SECTION_MAX * len(answered)) * 100
+
+
+def display(score: float) -> str:
+    """A score as a screen shows it: one decimal at most (4.333... -> "4.3", 4.0 -> "4").
+
+    Half-up on the decimal as written, like Django's floatformat:"-1" on the chart table, so the note
+    and the table agree. For display only: every rule compares the unrounded score.
+    """
+    text = str(Decimal(repr(float(score))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+    return text.removesuffix(".0")
 
 
 # --- Meaningful change -------------------------------------------------------------------------------

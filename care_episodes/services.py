@@ -141,6 +141,7 @@ def record_outcomes(
         grc=None if grc is None else outcomes.grc_score(grc),
         odi=outcomes.odi_score(odi_sections) if odi_sections else None,
         odi_sections=odi_sections,
+        rule_version=outcomes.RULE_VERSION,
     )
     T = OutcomeMeasurement.Timepoint
     if timepoint == T.BASELINE:
@@ -304,9 +305,9 @@ def _baseline_lines(episode: Episode) -> list[str]:
         activities = ", ".join(
             f"{item['activity']} {item['score']}" for item in baseline.psfs_activities
         )
-        lines.append(f"PSFS mean {baseline.psfs}/10 ({activities})")
+        lines.append(f"PSFS mean {outcomes.display(baseline.psfs)}/10 ({activities})")
     if baseline.odi is not None:
-        lines.append(f"ODI {baseline.odi}%")
+        lines.append(f"ODI {outcomes.display(baseline.odi)}%")
     return lines
 
 
