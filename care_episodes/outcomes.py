@@ -1,6 +1,7 @@
 """Outcome measures for low back pain: scoring, meaningful change and the re-measurement schedule.
 
-Pure Python (no Django) so the rules read like the spec and test alone. Rules: clinical-rules.md section 5.
+Pure Python (no Django) so the rules read like the spec and test alone. Rules: clinical-rules.md section 5;
+the `outcomes_check` case and result format (section 8) is at the end (`parse_cases`, `evaluate`).
 """
 
 from __future__ import annotations
@@ -65,8 +66,11 @@ class ScoringError(ValueError):
 
 
 def _is_number(value: object) -> TypeGuard[int | float]:
-    """A JSON number: int or float, finite, and not a bool (True is 1 to Python, not to a clinician)."""
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    """A JSON number: int or finite float, and not a bool (True is 1 to Python, not to a clinician)."""
+    if isinstance(value, bool):
+        return False
+    # An int of any size is a number (math.isfinite would overflow on 10**400); NaN and inf are not.
+    return isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))
 
 
 def _is_whole(value: object) -> TypeGuard[int | float]:

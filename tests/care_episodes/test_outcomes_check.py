@@ -16,6 +16,8 @@ import pytest
 from django.core.management import ManagementUtility, call_command
 from django.core.management.base import CommandError
 
+from tests.care_episodes.test_outcomes_check_spec import MALFORMED, NOT_SCORABLE
+
 EXAMPLES_PATH = Path(__file__).with_name("outcome-examples.json")
 EXAMPLES: list[dict[str, Any]] = json.loads(EXAMPLES_PATH.read_text(encoding="utf-8"))
 CASES = [example["case"] for example in EXAMPLES]
@@ -66,34 +68,6 @@ def test_empty_case_set_gives_an_empty_array(tmp_path: Path) -> None:
     assert run_outcomes_check(write_cases(tmp_path, [])) == []
 
 
-# Answers of the wrong type or range are not scorable (score null), never a guess and never exit 2.
-NOT_SCORABLE = [
-    ("nprs", {"value": 6.5}),
-    ("nprs", {"value": 11}),
-    ("nprs", {"value": -1}),
-    ("nprs", {"value": "7"}),
-    ("nprs", {"value": True}),
-    ("nprs", {"value": None}),
-    ("rmdq", {"total": 25}),
-    ("rmdq", {"total": 12.5}),
-    ("rmdq", {"items": [True] * 23}),
-    ("rmdq", {"items": [True] * 25}),
-    ("rmdq", {"items": [1] * 24}),
-    ("psfs", {"activities": [5, 5, 5, 5, 5, 5]}),
-    ("psfs", {"activities": [5, 5]}),
-    ("psfs", {"activities": [5, 5, 10.5]}),
-    ("psfs", {"activities": [5, 5, -1]}),
-    ("psfs", {"activities": [5, 5, "5"]}),
-    ("odi", {"sections": [0, 1, 2, 3, 4, 5, 6, 0, 1, 2]}),
-    ("odi", {"sections": [0, 1, 2, 3, 4, 5, 2.5, 0, 1, 2]}),
-    ("odi", {"sections": [1] * 9}),
-    ("odi", {"sections": [1] * 7 + [None] * 3}),
-    ("grc", {"value": 8}),
-    ("grc", {"value": -8}),
-    ("grc", {"value": 0.5}),
-]
-
-
 @pytest.mark.parametrize(("instrument", "answers"), NOT_SCORABLE, ids=repr)
 def test_answers_of_the_wrong_type_or_range_score_null(tmp_path, instrument, answers) -> None:
     case = {"id": "s1", "kind": "score", "instrument": instrument, "answers": answers}
@@ -137,56 +111,6 @@ def test_a_schedule_without_discharged_on_is_not_discharged(tmp_path: Path) -> N
     [with_null] = check(tmp_path, CASES[10])
     case = {key: value for key, value in CASES[10].items() if key != "discharged_on"}
     assert check(tmp_path, case) == [with_null]
-
-
-# (case, field named in the message): section 8's malformed input.
-MALFORMED = [
-    ({"id": "m", "kind": "average", "instrument": "nprs"}, "kind"),
-    ({"id": "m", "instrument": "nprs", "answers": {"value": 7}}, "kind"),
-    ({"id": "m", "kind": "score", "instrument": "vas", "answers": {"value": 7}}, "instrument"),
-    ({"id": "m", "kind": "score", "answers": {"value": 7}}, "instrument"),
-    ({"id": "m", "kind": "score", "instrument": "nprs"}, "answers"),
-    ({"id": "m", "kind": "score", "instrument": "nprs", "answers": [7]}, "answers"),
-    ({"id": "m", "kind": "score", "instrument": "nprs", "answers": {}}, "answers.value"),
-    ({"id": "m", "kind": "score", "instrument": "nprs", "answers": {"total": 7}}, "answers.total"),
-    ({"id": "m", "kind": "score", "instrument": "psfs", "answers": {}}, "answers.activities"),
-    ({"id": "m", "kind": "score", "instrument": "odi", "answers": {}}, "answers.sections"),
-    (
-        {"id": "m", "kind": "score", "instrument": "rmdq", "answers": {}},
-        "answers.items or answers.total",
-    ),
-    ({"id": "m", "kind": "change", "instrument": "nprs", "current": 6}, "baseline"),
-    ({"id": "m", "kind": "change", "instrument": "nprs", "baseline": 8}, "current"),
-    (
-        {"id": "m", "kind": "change", "instrument": "nprs", "baseline": "8", "current": 6},
-        "baseline",
-    ),
-    ({"id": "m", "kind": "change", "instrument": "nprs", "baseline": 8, "current": 11}, "current"),
-    ({"id": "m", "kind": "change", "instrument": "rmdq", "baseline": 25, "current": 6}, "baseline"),
-    ({"id": "m", "kind": "change", "instrument": "odi", "baseline": 40, "current": 101}, "current"),
-    (
-        {"id": "m", "kind": "change", "instrument": "psfs", "baseline": 3, "current": 10.5},
-        "current",
-    ),
-    ({"id": "m", "kind": "change", "instrument": "grc", "baseline": 8, "current": 0}, "baseline"),
-    ({"id": "m", "kind": "schedule", "discharged_on": None}, "baseline_on"),
-    ({"id": "m", "kind": "schedule", "baseline_on": "30/11/2026"}, "baseline_on"),
-    ({"id": "m", "kind": "schedule", "baseline_on": "2026-02-30"}, "baseline_on"),
-    ({"id": "m", "kind": "schedule", "baseline_on": 20261130}, "baseline_on"),
-    (
-        {"id": "m", "kind": "schedule", "baseline_on": "2026-11-30", "discharged_on": "tomorrow"},
-        "discharged_on",
-    ),
-    (
-        {"id": "m", "kind": "schedule", "baseline_on": "2026-11-30", "discharged_on": "2026-11-29"},
-        "discharged_on",
-    ),
-    ({"id": "m", "kind": "schedule", "baseline_on": "2026-11-30", "discharge": None}, "discharge"),
-    (
-        {"id": "m", "kind": "schedule", "instrument": "nprs", "baseline_on": "2026-11-30"},
-        "instrument",
-    ),
-]
 
 
 @pytest.mark.parametrize(("case", "field"), MALFORMED, ids=repr)

@@ -1,8 +1,11 @@
-"""docs/clinical-rules.md section 5 at and around every threshold, and its properties (issue 20).
+"""docs/clinical-rules.md sections 5 and 8: every threshold from both sides, the properties, and the
+`outcomes_check` case format (issue 20).
 
 The tables below are written from the rule book (never read from care_episodes.outcomes), one row per
-side of each threshold, and run through the same `evaluate` that `outcomes_check` prints, so the
-command's answer is what is tested. Pure: no database, no Django (runs under `make mutation`).
+side of each threshold, and run through the same `parse_case` and `evaluate` that `outcomes_check`
+prints, so the command's answer is what is tested (tests/care_episodes/test_outcomes_check.py runs the
+command itself on the malformed and not-scorable tables). Pure: no database, no Django (runs under
+`make mutation`).
 """
 
 from __future__ import annotations
@@ -355,3 +358,162 @@ def test_psfs_mean_lies_between_the_lowest_and_highest_activity(activities) -> N
 def test_only_whole_numbers_0_to_10_are_a_pain_score(value: float) -> None:
     expected = int(value) if value.is_integer() and 0 <= value <= 10 else None
     assert score("nprs", {"value": value}) == expected
+
+
+# --- Section 8: answers that cannot be scored, and malformed cases ---------------------------------
+
+# Answers of the wrong type or range are not scorable (score null), never a guess and never exit 2.
+NOT_SCORABLE = [
+    ("nprs", {"value": 6.5}),
+    ("nprs", {"value": 11}),
+    ("nprs", {"value": -1}),
+    ("nprs", {"value": "7"}),
+    ("nprs", {"value": True}),
+    ("nprs", {"value": None}),
+    ("nprs", {"value": 10**400}),  # too big for a float: still just out of range
+    ("nprs", {"value": float("nan")}),  # Python's JSON reads NaN
+    ("rmdq", {"total": 25}),
+    ("rmdq", {"total": 12.5}),
+    ("rmdq", {"items": [True] * 23}),
+    ("rmdq", {"items": [True] * 25}),
+    ("rmdq", {"items": [1] * 24}),
+    ("psfs", {"activities": [5, 5, 5, 5, 5, 5]}),
+    ("psfs", {"activities": [5, 5]}),
+    ("psfs", {"activities": [5, 5, 10.5]}),
+    ("psfs", {"activities": [5, 5, -1]}),
+    ("psfs", {"activities": [5, 5, "5"]}),
+    ("odi", {"sections": [0, 1, 2, 3, 4, 5, 6, 0, 1, 2]}),
+    ("odi", {"sections": [0, 1, 2, 3, 4, 5, 2.5, 0, 1, 2]}),
+    ("odi", {"sections": [1] * 9}),
+    ("odi", {"sections": [1] * 7 + [None] * 3}),
+    ("grc", {"value": 8}),
+    ("grc", {"value": -8}),
+    ("grc", {"value": 0.5}),
+]
+
+
+@pytest.mark.parametrize(("instrument", "answers"), NOT_SCORABLE, ids=repr)
+def test_answers_that_cannot_be_scored_give_a_null_score(instrument, answers) -> None:
+    assert score(instrument, answers) is None
+
+
+# (case, field named in the message): section 8's malformed input.
+MALFORMED = [
+    ({"id": "m", "kind": "average", "instrument": "nprs"}, "kind"),
+    ({"id": "m", "instrument": "nprs", "answers": {"value": 7}}, "kind"),
+    ({"id": "m", "kind": "score", "instrument": "vas", "answers": {"value": 7}}, "instrument"),
+    ({"id": "m", "kind": "score", "answers": {"value": 7}}, "instrument"),
+    ({"id": "m", "kind": "score", "instrument": "nprs"}, "answers"),
+    ({"id": "m", "kind": "score", "instrument": "nprs", "answers": [7]}, "answers"),
+    ({"id": "m", "kind": "score", "instrument": "nprs", "answers": {}}, "answers.value"),
+    ({"id": "m", "kind": "score", "instrument": "nprs", "answers": {"total": 7}}, "answers.total"),
+    ({"id": "m", "kind": "score", "instrument": "psfs", "answers": {}}, "answers.activities"),
+    ({"id": "m", "kind": "score", "instrument": "odi", "answers": {}}, "answers.sections"),
+    (
+        {"id": "m", "kind": "score", "instrument": "rmdq", "answers": {}},
+        "answers.items or answers.total",
+    ),
+    ({"id": "m", "kind": "change", "instrument": "nprs", "current": 6}, "baseline"),
+    ({"id": "m", "kind": "change", "instrument": "nprs", "baseline": 8}, "current"),
+    (
+        {"id": "m", "kind": "change", "instrument": "nprs", "baseline": "8", "current": 6},
+        "baseline",
+    ),
+    ({"id": "m", "kind": "change", "instrument": "nprs", "baseline": 8, "current": 11}, "current"),
+    ({"id": "m", "kind": "change", "instrument": "rmdq", "baseline": 25, "current": 6}, "baseline"),
+    ({"id": "m", "kind": "change", "instrument": "odi", "baseline": 40, "current": 101}, "current"),
+    (
+        {"id": "m", "kind": "change", "instrument": "psfs", "baseline": 3, "current": 10.5},
+        "current",
+    ),
+    ({"id": "m", "kind": "change", "instrument": "grc", "baseline": 8, "current": 0}, "baseline"),
+    ({"id": "m", "kind": "schedule", "discharged_on": None}, "baseline_on"),
+    ({"id": "m", "kind": "schedule", "baseline_on": "30/11/2026"}, "baseline_on"),
+    ({"id": "m", "kind": "schedule", "baseline_on": "2026-02-30"}, "baseline_on"),
+    ({"id": "m", "kind": "schedule", "baseline_on": 20261130}, "baseline_on"),
+    (
+        {"id": "m", "kind": "schedule", "baseline_on": "2026-11-30", "discharged_on": "tomorrow"},
+        "discharged_on",
+    ),
+    (
+        {"id": "m", "kind": "schedule", "baseline_on": "2026-11-30", "discharged_on": "2026-11-29"},
+        "discharged_on",
+    ),
+    ({"id": "m", "kind": "schedule", "baseline_on": "2026-11-30", "discharge": None}, "discharge"),
+    (
+        {"id": "m", "kind": "schedule", "instrument": "nprs", "baseline_on": "2026-11-30"},
+        "instrument",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "field"), MALFORMED, ids=repr)
+def test_a_malformed_case_names_itself_and_the_field(case, field) -> None:
+    good = {"id": "ok", "kind": "change", "instrument": "nprs", "baseline": 8, "current": 6}
+    with pytest.raises(outcomes.CaseSetError) as raised:
+        outcomes.parse_cases([good, case])
+    [error] = raised.value.errors
+    assert (error.case_id, error.field) == ("m", field)
+    assert str(raised.value).startswith(f"case 'm': field {field!r}: ")
+
+
+@pytest.mark.parametrize(
+    ("data", "where", "field"),
+    [
+        ("not a list", "input", "(case set)"),
+        ([["not", "an", "object"]], "case at index 0 (no valid id)", "(case)"),
+        (
+            [{"kind": "schedule", "baseline_on": "2026-01-01"}],
+            "case at index 0 (no valid id)",
+            "id",
+        ),
+        ([{"id": "", "kind": "schedule"}], "case at index 0 (no valid id)", "id"),
+        ([{"id": 7, "kind": "schedule"}], "case at index 0 (no valid id)", "id"),
+    ],
+)
+def test_a_case_set_or_case_without_a_usable_id_is_named_by_position(data, where, field) -> None:
+    with pytest.raises(outcomes.CaseSetError) as raised:
+        outcomes.parse_cases(data)
+    assert str(raised.value).startswith(f"{where}: field {field!r}: ")
+
+
+def test_every_malformed_case_is_listed_in_input_order() -> None:
+    cases = [
+        {"id": "a", "kind": "schedule", "baseline_on": "2026-02-30"},
+        {"id": "b", "kind": "schedule", "baseline_on": "2026-02-28"},
+        {"id": "c", "kind": "change", "instrument": "eq5d", "baseline": 1, "current": 1},
+    ]
+    with pytest.raises(outcomes.CaseSetError) as raised:
+        outcomes.parse_cases(cases)
+    assert [(e.case_id, e.field) for e in raised.value.errors] == [
+        ("a", "baseline_on"),
+        ("c", "instrument"),
+    ]
+    assert str(raised.value).splitlines() == [
+        "case 'a': field 'baseline_on': '2026-02-30' is not a real calendar date",
+        "case 'c': field 'instrument': must be one of nprs, rmdq, psfs, grc, odi; got 'eq5d'",
+    ]
+
+
+def test_a_well_formed_case_set_parses_in_order() -> None:
+    cases = [
+        {"id": "s", "kind": "score", "instrument": "rmdq", "answers": {"total": 3}},
+        {"id": "c", "kind": "change", "instrument": "odi", "baseline": 40.5, "current": 30},
+        {"id": "d", "kind": "schedule", "baseline_on": "2026-01-31", "discharged_on": None},
+    ]
+    results = [outcomes.evaluate(case) for case in outcomes.parse_cases(cases)]
+    assert results == [
+        {"id": "s", "kind": "score", "instrument": "rmdq", "score": 3},
+        {"id": "c", "kind": "change", "instrument": "odi", "direction": "improved"},
+        {
+            "id": "d",
+            "kind": "schedule",
+            "due": [
+                {"timepoint": "baseline", "due_on": "2026-01-31"},
+                {"timepoint": "six_weeks", "due_on": "2026-03-14"},
+                {"timepoint": "three_months", "due_on": "2026-04-30"},
+                {"timepoint": "six_months", "due_on": "2026-07-31"},
+                {"timepoint": "twelve_months", "due_on": "2027-01-31"},
+            ],
+        },
+    ]
