@@ -201,7 +201,37 @@ MESSAGES = [
         ["yes"] * 24,
         "Each RMDQ statement is answered yes or no.",
     ),
+    (
+        lambda items: outcomes.rmdq_score(items=items),
+        "y" * 24,
+        "The RMDQ statements must be a list of yes/no answers.",
+    ),
+    (outcomes.psfs_score, "256", "The PSFS activity scores must be a list of numbers."),
+    (outcomes.psfs_score, 5, "The PSFS activity scores must be a list of numbers."),
+    (outcomes.odi_score, "3" * 10, "The ODI sections must be a list (blank sections as null)."),
+    (outcomes.odi_score, 30, "The ODI sections must be a list (blank sections as null)."),
 ]
+
+
+# Screens may round for display (section 5): one decimal, half up, a whole number without ".0".
+DISPLAY_ROWS = [
+    (2.25, "2.3"),
+    (4.35, "4.4"),
+    (4.349, "4.3"),
+    (7 / 3, "2.3"),
+    (400 / 9, "44.4"),
+    (4.2, "4.2"),
+    (4.0, "4"),
+    (0, "0"),
+    (12, "12"),
+    (100.0, "100"),
+    (0.05, "0.1"),
+]
+
+
+@pytest.mark.parametrize(("value", "shown"), DISPLAY_ROWS, ids=repr)
+def test_screens_show_one_decimal_at_most(value, shown) -> None:
+    assert outcomes.display(value) == shown
 
 
 @pytest.mark.parametrize(("rule", "value", "message"), MESSAGES, ids=repr)
@@ -377,11 +407,14 @@ NOT_SCORABLE = [
     ("rmdq", {"items": [True] * 23}),
     ("rmdq", {"items": [True] * 25}),
     ("rmdq", {"items": [1] * 24}),
+    ("rmdq", {"items": "y" * 24}),
     ("psfs", {"activities": [5, 5, 5, 5, 5, 5]}),
     ("psfs", {"activities": [5, 5]}),
     ("psfs", {"activities": [5, 5, 10.5]}),
     ("psfs", {"activities": [5, 5, -1]}),
     ("psfs", {"activities": [5, 5, "5"]}),
+    ("psfs", {"activities": "256"}),
+    ("odi", {"sections": "3" * 10}),
     ("odi", {"sections": [0, 1, 2, 3, 4, 5, 6, 0, 1, 2]}),
     ("odi", {"sections": [0, 1, 2, 3, 4, 5, 2.5, 0, 1, 2]}),
     ("odi", {"sections": [1] * 9}),
