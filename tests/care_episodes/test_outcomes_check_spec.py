@@ -550,3 +550,65 @@ def test_a_well_formed_case_set_parses_in_order() -> None:
             ],
         },
     ]
+
+
+# The whole line a clinical lead reads on standard error, for each kind of malformed input.
+ERROR_LINES = [
+    (["x"], "case at index 0 (no valid id): field '(case)': must be a JSON object"),
+    (
+        [{"case": {"id": "X01"}, "expected": {}}],
+        "case at index 0 (no valid id): field 'id': must be a non-empty string, got None "
+        "(this looks like a worked example: give the array of its 'case' objects)",
+    ),
+    (
+        [{"kind": "schedule"}],
+        "case at index 0 (no valid id): field 'id': must be a non-empty string, got None",
+    ),
+    ([{"id": "m"}], "case 'm': field 'kind': is required"),
+    (
+        [{"id": "m", "kind": "schedule", "baseline_on": "2026-11-30", "note": "x"}],
+        "case 'm': field 'note': unknown field for a schedule case",
+    ),
+    ([{"id": "m", "kind": "schedule"}], "case 'm': field 'baseline_on': is required"),
+    (
+        [{"id": "m", "kind": "schedule", "baseline_on": "30/11/2026"}],
+        "case 'm': field 'baseline_on': must be an ISO date YYYY-MM-DD, got '30/11/2026'",
+    ),
+    (
+        [
+            {
+                "id": "m",
+                "kind": "schedule",
+                "baseline_on": "2026-11-30",
+                "discharged_on": "2026-11-29",
+            }
+        ],
+        "case 'm': field 'discharged_on': 2026-11-29 is before baseline_on 2026-11-30",
+    ),
+    (
+        [{"id": "m", "kind": "change", "instrument": "nprs", "baseline": 8, "current": 11}],
+        "case 'm': field 'current': Pain (NPRS 0-10) must be between 0 and 10.",
+    ),
+    (
+        [{"id": "m", "kind": "score", "instrument": "nprs", "answers": [7]}],
+        "case 'm': field 'answers': must be an object, got [7]",
+    ),
+    (
+        [{"id": "m", "kind": "score", "instrument": "nprs", "answers": {"total": 7}}],
+        "case 'm': field 'answers.total': unknown field for nprs",
+    ),
+    (
+        [{"id": "m", "kind": "score", "instrument": "rmdq", "answers": {}}],
+        "case 'm': field 'answers.items or answers.total': is required",
+    ),
+    ({"id": "m"}, "input: field '(case set)': must be a JSON array of cases, got dict"),
+]
+
+
+@pytest.mark.parametrize(("data", "line"), ERROR_LINES, ids=repr)
+def test_each_malformed_input_gets_a_message_that_says_what_is_wrong(data, line) -> None:
+    with pytest.raises(outcomes.CaseSetError) as raised:
+        outcomes.parse_cases(data)
+    assert str(raised.value) == line
+    [error] = raised.value.errors
+    assert error.args == (line,)
