@@ -564,6 +564,10 @@ ERROR_LINES = [
         [{"kind": "schedule"}],
         "case at index 0 (no valid id): field 'id': must be a non-empty string, got None",
     ),
+    (
+        [{"id": "", "case": {}}],  # an id was given, just empty: no worked-example hint
+        "case at index 0 (no valid id): field 'id': must be a non-empty string, got ''",
+    ),
     ([{"id": "m"}], "case 'm': field 'kind': is required"),
     (
         [{"id": "m", "kind": "schedule", "baseline_on": "2026-11-30", "note": "x"}],
