@@ -38,6 +38,7 @@ class NoteFacts:
     booking_hold: str = ""
     symptom_weeks: int | None = None
     baseline_outcomes: list[str] = field(default_factory=list)
+    outcome_changes: list[str] = field(default_factory=list)  # latest score against baseline
     education_topics: list[str] = field(default_factory=list)
     exercises: list[str] = field(default_factory=list)
     activity_modifications: str = ""
@@ -164,6 +165,12 @@ def draft(facts: NoteFacts) -> tuple[str, str]:
         _section("Working diagnosis", [facts.working_diagnosis.strip()]),
         _section("STarT Back", [f"Score {sbst}.", f"Risk of persistent disabling pain: {risk}."]),
         _section("Baseline outcomes", list(facts.baseline_outcomes)),
+        # Only once there is a later measurement to compare (the discharge note's summary of change).
+        *(
+            [_section("Change since baseline", list(facts.outcome_changes))]
+            if facts.outcome_changes
+            else []
+        ),
         _section(
             "Self-management plan",
             [

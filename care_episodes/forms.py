@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any, cast
 
@@ -145,12 +146,8 @@ class OutcomeForm(forms.Form):
                 self.add_error(f"psfs_activity_{n}", "Name the activity this score is for.")
             elif name and score is not None:  # the first test left no name without its score
                 activities.append((name, float(score)))
-        if activities and len(activities) < outcomes.PSFS_MIN_ACTIVITIES:
-            self.add_error(
-                "psfs_activity_1",
-                f"The PSFS needs {outcomes.PSFS_MIN_ACTIVITIES} to "
-                f"{outcomes.PSFS_MAX_ACTIVITIES} activities.",
-            )
+        if activities:
+            self._score("psfs_activity_1", outcomes.psfs_score, [score for _, score in activities])
         data["psfs_activities"] = activities
         items = data.get("rmdq_items") or []
         if items and data.get("rmdq_total") is not None:
@@ -163,14 +160,21 @@ class OutcomeForm(forms.Form):
         data["rmdq_item_flags"] = (
             [str(n) in items for n in range(1, outcomes.RMDQ_ITEMS + 1)] if items else None
         )
+        # The rules module has the last word on every score (and its message is the one shown), so
+        # what this form accepts is exactly what outcomes_check scores.
+        rules: list[tuple[str, Callable[[Any], object]]] = [
+            ("nprs", outcomes.nprs_score),
+            ("grc", outcomes.grc_score),
+            ("rmdq_total", lambda total: outcomes.rmdq_score(total=total)),
+        ]
+        for field, rule in rules:
+            if data.get(field) is not None:
+                self._score(field, rule, data[field])
         odi = [data.get(f"odi_{n}") for n in range(1, outcomes.ODI_SECTIONS + 1)]
         data["odi_sections"] = None
         if any(value is not None for value in odi):
-            try:
-                outcomes.odi_score(odi)
+            if self._score("odi_1", outcomes.odi_score, odi):
                 data["odi_sections"] = odi
-            except outcomes.ScoringError as error:
-                self.add_error("odi_1", str(error))
         measured = [data.get("nprs"), data.get("rmdq_total"), data.get("grc")]
         if (
             all(v is None for v in measured)
@@ -180,6 +184,15 @@ class OutcomeForm(forms.Form):
         ):
             raise forms.ValidationError("Enter at least one outcome measure.")
         return data
+
+    def _score(self, field: str, rule: Callable[[Any], object], value: object) -> bool:
+        """Score with the rules module; its message goes on the field when the value is refused."""
+        try:
+            rule(value)
+        except outcomes.ScoringError as error:
+            self.add_error(field, str(error))
+            return False
+        return True
 
     def service_kwargs(self) -> dict[str, Any]:
         data = self.cleaned_data

@@ -182,11 +182,15 @@ class OutcomeMeasurement(models.Model):
     nprs = models.PositiveSmallIntegerField("NPRS", null=True, blank=True)
     rmdq = models.PositiveSmallIntegerField("RMDQ", null=True, blank=True)
     rmdq_items = models.JSONField(null=True, blank=True)
-    psfs = models.DecimalField("PSFS mean", max_digits=3, decimal_places=1, null=True, blank=True)
+    # PSFS and ODI are stored unrounded (double precision holds the rules' float exactly), so a change
+    # judged from the stored scores equals outcomes_check's answer; screens round for display.
+    psfs = models.FloatField("PSFS mean", null=True, blank=True)
     psfs_activities = models.JSONField(default=list, blank=True)  # [{"activity": str, "score": n}]
     grc = models.SmallIntegerField("Global rating of change", null=True, blank=True)
-    odi = models.DecimalField("ODI %", max_digits=4, decimal_places=1, null=True, blank=True)
+    odi = models.FloatField("ODI %", null=True, blank=True)
     odi_sections = models.JSONField(null=True, blank=True)
+    # The outcomes RULE_VERSION that scored this measurement ("" for those recorded before it was kept).
+    rule_version = models.CharField(max_length=20, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -189,11 +189,7 @@ def outcome_history(episode: Episode) -> tuple[list[OutcomeRow], list[Instrument
     for measurement in measurements:
         changes: dict[str, outcomes.Change | None] = {}
         if baseline is not None and measurement.pk != baseline.pk:
-            for instrument in (
-                outcomes.Instrument.NPRS,
-                outcomes.Instrument.RMDQ,
-                outcomes.Instrument.PSFS,
-            ):
+            for instrument in CHARTED:  # every instrument with a change rule (GRC has none)
                 before, after = getattr(baseline, instrument), getattr(measurement, instrument)
                 if before is not None and after is not None:
                     changes[instrument] = outcomes.meaningful_change(

@@ -141,6 +141,7 @@ def record_outcomes(
         grc=None if grc is None else outcomes.grc_score(grc),
         odi=outcomes.odi_score(odi_sections) if odi_sections else None,
         odi_sections=odi_sections,
+        rule_version=outcomes.RULE_VERSION,
     )
     T = OutcomeMeasurement.Timepoint
     if timepoint == T.BASELINE:
@@ -304,9 +305,46 @@ def _baseline_lines(episode: Episode) -> list[str]:
         activities = ", ".join(
             f"{item['activity']} {item['score']}" for item in baseline.psfs_activities
         )
-        lines.append(f"PSFS mean {baseline.psfs}/10 ({activities})")
+        lines.append(f"PSFS mean {outcomes.display(baseline.psfs)}/10 ({activities})")
     if baseline.odi is not None:
-        lines.append(f"ODI {baseline.odi}%")
+        lines.append(f"ODI {outcomes.display(baseline.odi)}%")
+    return lines
+
+
+# Instruments with a change rule, in the order the chart shows them (GRC is itself a change).
+_CHANGE_INSTRUMENTS = (
+    outcomes.Instrument.NPRS,
+    outcomes.Instrument.RMDQ,
+    outcomes.Instrument.PSFS,
+    outcomes.Instrument.ODI,
+)
+
+
+def _change_lines(episode: Episode) -> list[str]:
+    """Each instrument's latest score against baseline, judged by outcomes.meaningful_change (the rule
+    the chart and outcomes_check use), e.g. "NPRS 8 -> 5 (Discharge, 2026-08-20): Meaningful
+    improvement"."""
+    measurements = list(episode.outcomes.all())
+    baseline = next((m for m in measurements if m.timepoint == "baseline"), None)
+    if baseline is None:
+        return []
+    lines = []
+    for instrument in _CHANGE_INSTRUMENTS:
+        before = getattr(baseline, instrument)
+        later = [
+            m for m in measurements if m.pk != baseline.pk and getattr(m, instrument) is not None
+        ]
+        if before is None or not later:
+            continue
+        latest = later[-1]  # measurements are ordered by date
+        after = getattr(latest, instrument)
+        change = outcomes.meaningful_change(instrument, float(before), float(after))
+        if change is None:
+            continue
+        lines.append(
+            f"{instrument.upper()} {outcomes.display(before)} -> {outcomes.display(after)} "
+            f"({latest.get_timepoint_display()}, {latest.measured_on:%Y-%m-%d}): {change.label}"
+        )
     return lines
 
 
@@ -353,6 +391,7 @@ def note_facts(episode: Episode) -> drafting.NoteFacts:
         booking_hold=episode.booking_hold,
         symptom_weeks=assessment.symptom_weeks,
         baseline_outcomes=_baseline_lines(episode),
+        outcome_changes=_change_lines(episode),
         education_topics=plan.topic_labels() if plan else [],
         exercises=[f"{ex.name} ({ex.dosage})" for ex in plan.exercises.all()] if plan else [],
         activity_modifications=plan.activity_modifications if plan else "",

@@ -168,12 +168,13 @@ def seed(patients: int, stdout: Output) -> None:
                         by=physio,
                         nprs=max(0, round(nprs - gain)),
                         rmdq=max(0, round(rmdq - gain * 2)),
-                        psfs=round(sum(psfs_scores) / 3, 1),
+                        psfs=outcomes.psfs_score(psfs_scores),
                         psfs_activities=[
                             {"activity": a, "score": s}
                             for a, s in zip(activities, psfs_scores, strict=True)
                         ],
                         grc=None if step == 0 else min(7, round(gain)),
+                        rule_version=outcomes.RULE_VERSION,
                     )
                 )
             topics = rng.sample(SelfManagementPlan.Topic.values, 3)

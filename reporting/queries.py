@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import connections
 
+from care_episodes import outcomes
 from lbp_pathway.dbrouter import read_alias
 
 SMALL_COUNT = 5  # counts below this are suppressed in exports (re-identification risk)
@@ -290,42 +291,49 @@ def _first_last(column: str) -> str:
         count(o.{column}) AS {column}_n"""
 
 
+# Instruments on the outcomes table; the change and whether it is meaningful come from the rules module.
+OUTCOME_INSTRUMENTS = (outcomes.Instrument.NPRS, outcomes.Instrument.RMDQ, outcomes.Instrument.PSFS)
+
+
 def outcomes_by_stratum(filters: Filters) -> list[dict[str, Any]]:
     """Change from baseline to discharge for discharged episodes, by stratum, and the share reaching a
-    meaningful change (NPRS 2 points or 30%, RMDQ 5 points or 30%, PSFS 2 points: rules section 5)."""
+    meaningful improvement. The database finds each episode's first and last score; whether that change
+    is meaningful is `outcomes.meaningful_change` (rules section 5), the same call the patient's chart
+    and `outcomes_check` make, so the dashboard never disagrees with them."""
     where, params = filters.episode_where()
     sql = f"""
-        WITH m AS (
-            SELECT o.episode_id, {_first_last("nprs")}, {_first_last("rmdq")}, {_first_last("psfs")}
-            FROM care_episodes_outcomemeasurement o
-            JOIN care_episodes_episode e ON e.id = o.episode_id
-            WHERE e.status = 'discharged' AND {where}
-            GROUP BY o.episode_id
-        )
         SELECT CASE e.risk WHEN '' THEN 'not triaged' ELSE e.risk END AS stratum,
-               count(*) FILTER (WHERE m.nprs_n >= 2) AS nprs_episodes,
-               avg(m.nprs_first - m.nprs_last) FILTER (WHERE m.nprs_n >= 2) AS nprs_change,
-               avg(((m.nprs_first - m.nprs_last) >= 2
-                    OR (m.nprs_first > 0 AND (m.nprs_first - m.nprs_last) >= 0.3 * m.nprs_first))::int)
-                   FILTER (WHERE m.nprs_n >= 2) AS nprs_meaningful,
-               count(*) FILTER (WHERE m.rmdq_n >= 2) AS rmdq_episodes,
-               avg(m.rmdq_first - m.rmdq_last) FILTER (WHERE m.rmdq_n >= 2) AS rmdq_change,
-               avg(((m.rmdq_first - m.rmdq_last) >= 5
-                    OR (m.rmdq_first > 0 AND (m.rmdq_first - m.rmdq_last) >= 0.3 * m.rmdq_first))::int)
-                   FILTER (WHERE m.rmdq_n >= 2) AS rmdq_meaningful,
-               count(*) FILTER (WHERE m.psfs_n >= 2) AS psfs_episodes,
-               avg(m.psfs_last - m.psfs_first) FILTER (WHERE m.psfs_n >= 2) AS psfs_change,
-               avg(((m.psfs_last - m.psfs_first) >= 2)::int) FILTER (WHERE m.psfs_n >= 2)
-                   AS psfs_meaningful
-        FROM m JOIN care_episodes_episode e ON e.id = m.episode_id
-        GROUP BY 1
+               {", ".join(_first_last(instrument) for instrument in OUTCOME_INSTRUMENTS)}
+        FROM care_episodes_outcomemeasurement o
+        JOIN care_episodes_episode e ON e.id = o.episode_id
+        WHERE e.status = 'discharged' AND {where}
+        GROUP BY o.episode_id, e.risk
     """
-    rows = _rows(sql, params)
-    for row in rows:
-        for key in ("nprs", "rmdq", "psfs"):
-            row[f"{key}_change"] = _round(row[f"{key}_change"])
-            share = row[f"{key}_meaningful"]
-            row[f"{key}_meaningful"] = None if share is None else round(float(share) * 100, 1)
+    # stratum -> instrument -> [episodes, sum of improvements, episodes meaningfully improved]
+    totals: dict[str, dict[str, list[float]]] = {}
+    for episode in _rows(sql, params):
+        stratum = totals.setdefault(
+            episode["stratum"], {i: [0, 0.0, 0] for i in OUTCOME_INSTRUMENTS}
+        )
+        for instrument in OUTCOME_INSTRUMENTS:
+            first, last = episode[f"{instrument}_first"], episode[f"{instrument}_last"]
+            if episode[f"{instrument}_n"] < 2:
+                continue
+            change = outcomes.meaningful_change(instrument, float(first), float(last))
+            if change is None:  # no change rule (not one of the instruments on this table)
+                continue
+            total = stratum[instrument]
+            total[0] += 1
+            total[1] += change.improvement
+            total[2] += change.direction is outcomes.Direction.IMPROVED
+    rows = []
+    for name, by_instrument in totals.items():
+        row: dict[str, Any] = {"stratum": name}
+        for key, (episodes, improvement, improved) in by_instrument.items():
+            row[f"{key}_episodes"] = int(episodes)
+            row[f"{key}_change"] = _round(improvement / episodes) if episodes else None
+            row[f"{key}_meaningful"] = round(improved * 100 / episodes, 1) if episodes else None
+        rows.append(row)
     return _by_stratum(rows)
 
 
