@@ -30,6 +30,10 @@ def bench_database_url(name: str) -> str:
     # The path is the database name (the embedded server's URL has a socket path in its query).
     url = urlunsplit(urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{name}"))
     params = dj_database_url.parse(os.environ.get("DATABASE_OWNER_URL") or url)
+    if not (params["HOST"] or params.get("OPTIONS", {}).get("host")):
+        raise SystemExit(
+            "DATABASE_URL names no server; refusing to use the machine's default socket."
+        )
     # The embedded server's socket folder is in the URL's query (OPTIONS["host"]), not HOST: without
     # it psycopg2 would try the machine's default socket.
     connection = psycopg2.connect(

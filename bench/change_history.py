@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from benchdb import manage, start_services  # noqa: E402
+from benchdb import bench_database_url, manage, start_services  # noqa: E402
 
 TRIGGERS = ["intake.Patient:created_insert", "intake.Patient:changed_update"]
 
@@ -69,34 +69,8 @@ class _nothing:
 
 
 def _database_url(name: str) -> str:
-    """Database `name` (created if missing) on the server of DATABASE_URL, whose host may be a socket
-    folder in the query string."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    import dj_database_url
-    import psycopg2
-
-    url = urlunsplit(urlsplit(os.environ["DATABASE_URL"])._replace(path="/" + name))
-    params = dj_database_url.parse(url)
-    if not (params["HOST"] or params.get("OPTIONS", {}).get("host")):
-        raise SystemExit(
-            "DATABASE_URL names no server; refusing to use the machine's default socket."
-        )
-    connection = psycopg2.connect(
-        dbname="postgres",
-        user=params["USER"],
-        password=params["PASSWORD"] or None,
-        host=params["HOST"]
-        or params.get("OPTIONS", {}).get("host"),  # the embedded server's socket
-        port=params["PORT"] or None,
-    )
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if cursor.fetchone() is None:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    connection.close()
-    return url
+    """Database `name` (created if missing) on the server of DATABASE_URL (bench/benchdb.py)."""
+    return bench_database_url(name)
 
 
 def main() -> int:

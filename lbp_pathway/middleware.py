@@ -88,19 +88,23 @@ def _url_name(request: HttpRequest) -> str | None:
     return match.view_name if match else None
 
 
-class IdleTimeoutMiddleware:
-    """Sign a user out after SESSION_IDLE_MINUTES without a request. Django's own session expiry
-    (SESSION_COOKIE_AGE) is the backstop; this check says why and works with the idle warning.
-
-    The session is saved only when it changes (no SESSION_SAVE_EVERY_REQUEST): the activity time is
-    rewritten when the stored one is ACTIVITY_WRITE_SECONDS old, so a busy user costs one session
-    write a minute instead of one per page."""
+class ViewMiddleware:
+    """A middleware that acts only in process_view (once the URL is resolved), before the view."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
+
+
+class IdleTimeoutMiddleware(ViewMiddleware):
+    """Sign a user out after SESSION_IDLE_MINUTES without a request. Django's own session expiry
+    (SESSION_COOKIE_AGE) is the backstop; this check says why and works with the idle warning.
+
+    The session is saved only when it changes (no SESSION_SAVE_EVERY_REQUEST): the activity time is
+    rewritten when the stored one is ACTIVITY_WRITE_SECONDS old, so a busy user costs one session
+    write a minute instead of one per page."""
 
     def process_view(
         self,
@@ -137,15 +141,9 @@ def session_expired(request: HttpRequest) -> bool:
     return time.time() >= started + settings.SESSION_ABSOLUTE_HOURS * 3600
 
 
-class SessionLifetimeMiddleware:
+class SessionLifetimeMiddleware(ViewMiddleware):
     """Sign a user out SESSION_ABSOLUTE_HOURS after their sign-in, however active they were (the
     idle timeout alone lets activity renew a session for ever)."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
 
     def process_view(
         self,
@@ -167,15 +165,9 @@ class SessionLifetimeMiddleware:
         return redirect_to_login(request.get_full_path())
 
 
-class TwoFactorMiddleware:
+class TwoFactorMiddleware(ViewMiddleware):
     """Until a signed-in user who has an authenticator (or whose role requires one) gives a code,
     every page sends them to the code (or enrolment) page."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
 
     def process_view(
         self,

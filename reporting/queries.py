@@ -237,27 +237,32 @@ def visits(filters: Filters) -> dict[str, Any]:
     return row
 
 
-def utilisation(filters: Filters) -> list[dict[str, Any]]:
-    """Booked minutes over available minutes per site: availability comes from the weekly templates
-    for each day of the period, less the practitioners' days off."""
-    where, params = _appointment_where(filters)
+def available_minutes(filters: Filters) -> str:
+    """SQL of the available minutes per site over the period: the weekly templates for each day, less
+    the practitioners' days off (no history is read, so the full scan and the rollups share it)."""
     scope = []
     if filters.site_id:
         scope.append("w.site_id = %(site_id)s")
     if filters.practitioner_id:
         scope.append("w.practitioner_id = %(practitioner_id)s")
-    availability_scope = " AND ".join(scope) or "TRUE"
-    sql = f"""
-        WITH available AS (
+    return f"""
             SELECT w.site_id, sum(extract(epoch FROM (w."end" - w.start)) / 60) AS minutes
             FROM generate_series(%(start)s::date, %(end)s::date, interval '1 day') AS d(day)
             JOIN intake_weeklyavailability w ON w.weekday = extract(isodow FROM d.day) - 1
-            WHERE {availability_scope}
+            WHERE {" AND ".join(scope) or "TRUE"}
               AND NOT EXISTS (
                 SELECT 1 FROM intake_availabilityexception x
                 WHERE x.practitioner_id = w.practitioner_id AND d.day BETWEEN x.first_day AND x.last_day)
             GROUP BY w.site_id
-        ),
+        """
+
+
+def utilisation(filters: Filters) -> list[dict[str, Any]]:
+    """Booked minutes over available minutes per site: availability comes from the weekly templates
+    for each day of the period, less the practitioners' days off."""
+    where, params = _appointment_where(filters)
+    sql = f"""
+        WITH available AS ({available_minutes(filters)}),
         booked AS (
             SELECT a.site_id, sum(extract(epoch FROM (a."end" - a.start)) / 60) AS minutes
             FROM intake_appointment a

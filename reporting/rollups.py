@@ -451,23 +451,8 @@ def utilisation(filters: q.Filters) -> list[dict[str, Any]]:
     """Booked minutes from the rollup; available minutes as in the full scan, which reads only the
     weekly templates and days off of the period (no history)."""
     where, params = _where(filters)
-    scope = []
-    if filters.site_id:
-        scope.append("w.site_id = %(site_id)s")
-    if filters.practitioner_id:
-        scope.append("w.practitioner_id = %(practitioner_id)s")
-    availability_scope = " AND ".join(scope) or "TRUE"
     sql = f"""
-        WITH available AS (
-            SELECT w.site_id, sum(extract(epoch FROM (w."end" - w.start)) / 60) AS minutes
-            FROM generate_series(%(start)s::date, %(end)s::date, interval '1 day') AS d(day)
-            JOIN intake_weeklyavailability w ON w.weekday = extract(isodow FROM d.day) - 1
-            WHERE {availability_scope}
-              AND NOT EXISTS (
-                SELECT 1 FROM intake_availabilityexception x
-                WHERE x.practitioner_id = w.practitioner_id AND d.day BETWEEN x.first_day AND x.last_day)
-            GROUP BY w.site_id
-        ),
+        WITH available AS ({q.available_minutes(filters)}),
         booked AS (
             SELECT r.site_id, sum(r.booked_seconds)::numeric / 60 AS minutes
             FROM {_appointments(filters)} r
