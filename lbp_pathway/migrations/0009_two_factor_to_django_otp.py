@@ -16,8 +16,9 @@ def _hex_key(secret: str) -> str:
 def move_devices(apps, schema_editor):
     old = apps.get_model("lbp_pathway", "TwoFactorDevice")
     totp = apps.get_model("otp_totp", "TOTPDevice")
-    for device in old.objects.all():
-        totp.objects.create(
+    db = schema_editor.connection.alias  # the database being migrated, not always default
+    for device in old.objects.using(db).all():
+        totp.objects.using(db).create(
             user_id=device.user_id,
             name="Authenticator app",
             confirmed=True,
@@ -29,10 +30,11 @@ def move_devices(apps, schema_editor):
 def move_devices_back(apps, schema_editor):
     old = apps.get_model("lbp_pathway", "TwoFactorDevice")
     totp = apps.get_model("otp_totp", "TOTPDevice")
-    for device in totp.objects.filter(confirmed=True).order_by("user_id", "-id"):
-        if not old.objects.filter(user_id=device.user_id).exists():
+    db = schema_editor.connection.alias
+    for device in totp.objects.using(db).filter(confirmed=True).order_by("user_id", "-id"):
+        if not old.objects.using(db).filter(user_id=device.user_id).exists():
             secret = base64.b32encode(bytes.fromhex(device.key)).decode().rstrip("=")
-            old.objects.create(
+            old.objects.using(db).create(
                 user_id=device.user_id,
                 secret=secret,
                 confirmed_at=device.created_at or timezone.now(),
