@@ -18,8 +18,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from lbp_pathway.wsgi import application as django_application  # noqa: E402  (sets Django up)
+
+# isort: split
 from lbp_pathway.models import AuditEvent  # noqa: E402
-from lbp_pathway.wsgi import application as django_application  # noqa: E402
 
 audit_off = contextvars.ContextVar("audit_off", default=False)
 _save = AuditEvent.save
