@@ -101,7 +101,7 @@ def episode_detail(request: AuthenticatedHttpRequest, episode_id: int) -> HttpRe
         "proposed": services.proposed_follow_up(episode),
         "notes": notes,
         "episode_changes": history.changes(episode),
-        "note_changes": [(note, history.changes(note)) for note in notes],
+        "note_changes": history.with_changes(notes),
         "draft": next((note for note in notes if not note.is_signed), None),
         "status_form": StatusForm(),
         "allowed_next": [Episode.Status(s) for s in lifecycle.allowed_next(episode)],

@@ -367,11 +367,14 @@ def likely_duplicates(
 
 
 def patient_appointments(patient: Patient) -> list[Appointment]:
-    return list(
+    appointments = list(
         Appointment.objects.filter(patient=patient)
         .select_related("practitioner", "site", "appointment_type")
         .order_by("-start")
     )
+    for appointment in appointments:
+        appointment.patient = patient  # named by each appointment's history title, fetched once
+    return appointments
 
 
 def patient_episodes(patient: Patient) -> list[Episode]:

@@ -160,7 +160,7 @@ def patient_detail(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRe
             "patient": patient,
             "appointments": appointments,
             "patient_changes": history.changes(patient),
-            "appointment_changes": [(a, history.changes(a)) for a in appointments],
+            "appointment_changes": history.with_changes(appointments),
             "episodes": episodes,
             "book_url": phone_screen_url(patient),
             "waitlist_form": WaitlistForm(),

@@ -29,6 +29,7 @@ from django.http import HttpRequest
 from lbp_pathway.phi_logging import scrub
 
 ModelClass = TypeVar("ModelClass", bound=type[models.Model])
+ModelT = TypeVar("ModelT", bound=models.Model)
 
 RELATED_NAME = "history"
 CREATED, CHANGED = "created", "changed"
@@ -74,13 +75,14 @@ class Change:
     path: str
 
 
-def _shown(event: models.Model, field: models.Field[Any, Any]) -> str:
+def _shown(
+    event: models.Model, field: models.Field[Any, Any], related: dict[tuple[Any, Any], str]
+) -> str:
     value = getattr(event, field.attname)
     if value is None or value == "":
         return "—"
     if field.is_relation:
-        related = getattr(event, field.name, None)
-        return str(related) if related is not None else f"#{value}"
+        return related.get((field.related_model, value), f"#{value}")
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(value, bool):
@@ -90,43 +92,84 @@ def _shown(event: models.Model, field: models.Field[Any, Any]) -> str:
 
 def changes(record: models.Model, *, limit: int = 200) -> list[Change]:
     """The history of `record`, newest first: when, by whom, and each field's earlier and later value."""
-    events = list(
-        getattr(record, RELATED_NAME).select_related("pgh_context").order_by("pgh_id")[:limit]
-    )
-    if not events:
-        return []
-    fields = [f for f in events[0]._meta.concrete_fields if f.name not in _BOOKKEEPING]
-    metadata = [e.pgh_context.metadata if e.pgh_context else {} for e in events]
-    user_ids = {m.get("user") for m in metadata} - {None}
-    names = dict(User.objects.filter(pk__in=user_ids).values_list("pk", "username"))
-    history: list[Change] = []
-    previous: models.Model | None = None
-    for event, meta in zip(events, metadata, strict=True):
-        differing = [
-            f
-            for f in fields
-            if previous is None or getattr(previous, f.attname) != getattr(event, f.attname)
-        ]
-        if previous is not None and not differing:
+    return changes_of([record], limit=limit)[record.pk]
+
+
+def changes_of(records: Sequence[models.Model], *, limit: int = 200) -> dict[Any, list[Change]]:
+    """`changes` of several records of one model (each record's pk to its history), in a fixed number
+    of queries however many records and changes there are: the events, the users, and one query per
+    related model named by a changed field."""
+    if not records:
+        return {}
+    event_model = getattr(records[0], RELATED_NAME).model
+    events_by_record: dict[Any, list[models.Model]] = {record.pk: [] for record in records}
+    for event in (
+        event_model.objects.filter(pgh_obj__in=[record.pk for record in records])
+        .select_related("pgh_context")
+        .order_by("pgh_id")
+    ):
+        kept = events_by_record[event.pgh_obj_id]
+        if len(kept) < limit:
+            kept.append(event)
+    fields = [f for f in event_model._meta.concrete_fields if f.name not in _BOOKKEEPING]
+    # The differing fields of each change, worked out first so related names are fetched in bulk.
+    diffs: dict[Any, list[tuple[models.Model, models.Model | None, list[Any]]]] = {}
+    wanted: dict[Any, set[Any]] = {}
+    for pk, events in events_by_record.items():
+        diffs[pk] = []
+        previous: models.Model | None = None
+        for event in events:
+            differing = [
+                f
+                for f in fields
+                if previous is None or getattr(previous, f.attname) != getattr(event, f.attname)
+            ]
+            if previous is None or differing:
+                diffs[pk].append((event, previous, differing if previous is not None else []))
+                for f in differing if previous is not None else []:
+                    if f.is_relation:
+                        for value in (getattr(previous, f.attname), getattr(event, f.attname)):
+                            if value is not None:
+                                wanted.setdefault(f.related_model, set()).add(value)
             previous = event
-            continue
-        history.append(
+    related = {
+        (model, pk): str(obj)
+        for model, pks in wanted.items()
+        for pk, obj in model._default_manager.in_bulk(pks).items()
+    }
+    metadata = {
+        event.pk: (event.pgh_context.metadata if event.pgh_context else {})  # type: ignore[attr-defined]
+        for entries in diffs.values()
+        for event, _previous, _fields in entries
+    }
+    user_ids = {meta.get("user") for meta in metadata.values()} - {None}
+    names = dict(User.objects.filter(pk__in=user_ids).values_list("pk", "username"))
+    history: dict[Any, list[Change]] = {}
+    for pk, entries in diffs.items():
+        history[pk] = [
             Change(
                 at=event.pgh_created_at,
-                by=names.get(meta.get("user"), "system"),
+                by=names.get(metadata[event.pk].get("user"), "system"),
                 what=CREATED if previous is None else CHANGED,
                 fields=[
                     FieldChange(
                         label=str(f.verbose_name).capitalize(),
-                        before="" if previous is None else _shown(previous, f),
-                        after=_shown(event, f),
+                        before=_shown(previous, f, related),
+                        after=_shown(event, f, related),
                     )
                     for f in differing
-                    if previous is not None
-                ],
-                path=str(meta.get("url", "")),
+                ]
+                if previous is not None
+                else [],
+                path=str(metadata[event.pk].get("url", "")),
             )
-        )
-        previous = event
-    history.reverse()
+            for event, previous, differing in reversed(entries)
+        ]
     return history
+
+
+def with_changes(records: Sequence[ModelT]) -> list[tuple[ModelT, list[Change]]]:
+    """Each record beside its history (for a page that lists several), in a fixed number of queries."""
+    records = list(records)
+    history = changes_of(records)
+    return [(record, history[record.pk]) for record in records]
