@@ -41,6 +41,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -140,6 +141,16 @@ def prepare_hot(patients: int) -> dict[str, str]:
         seeded = cursor.fetchone()[0]
     if not seeded:
         manage(env, "seed_demo", "--patients", str(min(SEED_PATIENTS, patients)))
+    connection.close()
+    # A bulk load, as an operator would run one: as the owner, with the row triggers (change history,
+    # rollup bookkeeping, audit chain) off for this session only; rebuild_rollups follows. The runtime
+    # role the app uses cannot do this (SECURITY.md, two database roles).
+    owner = os.environ.get("DATABASE_OWNER_URL")
+    connection = psycopg2.connect(
+        urlunsplit(urlsplit(owner)._replace(path=urlsplit(url).path)) if owner else url
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")
     added = load_hot(connection, patients)
     connection.close()
     rebuild_rollups(env)
