@@ -33,19 +33,28 @@ class Filters:
     practitioner_id: int | None = None
     risk: str | None = None
 
-    def episode_where(self, alias: str = "e") -> tuple[str, dict[str, Any]]:
-        clauses = [f"{alias}.requested_on BETWEEN %(start)s AND %(end)s"]
-        params: dict[str, Any] = {"start": self.start, "end": self.end}
+    def scope(
+        self, alias: str, *, practitioner: str = "practitioner_id", risk: str = ""
+    ) -> tuple[list[str], dict[str, Any]]:
+        """The site, practitioner and stratum filters as SQL clauses on `alias` (the practitioner
+        column and the stratum clause differ by table), with their parameters."""
+        clauses: list[str] = []
+        params: dict[str, Any] = {}
         if self.site_id:
             clauses.append(f"{alias}.site_id = %(site_id)s")
             params["site_id"] = self.site_id
         if self.practitioner_id:
-            clauses.append(f"{alias}.physiotherapist_id = %(practitioner_id)s")
+            clauses.append(f"{alias}.{practitioner} = %(practitioner_id)s")
             params["practitioner_id"] = self.practitioner_id
         if self.risk:
-            clauses.append(f"{alias}.risk = %(risk)s")
+            clauses.append(risk or f"{alias}.risk = %(risk)s")
             params["risk"] = self.risk
-        return " AND ".join(clauses), params
+        return clauses, params
+
+    def episode_where(self, alias: str = "e") -> tuple[str, dict[str, Any]]:
+        clauses, params = self.scope(alias, practitioner="physiotherapist_id")
+        clauses.insert(0, f"{alias}.requested_on BETWEEN %(start)s AND %(end)s")
+        return " AND ".join(clauses), {"start": self.start, "end": self.end, **params}
 
 
 def wait_target_days() -> int:
@@ -203,18 +212,12 @@ def _appointment_where(filters: Filters) -> tuple[str, dict[str, Any]]:
         "from_instant": datetime.combine(filters.start, time.min, tzinfo=tz),
         "until_instant": datetime.combine(filters.end + timedelta(days=1), time.min, tzinfo=tz),
     }
-    if filters.site_id:
-        clauses.append("a.site_id = %(site_id)s")
-        params["site_id"] = filters.site_id
-    if filters.practitioner_id:
-        clauses.append("a.practitioner_id = %(practitioner_id)s")
-        params["practitioner_id"] = filters.practitioner_id
-    if filters.risk:
-        clauses.append(
-            "EXISTS (SELECT 1 FROM care_episodes_episode e WHERE e.id = a.episode_id AND e.risk = %(risk)s)"
-        )
-        params["risk"] = filters.risk
-    return " AND ".join(clauses), params
+    scope, scope_params = filters.scope(
+        "a",
+        risk="EXISTS (SELECT 1 FROM care_episodes_episode e "
+        "WHERE e.id = a.episode_id AND e.risk = %(risk)s)",
+    )
+    return " AND ".join(clauses + scope), {**params, **scope_params}
 
 
 def visits(filters: Filters) -> dict[str, Any]:

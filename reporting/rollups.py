@@ -253,18 +253,9 @@ def bring_up_to_date() -> None:
 
 
 def _where(filters: q.Filters, alias: str = "r") -> tuple[str, dict[str, Any]]:
-    clauses = [f"{alias}.day BETWEEN %(start)s AND %(end)s"]
-    params: dict[str, Any] = {"start": filters.start, "end": filters.end}
-    if filters.site_id:
-        clauses.append(f"{alias}.site_id = %(site_id)s")
-        params["site_id"] = filters.site_id
-    if filters.practitioner_id:
-        clauses.append(f"{alias}.practitioner_id = %(practitioner_id)s")
-        params["practitioner_id"] = filters.practitioner_id
-    if filters.risk:
-        clauses.append(f"{alias}.risk = %(risk)s")
-        params["risk"] = filters.risk
-    return " AND ".join(clauses), params
+    clauses, params = filters.scope(alias)
+    clauses.insert(0, f"{alias}.day BETWEEN %(start)s AND %(end)s")
+    return " AND ".join(clauses), {"start": filters.start, "end": filters.end, **params}
 
 
 def _nth(histogram: list[tuple[int, int]], index: int) -> int:
