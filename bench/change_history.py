@@ -68,11 +68,6 @@ class _nothing:
         return None
 
 
-def _database_url(name: str) -> str:
-    """Database `name` (created if missing) on the server of DATABASE_URL (bench/benchdb.py)."""
-    return bench_database_url(name)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--patients", type=int, default=2000)
@@ -80,7 +75,7 @@ def main() -> int:
     args = parser.parse_args()
     services = start_services()
     try:
-        url = _database_url("lbp_bench_history")
+        url = bench_database_url("lbp_bench_history")
         env = dict(os.environ, DATABASE_URL=url, DEMO_MODE="1", DEBUG="")
         manage(env, "migrate", "--noinput", "-v0")
         os.environ.update(DATABASE_URL=url, DEMO_MODE="1", DEBUG="")
