@@ -309,7 +309,9 @@ REMINDER_APPOINTMENT_LEAD_HOURS = [
 REMINDER_NOTE_UNSIGNED_DAYS = env_int("REMINDER_NOTE_UNSIGNED_DAYS", 3)
 REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", 5)
 REMINDER_RETRY_BASE_SECONDS = env_int("REMINDER_RETRY_BASE_SECONDS", 60)
-REMINDER_CLAIM_TIMEOUT_SECONDS = env_int("REMINDER_CLAIM_TIMEOUT_SECONDS", 300)
+# A worker holds the reminders it claimed for this long and renews the lease while alive: rows a dead
+# worker held are claimed again within it (reminders/services/delivery.py).
+REMINDER_LEASE_SECONDS = env_int("REMINDER_LEASE_SECONDS", 30)
 REMINDER_STAFF_EMAIL = env_bool("REMINDER_STAFF_EMAIL")
 REMINDER_RECORDING_FILE = env_str("REMINDER_RECORDING_FILE")
 
