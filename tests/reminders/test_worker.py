@@ -75,11 +75,19 @@ class Workers:
         env.update(extra)
         return env
 
-    def start(self, *names: str, pool: str = "threads", **extra: str) -> subprocess.Popen:
-        """Start one worker per name, all at once, and wait until every one is ready."""
+    def start(
+        self,
+        *names: str,
+        pools: dict[str, str] | None = None,
+        wait: bool = True,
+        **extra: str,
+    ) -> subprocess.Popen:
+        """Start one worker per name, all at once (a thread pool unless `pools` names another), and
+        wait until every one is ready."""
         started = []
         for name in names:
             log = self.tmp / f"{name}.log"
+            pool = (pools or {}).get(name, "threads")
             command = [
                 sys.executable, "-m", "celery", "-A", "lbp_pathway", "worker", "-B",
                 "--pool", pool, "--concurrency", "4" if pool == "threads" else "2",
@@ -97,7 +105,7 @@ class Workers:
             )
             self.processes.append(process)
             started.append((process, log))
-        for process, log in started:
+        for process, log in started if wait else []:
             wait_for(lambda p=process, f=log: "ready." in f.read_text() or p.poll() is not None, 60)
             assert process.poll() is None, log.read_text()[-3000:]
         return started[0][0]
@@ -195,6 +203,9 @@ def test_a_worker_killed_between_accept_and_commit_loses_nothing_and_duplicates_
     # The provider accepts the message, then is slow to answer: the worker dies in between.
     slow = workers.start("doomed", REMINDER_RECORDING_DELAY="60")
     wait_for(lambda: len(recording.sent()) == 1, what="the provider accepted the message")
+    time.sleep(4)  # longer than the 3 s lease: the live worker's heartbeat keeps renewing it
+    assert Reminder.objects.get().lease_expires_at > timezone.now()
+    assert services.claim_due_reminders()[1] == []  # so no one else may take the row
     workers.kill(slow)
     reminder = Reminder.objects.get()
     assert reminder.status == "sending"
@@ -302,8 +313,7 @@ def test_kills_a_broker_outage_and_two_dispatchers_lose_nothing_and_duplicate_at
     make_due(range(400))
     # The provider takes 30 ms to answer after accepting: kills land in the middle of sends.
     slow = {"REDIS_URL": own_redis.url, "REMINDER_RECORDING_DELAY": "0.03"}
-    doomed = workers.start("forked", pool="prefork", **slow)
-    workers.start("threaded", **slow)
+    doomed = workers.start("forked", "threaded", pools={"forked": "prefork"}, **slow)
     kills = 0
 
     # 1. SIGKILL the pool child that is sending right now (Celery re-queues its task at once).
@@ -331,7 +341,8 @@ def test_kills_a_broker_outage_and_two_dispatchers_lose_nothing_and_duplicate_at
     make_due(range(400, 450))
     time.sleep(3)
     own_redis()
-    workers.start("forked-again", pool="prefork", **slow)  # two dispatchers again
+    # Two dispatchers again (not waited for: the other worker may well finish first).
+    workers.start("forked-again", pools={"forked-again": "prefork"}, wait=False, **slow)
     wait_for(lambda: statuses()["sent"] == 450, timeout=60, what="all 450 reminders sent")
 
     calls = Counter(m["key"] for m in recording.sent())
