@@ -18,6 +18,8 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from celery._state import get_current_task
+
 TOKEN_MASK = "[token removed]"
 # Not part of an identifier: see the module's docstring.
 _FREE = r"(?<![\w:#-])"
@@ -98,7 +100,10 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": scrub(message),
         }
-        for field in ("task_id", "task_name"):  # set by Celery's task logger
+        task = get_current_task()  # what Celery's own TaskFormatter reads
+        if task is not None and task.request and task.request.id:
+            entry["task_id"], entry["task_name"] = task.request.id, task.name
+        for field in ("task_id", "task_name"):  # or as Celery's task logger set them
             value = getattr(record, field, None)
             if isinstance(value, str) and value and value != "???":
                 entry[field] = value

@@ -33,10 +33,12 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from celery.utils import uuid as celery_uuid
 from django.db import connection
+from gunicorn.config import Config as GunicornConfig
 
 from care_episodes.models import ConsultationNote, Episode
 from intake.models import Appointment
 from lbp_pathway.access import Role
+from lbp_pathway.celery import app as celery_app
 from lbp_pathway.gunicorn_logging import ScrubbedLogger, loggable_path
 from lbp_pathway.phi_logging import JsonFormatter, ScrubPersonalInformation, scrub
 from reminders import services as reminders
@@ -308,6 +310,11 @@ def test_phi_next_to_ids_is_masked_and_the_ids_are_kept(text):
             assert kept in scrubbed
 
 
+@celery_app.task(name="tests.foundation.log_from_a_task")
+def log_from_a_task() -> None:
+    logging.getLogger("tests.json_logs").warning("reminder for %s sent", PHONE)
+
+
 def test_json_log_lines_are_scrubbed_and_keep_the_task_id():
     handler_output = io.StringIO()
     handler = logging.StreamHandler(handler_output)
@@ -327,9 +334,12 @@ def test_json_log_lines_are_scrubbed_and_keep_the_task_id():
             raise ValueError(f"bad card {CARD}")
         except ValueError:
             logger.exception("date of birth 1970-01-31 rejected")
+        ran = log_from_a_task.apply()  # a real task run: the logger never named its task
     finally:
         logger.removeHandler(handler)
-    first, second = (json.loads(line) for line in handler_output.getvalue().splitlines())
+    first, second, third = (json.loads(line) for line in handler_output.getvalue().splitlines())
+    assert third["message"] == "reminder for [phone removed] sent"
+    assert (third["task_id"], third["task_name"]) == (ran.id, "tests.foundation.log_from_a_task")
     assert first["message"] == "SMS to [phone removed] failed for appointment:1234567890:48h#0"
     assert (first["level"], first["logger"], first["task_id"]) == (
         "WARNING",
@@ -358,3 +368,12 @@ def test_production_logs_are_json_and_demo_logs_text():
             capture_output=True, text=True, check=False,
         )  # fmt: skip
         assert result.stdout.strip().splitlines()[-1:] == [expected], result.stderr[-2000:]
+
+
+def test_gunicorn_writes_scrubbed_json_lines_in_production(settings, capsys):
+    settings.LOG_FORMAT = "json"
+    config = GunicornConfig()
+    config.set("errorlog", "-")
+    ScrubbedLogger(config).error("worker for %s timed out", PHONE)
+    [line] = [json.loads(text) for text in capsys.readouterr().err.splitlines() if text]
+    assert (line["level"], line["message"]) == ("ERROR", "worker for [phone removed] timed out")
