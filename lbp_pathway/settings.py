@@ -312,6 +312,8 @@ REMINDER_RETRY_BASE_SECONDS = env_int("REMINDER_RETRY_BASE_SECONDS", 60)
 # A worker holds the reminders it claimed for this long and renews the lease while alive: rows a dead
 # worker held are claimed again within it (reminders/services/delivery.py).
 REMINDER_LEASE_SECONDS = env_int("REMINDER_LEASE_SECONDS", 30)
+if REMINDER_LEASE_SECONDS < 1:
+    raise ImproperlyConfigured("REMINDER_LEASE_SECONDS must be at least 1.")
 REMINDER_STAFF_EMAIL = env_bool("REMINDER_STAFF_EMAIL")
 REMINDER_RECORDING_FILE = env_str("REMINDER_RECORDING_FILE")
 

@@ -291,13 +291,8 @@ def _prepare(ids: list[int], token: str, now: datetime) -> tuple[dict[int, str],
             if s.message.idempotency_key not in existing
         ]
     )
-    return outcomes, [
-        replace(
-            s,
-            attempt=existing[k].attempts + 1 if (k := s.message.idempotency_key) in existing else 1,
-        )
-        for s in sends
-    ]
+    attempt = {key: delivery.attempts + 1 for key, delivery in existing.items()}
+    return outcomes, [replace(s, attempt=attempt.get(s.message.idempotency_key, 1)) for s in sends]
 
 
 def _record_sent(send: Send, reference: str) -> None:
