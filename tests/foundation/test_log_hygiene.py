@@ -10,6 +10,9 @@ signs the consultation note.
 from __future__ import annotations
 
 import http.cookiejar
+import io
+import json
+import logging
 import os
 import re
 import runpy
@@ -21,19 +24,25 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 from datetime import time as clock
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from celery.utils import uuid as celery_uuid
 from django.db import connection
+from gunicorn.config import Config as GunicornConfig
 
 from care_episodes.models import ConsultationNote, Episode
 from intake.models import Appointment
 from lbp_pathway.access import Role
+from lbp_pathway.celery import app as celery_app
 from lbp_pathway.gunicorn_logging import ScrubbedLogger, loggable_path
-from lbp_pathway.phi_logging import scrub
+from lbp_pathway.phi_logging import JsonFormatter, ScrubPersonalInformation, scrub
+from reminders import services as reminders
+from reminders.channels import message_id_part
 from tests.care_episodes.factories import AssessmentFactory
 from tests.factories import TEST_PASSWORD, EpisodeFactory, PatientFactory, SiteFactory, UserFactory
 from tests.intake.factories import (
@@ -249,3 +258,122 @@ def test_the_config_names_the_scrubbing_logger():
     assert "gunicorn.conf.py" in (ROOT / "Dockerfile").read_text()
     assert "gunicorn.conf.py" in (ROOT / "lbp_pathway" / "devstack.py").read_text()
     assert ScrubbedLogger is not None
+
+
+# --- ids stay whole, PHI does not (issue 19) -------------------------------------------------------------
+
+
+def test_real_task_ids_and_reminder_keys_keep_every_digit():
+    """Ids made the way the app and Celery make them, many times over so that digit-heavy ones occur."""
+    reminder_keys = [
+        reminders.appointment_key(appointment_id, hours)
+        for appointment_id, hours in ((1234567890, 48), (6135550147, 2), (4165550123, 24))
+    ] + [reminders.outcome_key(9876543210, "6w"), reminders.note_unsigned_key(1234567890)]
+    for _ in range(300):
+        task_id = celery_uuid()
+        token = uuid.uuid4().hex
+        for text in (
+            f"Task reminders.tasks.send_due_reminders[{task_id}] received",
+            f"Task reminders.tasks.send_due_reminders[{task_id}] succeeded in 0.02s: {{'sent': 25}}",
+            f"claim {token} lost",
+            f"uuid {uuid.UUID(int=int(task_id.replace('-', ''), 16))}",
+        ):
+            assert scrub(text) == text
+    for key in reminder_keys:
+        for text in (f"reminder {key}#0 sent", f"delivery {message_id_part(key + '#1')} accepted"):
+            assert scrub(text) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"patient {CARD} booked, task 5e3c1d2f-1234-4567-8901-234567890123",
+        f"SMS to {PHONE} for reminder appointment:6135550147:48h#0",
+        "date_of_birth=1970-01-31 on reminder appointment:19700131:48h#0",
+        "DOB: 31/01/1970, task 19700131-0000-4000-8000-000000000000",
+        "{'date_of_birth': datetime.date(1970, 1, 31), 'key': 'outcome_due:1970013100:6w'}",
+        "born January 31, 1970",
+    ],
+)
+def test_phi_next_to_ids_is_masked_and_the_ids_are_kept(text):
+    scrubbed = scrub(text)
+    for secret in (CARD, PHONE, "1970-01-31", "31/01/1970", "1970, 1, 31", "January 31, 1970"):
+        assert secret not in scrubbed
+    for kept in (
+        "5e3c1d2f-1234-4567-8901-234567890123",
+        "appointment:6135550147:48h#0",
+        "appointment:19700131:48h#0",
+        "19700131-0000-4000-8000-000000000000",
+        "outcome_due:1970013100:6w",
+    ):
+        if kept in text:
+            assert kept in scrubbed
+
+
+@celery_app.task(name="tests.foundation.log_from_a_task")
+def log_from_a_task() -> None:
+    logging.getLogger("tests.json_logs").warning("reminder for %s sent", PHONE)
+
+
+def test_json_log_lines_are_scrubbed_and_keep_the_task_id():
+    handler_output = io.StringIO()
+    handler = logging.StreamHandler(handler_output)
+    handler.addFilter(ScrubPersonalInformation())
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("tests.json_logs")
+    logger.addHandler(handler)
+    logger.propagate = False
+    task_id = celery_uuid()
+    try:
+        logger.warning(
+            "SMS to %s failed for %s", PHONE, "appointment:1234567890:48h#0",
+            extra={"task_id": task_id, "task_name": "reminders.tasks.send_due_reminders",
+                   "patient_email": EMAIL},
+        )  # fmt: skip
+        try:
+            raise ValueError(f"bad card {CARD}")
+        except ValueError:
+            logger.exception("date of birth 1970-01-31 rejected")
+        ran = log_from_a_task.apply()  # a real task run: the logger never named its task
+    finally:
+        logger.removeHandler(handler)
+    first, second, third = (json.loads(line) for line in handler_output.getvalue().splitlines())
+    assert third["message"] == "reminder for [phone removed] sent"
+    assert (third["task_id"], third["task_name"]) == (ran.id, "tests.foundation.log_from_a_task")
+    assert first["message"] == "SMS to [phone removed] failed for appointment:1234567890:48h#0"
+    assert (first["level"], first["logger"], first["task_id"]) == (
+        "WARNING",
+        "tests.json_logs",
+        task_id,
+    )
+    assert EMAIL not in handler_output.getvalue()  # extra values are never written
+    assert second["message"] == "date of birth [birth date removed] rejected"
+    assert CARD not in second["exception"] and "ValueError" in second["exception"]
+
+
+def test_production_logs_are_json_and_demo_logs_text():
+    code = "from django.conf import settings; print(settings.LOG_FORMAT)"
+    env = {k: v for k, v in os.environ.items() if k not in ("LOG_FORMAT", "DEBUG")}
+    production = {
+        **env,
+        "DEMO_MODE": "0",
+        "SECRET_KEY": "x" * 50,
+        "ALLOWED_HOSTS": "clinic.example",
+    }
+    demo = {**env, "DEMO_MODE": "1"}
+    for environ, expected in ((production, "json"), (demo, "text")):
+        result = subprocess.run(
+            [sys.executable, "-c", f"import django; django.setup(); {code}"],
+            cwd=ROOT, env={**environ, "DJANGO_SETTINGS_MODULE": "lbp_pathway.settings"},
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert result.stdout.strip().splitlines()[-1:] == [expected], result.stderr[-2000:]
+
+
+def test_gunicorn_writes_scrubbed_json_lines_in_production(settings, capsys):
+    settings.LOG_FORMAT = "json"
+    config = GunicornConfig()
+    config.set("errorlog", "-")
+    ScrubbedLogger(config).error("worker for %s timed out", PHONE)
+    [line] = [json.loads(text) for text in capsys.readouterr().err.splitlines() if text]
+    assert (line["level"], line["message"]) == ("ERROR", "worker for [phone removed] timed out")

@@ -1,6 +1,11 @@
 """SMS backends that misbehave on purpose (named by SMS_BACKEND in tests)."""
 
-from reminders.channels import OutgoingMessage, PermanentSendError, TransientSendError
+from reminders.channels import (
+    OutgoingMessage,
+    PermanentSendError,
+    RecordingSMSBackend,
+    TransientSendError,
+)
 
 calls: list[OutgoingMessage] = []
 
@@ -21,3 +26,16 @@ class BrokenSMSBackend:
     def send(self, message: OutgoingMessage) -> str:
         calls.append(message)
         raise ConnectionResetError("connection reset by peer")
+
+
+class DyingAfterOneSMSBackend:
+    """Takes the first message, then the process dies while the provider takes the second."""
+
+    def __init__(self) -> None:
+        self.taken = 0
+
+    def send(self, message: OutgoingMessage) -> str:
+        if self.taken:
+            raise SystemExit("killed")
+        self.taken += 1
+        return RecordingSMSBackend().send(message)

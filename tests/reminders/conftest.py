@@ -5,7 +5,8 @@ from reminders.recording import read_recording
 
 @pytest.fixture
 def recording(tmp_path, settings, monkeypatch):
-    """Email and SMS go to a recording file; read it with recording.sent() / recording.attempts()."""
+    """Email and SMS go to a recording file that keeps every call (no de-duplication); read it with
+    recording.sent() (recording.attempts() is the same list)."""
     path = tmp_path / "sent.jsonl"
     settings.REMINDER_RECORDING_FILE = str(path)
     monkeypatch.setenv("REMINDER_RECORDING_FILE", str(path))
@@ -17,13 +18,10 @@ def recording(tmp_path, settings, monkeypatch):
         def __init__(self) -> None:
             self.path = path
 
-        def lines(self, event: str) -> list[dict]:
-            return [line for line in read_recording(path) if line["event"] == event]
-
         def sent(self) -> list[dict]:
-            return self.lines("accepted")
+            return read_recording(path)
 
         def attempts(self) -> list[dict]:
-            return self.lines("attempt")
+            return self.sent()
 
     return Recording()

@@ -3,12 +3,12 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from lbp_pathway.audit import SYSTEM
 from reminders import services
-from reminders.models import Delivery, Notification, Reminder
+from reminders.models import Delivery, DeliveryLog, Notification, Reminder
 from reminders.services import delivery as delivery_service
 from tests.factories import PatientFactory, UserFactory
 from tests.reminders.factories import ConsentingPatientFactory, ReminderFactory
@@ -285,26 +285,74 @@ def test_a_stale_claim_token_cannot_send(recording):
     assert len(recording.attempts()) == 1
 
 
-def test_reminder_stuck_in_sending_is_claimed_again_after_the_timeout(recording, settings):
-    settings.REMINDER_CLAIM_TIMEOUT_SECONDS = 60
+def test_reminder_whose_lease_ran_out_is_claimed_again(recording, settings):
+    settings.REMINDER_LEASE_SECONDS = 30
     ReminderFactory()
     services.claim_due_reminders()
     assert services.claim_due_reminders()[1] == []
-    later = timezone.now() + timedelta(seconds=61)
+    later = timezone.now() + timedelta(seconds=31)
     assert len(services.claim_due_reminders(now=later)[1]) == 1
 
 
+def test_a_live_worker_renewing_its_lease_keeps_its_reminders(recording, settings):
+    settings.REMINDER_LEASE_SECONDS = 30
+    ReminderFactory(due_at=timezone.now() - timedelta(minutes=1))
+    token, [rid] = services.claim_due_reminders(now=timezone.now() - timedelta(seconds=25))
+    assert services.renew_lease(token) == 1  # the worker is alive 25 s into its lease
+    assert services.claim_due_reminders(now=timezone.now() + timedelta(seconds=20))[1] == []
+    assert services.claim_due_reminders(now=timezone.now() + timedelta(seconds=31))[1] == [rid]
+    assert services.renew_lease(token) == 0  # the first worker has lost its claim
+
+
 def test_a_resend_after_a_crash_mid_send_reuses_the_delivery_key(recording, settings):
-    settings.REMINDER_CLAIM_TIMEOUT_SECONDS = 60
+    settings.REMINDER_LEASE_SECONDS = 30
     ReminderFactory(key="appointment:77:48h")
     token, [rid] = services.claim_due_reminders()
-    with transaction.atomic():  # the worker wrote its delivery row, then died before recording
+    with transaction.atomic():  # the worker wrote its delivery row, then died before sending
         delivery_service._prepare([rid], token, timezone.now())
-    later = timezone.now() + timedelta(seconds=61)
+    later = timezone.now() + timedelta(seconds=31)
     token2, [same] = services.claim_due_reminders(now=later)
     assert services.deliver_reminder(same, token2) == "sent"
     delivery = Delivery.objects.get()
     assert (delivery.key, delivery.attempts, delivery.status) == ("appointment:77:48h#0", 2, "sent")
+    [logged] = DeliveryLog.objects.all()
+    assert (logged.key, logged.attempt, logged.channel) == ("appointment:77:48h#0", 2, "sms")
+    assert [m["key"] for m in recording.sent()] == ["appointment:77:48h#0"]
+
+
+def test_a_message_the_delivery_log_says_was_accepted_is_not_sent_again(recording, settings):
+    # A channel accepted it (the log says so) but the reminder was never brought up to date.
+    reminder = ReminderFactory(key="appointment:78:48h")
+    DeliveryLog.objects.create(
+        key="appointment:78:48h#0", attempt=1, channel="sms", accepted_at=timezone.now()
+    )
+    assert deliver_due() == ["already sent"]
+    reminder.refresh_from_db()
+    assert reminder.status == "sent" and reminder.sent_at is not None
+    assert recording.sent() == []
+
+
+def test_each_message_is_marked_sent_as_soon_as_its_channel_accepts_it(recording, settings):
+    settings.SMS_BACKEND = "tests.reminders.backends.DyingAfterOneSMSBackend"
+    first, second, third = ReminderFactory.create_batch(3)
+    token, ids = services.claim_due_reminders()
+    with pytest.raises(SystemExit):  # the worker dies while the provider takes the second message
+        services.deliver_reminders(ids, token)
+    statuses = dict(Reminder.objects.values_list("pk", "status"))
+    sent = [pk for pk, status in statuses.items() if status == "sent"]
+    assert len(sent) == 1 and sorted(statuses.values()) == ["sending", "sending", "sent"]
+    [logged] = DeliveryLog.objects.all()
+    assert logged.key == Reminder.objects.get(pk=sent[0]).delivery_key
+    assert logged.provider_reference.startswith("recorded:")
+
+
+def test_the_delivery_log_is_append_only(recording):
+    ReminderFactory()
+    deliver_due()
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        DeliveryLog.objects.update(provider_reference="changed")
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        DeliveryLog.objects.all().delete()
 
 
 def test_manager_resend_of_a_failed_reminder_happens_once(recording):
