@@ -62,6 +62,9 @@ REDIS_URL = env_str("REDIS_URL")
 DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
 # Set by lbp_pathway.devstack when it started (or joined) the embedded PostgreSQL / Redis for us.
 EMBEDDED = env_bool("LBP_EMBEDDED")
+# Set by `make run` (lbp_pathway/devstack.py) for the web server it starts: /healthz echoes it, so the
+# launcher knows the server answering is its own and not a leftover of an earlier run.
+LAUNCH_TOKEN = env_str("LBP_LAUNCH_TOKEN")
 # Demo mode: demo accounts, a generated secret key, plain HTTP on localhost. Never in production.
 DEMO_MODE = env_bool("DEMO_MODE", default=EMBEDDED)
 DEBUG = env_bool("DEBUG")

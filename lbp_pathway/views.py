@@ -59,7 +59,10 @@ def _broker_ok() -> bool:
 def healthz(request: HttpRequest) -> JsonResponse:
     database, broker = _database_ok(), _broker_ok()
     status = {"database": "ok" if database else "down", "broker": "ok" if broker else "down"}
-    return JsonResponse(status, status=200 if database and broker else 503)
+    response = JsonResponse(status, status=200 if database and broker else 503)
+    if settings.LAUNCH_TOKEN:  # `make run` checks that the server answering is the one it started
+        response["X-LBP-Launch"] = settings.LAUNCH_TOKEN
+    return response
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
