@@ -21,6 +21,7 @@ import fcntl
 import json
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -680,6 +681,11 @@ def run(patients: int) -> int:
             _manage("seed_demo", "--patients", str(patients))
         token = secrets.token_urlsafe(16)
         os.environ["LBP_LAUNCH_TOKEN"] = token
+        # /metrics aggregates the samples of every web worker from here (emptied at each start).
+        samples = root / "prometheus"
+        shutil.rmtree(samples, ignore_errors=True)
+        samples.mkdir()
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(samples)
         python = sys.executable
         celery = [python, "-m", "celery", "-A", "lbp_pathway"]
         commands = {

@@ -152,6 +152,9 @@ SPEC: dict[str, Row] = {
     # --- signing in, the account, home (every signed-in role) ---------------------------------------
     "home": Row(lambda w: url("home"), get=EVERY_ROLE),
     "healthz": Row(lambda w: url("healthz"), get=PUBLIC),
+    # No session or role: a bearer token (METRICS_TOKEN) guards it, for nobody's browser
+    # (tests/foundation/test_monitoring.py checks 404 while off, 401 without the token, 200 with it).
+    "metrics": Row(lambda w: url("metrics")),
     "login": Row(lambda w: url("login"), get=PUBLIC),
     "logout": Row(lambda w: url("logout"), post=PUBLIC),
     "password_change": Row(
