@@ -10,6 +10,7 @@ web container opens up to workers x threads connections.
 """
 
 import os
+import shutil
 
 from prometheus_client import multiprocess
 
@@ -42,6 +43,15 @@ keepalive = 5
 accesslog = "-"
 # Access and error logs without query strings, tokens or PHI (lbp_pathway/gunicorn_logging.py).
 logger_class = "lbp_pathway.gunicorn_logging.ScrubbedLogger"
+
+
+def on_starting(server: object) -> None:
+    """The master empties the samples folder before the first worker starts (stale files of an
+    earlier run would be added to this one's)."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
+        os.makedirs(folder, exist_ok=True)
 
 
 def child_exit(server: object, worker: object) -> None:

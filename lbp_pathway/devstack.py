@@ -21,7 +21,6 @@ import fcntl
 import json
 import os
 import secrets
-import shutil
 import signal
 import subprocess
 import sys
@@ -680,12 +679,12 @@ def run(patients: int) -> int:
         if demo:  # every start gives the demo accounts the password printed below
             _manage("seed_demo", "--patients", str(patients))
         token = secrets.token_urlsafe(16)
-        os.environ["LBP_LAUNCH_TOKEN"] = token
-        # /metrics aggregates the samples of every web worker from here (emptied at each start).
-        samples = root / "prometheus"
-        shutil.rmtree(samples, ignore_errors=True)
-        samples.mkdir()
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(samples)
+        web_env = {
+            **os.environ,
+            "LBP_LAUNCH_TOKEN": token,
+            # /metrics adds up every web worker's samples from here (gunicorn.conf.py empties it).
+            "PROMETHEUS_MULTIPROC_DIR": str(root / "prometheus"),
+        }
         python = sys.executable
         celery = [python, "-m", "celery", "-A", "lbp_pathway"]
         commands = {
@@ -702,6 +701,7 @@ def run(patients: int) -> int:
             child = subprocess.Popen(
                 command,
                 cwd=BASE_DIR,
+                env=web_env if name == "web" else None,
                 start_new_session=True,
                 preexec_fn=die_with(me),  # noqa: PLW1509 (the launcher runs no threads)
             )
