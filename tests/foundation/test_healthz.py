@@ -6,6 +6,8 @@ from django.db import connection, connections
 from django.db.utils import OperationalError
 from django.test import Client
 
+from intake.models import Patient
+from lbp_pathway import audit
 from lbp_pathway.access import Role
 from tests.factories import UserFactory
 
@@ -135,3 +137,37 @@ def test_healthz_says_redis_is_down_with_the_outbox_still_readable(client, redis
     assert body["database"] == "ok" and body["broker"] == "down"
     assert body["worker"]["status"] == "unknown"
     assert body["outbox"]["status"] == "ok"
+
+
+def test_a_save_cut_off_by_a_lost_database_connection_leaves_nothing_half_done(
+    signed_in, monkeypatch
+):
+    """The connection dies between the new patient's row and its audit row (as when PostgreSQL
+    stops mid-request): the page is the 503 page, and neither row is in the database."""
+    recorded = audit.record
+
+    def connection_lost(*args, **kwargs):
+        with connection.cursor() as cursor:  # the server ends this session, as in a shutdown
+            cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+        return recorded(*args, **kwargs)
+
+    monkeypatch.setattr(audit, "record", connection_lost)
+    audit_rows = audit.AuditEvent.objects.count()
+    response = signed_in.post(
+        "/frontdesk/patients/new/",
+        {
+            "first_name": "Outage",
+            "last_name": "Halfsaved",
+            "date_of_birth": "1970-05-04",
+            "sex": "F",
+            "phone": "613-555-0199",
+            "email": "outage@example.org",
+            "postal_code": "K7L 1A1",
+            "preferred_language": "en",
+        },
+    )
+    assert_maintenance_page(response, "The database")
+    monkeypatch.setattr(audit, "record", recorded)
+    connection.close()
+    assert not Patient.objects.filter(last_name="Halfsaved").exists()
+    assert audit.AuditEvent.objects.count() == audit_rows
