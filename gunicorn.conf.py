@@ -1,6 +1,7 @@
 """gunicorn's settings for `make run` (lbp_pathway/devstack.py) and the Docker image; the command line
 adds only --bind. Environment: WEB_CONCURRENCY (worker processes), WEB_THREADS (threads each),
-WEB_MAX_REQUESTS (requests before a worker is replaced).
+WEB_MAX_REQUESTS (requests before a worker is replaced), PROMETHEUS_MULTIPROC_DIR (an empty folder
+where every worker writes its /metrics samples, so a scrape sees all of them; `make run` sets it).
 
 A page spends much of its time waiting for PostgreSQL, so each worker process serves several requests
 at once on threads (gthread); processes, one per core plus a spare for each, use the cores. Every thread
@@ -9,6 +10,9 @@ web container opens up to workers x threads connections.
 """
 
 import os
+import shutil
+
+from prometheus_client import multiprocess
 
 
 def _count(name: str, default: int) -> int:
@@ -39,3 +43,18 @@ keepalive = 5
 accesslog = "-"
 # Access and error logs without query strings, tokens or PHI (lbp_pathway/gunicorn_logging.py).
 logger_class = "lbp_pathway.gunicorn_logging.ScrubbedLogger"
+
+
+def on_starting(server: object) -> None:
+    """The master empties the samples folder before the first worker starts (stale files of an
+    earlier run would be added to this one's)."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
+        os.makedirs(folder, exist_ok=True)
+
+
+def child_exit(server: object, worker: object) -> None:
+    """A worker that exits hands its live samples back (prometheus_client's multiprocess mode)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]

@@ -62,6 +62,11 @@ REDIS_URL = env_str("REDIS_URL")
 DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
 # Set by lbp_pathway.devstack when it started (or joined) the embedded PostgreSQL / Redis for us.
 EMBEDDED = env_bool("LBP_EMBEDDED")
+# /metrics (Prometheus) answers only to `Authorization: Bearer <METRICS_TOKEN>`; unset, it is off (404).
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+# Set by `make run` (lbp_pathway/devstack.py) for the web server it starts: /healthz echoes it, so the
+# launcher knows the server answering is its own and not a leftover of an earlier run.
+LAUNCH_TOKEN = env_str("LBP_LAUNCH_TOKEN")
 # Demo mode: demo accounts, a generated secret key, plain HTTP on localhost. Never in production.
 DEMO_MODE = env_bool("DEMO_MODE", default=EMBEDDED)
 DEBUG = env_bool("DEBUG")
@@ -110,6 +115,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: the latency histogram of /metrics times everything below (lbp_pathway/monitoring.py).
+    "lbp_pathway.monitoring.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -216,6 +223,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "reporting.tasks.refresh_rollups",
         "schedule": float(env_int("ROLLUP_REFRESH_SECONDS", 60)),
         "options": {"expires": float(env_int("ROLLUP_REFRESH_SECONDS", 60)) * 2},
+    },
+    # The worker heartbeat that /healthz?full=1 and /metrics report (lbp_pathway/monitoring.py).
+    "worker-heartbeat": {
+        "task": "lbp_pathway.tasks.worker_heartbeat",
+        "schedule": 30.0,
+        "options": {"expires": 30.0},
     },
     # Every night at 02:30 (CELERY_TIMEZONE): recompute the audit log's hash chain and keep the result (SECURITY.md).
     "audit-chain-verify": {

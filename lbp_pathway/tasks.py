@@ -1,4 +1,5 @@
-"""Celery tasks of the ground floor: the nightly check of the audit chain (beat, CELERY_BEAT_SCHEDULE)."""
+"""Celery tasks of the ground floor: the nightly check of the audit chain and the worker heartbeat
+(beat, CELERY_BEAT_SCHEDULE)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import logging
 
 from celery import shared_task
 
-from lbp_pathway import audit_chain
+from lbp_pathway import audit_chain, monitoring
 
 log = logging.getLogger(__name__)
 
@@ -19,3 +20,9 @@ def verify_audit_chain() -> bool:
     if not report.ok:
         log.error("Audit chain broken at row %s: %s", report.first_break_seq, report.message)
     return report.ok
+
+
+@shared_task(ignore_result=True)
+def worker_heartbeat() -> None:
+    """Beat queues this every 30 s; the worker that runs it records the time (monitoring.py)."""
+    monitoring.record_heartbeat()

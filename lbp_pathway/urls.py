@@ -2,14 +2,16 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from lbp_pathway import account_views, privacy_views, views
+from lbp_pathway import account_views, monitoring, privacy_views, views
 from lbp_pathway.access import any_signed_in, public
 
 handler403 = "lbp_pathway.views.permission_denied"
+handler500 = "lbp_pathway.views.server_error"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", monitoring.metrics, name="metrics"),
     path("accounts/login/", account_views.sign_in, name="login"),
     path("accounts/logout/", public(auth_views.LogoutView.as_view()), name="logout"),
     path("accounts/password/", account_views.password_change, name="password_change"),

@@ -1,13 +1,18 @@
+import sys
+
 import redis
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.db.utils import DatabaseError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.db.utils import DatabaseError, InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.cache import never_cache
+from kombu.exceptions import OperationalError as BrokerError
 
-from lbp_pathway import selectors
+from lbp_pathway import monitoring, selectors
 from lbp_pathway.access import (
     HOME,
     PatientAccessDenied,
@@ -57,9 +62,63 @@ def _broker_ok() -> bool:
 @public
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
+    """Whether the web server can serve: PostgreSQL and Redis (the broker) answer. 503 when either is
+    down (a load balancer stops sending traffic). The default answer is two round trips, cheap enough
+    to poll every second (bench/hotpages.py uses it as the floor); `?full=1`, and any 503, add the
+    worker's heartbeat and the reminders outbox lag (monitoring.health_details), which never turn
+    the answer into a 503 by themselves: pages work without a worker, messages wait in the outbox."""
     database, broker = _database_ok(), _broker_ok()
-    status = {"database": "ok" if database else "down", "broker": "ok" if broker else "down"}
-    return JsonResponse(status, status=200 if database and broker else 503)
+    status: dict[str, object] = {
+        "database": "ok" if database else "down",
+        "broker": "ok" if broker else "down",
+    }
+    healthy = database and broker
+    if request.GET.get("full") or not healthy:
+        status.update(monitoring.health_details(database=database, broker=broker))
+    response = JsonResponse(status, status=200 if healthy else 503)
+    if settings.LAUNCH_TOKEN:  # `make run` checks that the server answering is the one it started
+        response["X-LBP-Launch"] = settings.LAUNCH_TOKEN
+    return response
+
+
+# What an outage of PostgreSQL or Redis raises, from any layer (middleware included): the connection
+# refused or lost, a server shutting down or restarting.
+DATABASE_OUTAGE = (OperationalError, InterfaceError)
+REDIS_OUTAGE = (redis.ConnectionError, redis.TimeoutError, BrokerError)
+RETRY_AFTER_SECONDS = 30
+
+
+def _outage(error: BaseException | None) -> str | None:
+    """Which part an exception says is unreachable ("The database", "Redis"), else None."""
+    seen = 0
+    while error is not None and seen < 5:
+        if isinstance(error, DATABASE_OUTAGE):
+            return "The database"
+        if isinstance(error, REDIS_OUTAGE):
+            return "The message and cache server (Redis)"
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return None
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500. While PostgreSQL or Redis is unreachable: a 503 maintenance page that says so and
+    tries again (Retry-After, a refresh and a link), instead of a bare 500. Rendered without the
+    request's context processors, which would need the database. The write a failed request was
+    making is not half-applied: each service runs in one transaction (transaction.atomic), which
+    PostgreSQL rolls back when its connection is lost before COMMIT."""
+    part = _outage(sys.exc_info()[1])
+    if part is None:
+        return HttpResponseServerError(render_to_string("500.html"))
+    context = {
+        "part": part,
+        "retry_after": RETRY_AFTER_SECONDS,
+        "retry_url": request.get_full_path(),
+        "was_write": request.method not in {"GET", "HEAD", "OPTIONS"},
+    }
+    response = HttpResponse(render_to_string("503.html", context), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    add_never_cache_headers(response)
+    return response
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -10,11 +10,12 @@ from typing import cast
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
+from django.utils import timezone
 
 from lbp_pathway.access import Role
 from lbp_pathway.records import PatientRecord
-from reminders.models import Notification, Reminder
+from reminders.models import Delivery, Notification, Reminder
 from reminders.rules import pseudonym
 
 
@@ -140,3 +141,39 @@ def reminders_about(patient: PatientRecord) -> QuerySet[Reminder]:
 def front_desk_staff() -> QuerySet[User]:
     """Active front-desk users: they book follow-ups and chase overdue referrals."""
     return get_user_model().objects.filter(groups__name=Role.FRONT_DESK.value, is_active=True)
+
+
+@dataclass(frozen=True)
+class OutboxState:
+    due: int
+    oldest_due_age_seconds: float | None
+    claims_held: int
+
+
+def outbox_state(now: datetime | None = None) -> OutboxState:
+    """The outbox for monitoring: one query on the partial index of waiting rows."""
+    now = now or timezone.now()
+    waiting = Reminder.objects.using("default").filter(
+        status__in=[Reminder.Status.PENDING, Reminder.Status.SENDING]
+    )
+    found = waiting.aggregate(
+        due=Count("id", filter=Q(due_at__lte=now)),
+        oldest=Min("due_at", filter=Q(due_at__lte=now)),
+        claims=Count("id", filter=Q(status=Reminder.Status.SENDING)),
+    )
+    oldest = found["oldest"]
+    return OutboxState(
+        due=found["due"],
+        oldest_due_age_seconds=None if oldest is None else (now - oldest).total_seconds(),
+        claims_held=found["claims"],
+    )
+
+
+def deliveries_by_channel_and_outcome() -> dict[tuple[str, str], int]:
+    rows = (
+        Delivery.objects.using("default")
+        .values_list("channel", "status")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    return {(channel, status): count for channel, status, count in rows}

@@ -121,6 +121,9 @@ class Row:
     build: Callable[[AccessWorld], Target]
     get: frozenset[Role] | str | None = None
     post: frozenset[Role] | str | None = None
+    # A URL for machines, not people (no session, no role): what guards it instead, and where that is
+    # tested. Such a row has neither get nor post.
+    machine_guard: str = ""
     # POST data differing from the GET target's (most writes build it in `build`)
 
 
@@ -152,6 +155,11 @@ SPEC: dict[str, Row] = {
     # --- signing in, the account, home (every signed-in role) ---------------------------------------
     "home": Row(lambda w: url("home"), get=EVERY_ROLE),
     "healthz": Row(lambda w: url("healthz"), get=PUBLIC),
+    "metrics": Row(
+        lambda w: url("metrics"),
+        machine_guard="bearer METRICS_TOKEN: 404 while unset, 401 without it "
+        "(tests/foundation/test_monitoring.py)",
+    ),
     "login": Row(lambda w: url("login"), get=PUBLIC),
     "logout": Row(lambda w: url("logout"), post=PUBLIC),
     "password_change": Row(
@@ -495,7 +503,10 @@ def test_every_url_of_the_project_has_a_row_in_the_access_table():
     stale = sorted(SPEC.keys() - names)
     assert not missing, f"URLs with no row in SPEC (say who may open them): {missing}"
     assert not stale, f"rows in SPEC for URLs that no longer exist: {stale}"
-    assert all(row.get is not None or row.post is not None for row in SPEC.values())
+    assert all(
+        (row.get is not None or row.post is not None) != bool(row.machine_guard)
+        for row in SPEC.values()
+    )
 
 
 def test_every_view_declares_an_access_rule():
