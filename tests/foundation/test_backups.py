@@ -15,6 +15,7 @@ from pathlib import Path
 
 import psycopg2
 import pytest
+import yaml
 from django.core.management import CommandError, call_command
 from django.db import connection
 
@@ -220,3 +221,25 @@ def test_pruning_always_keeps_the_newest_archive(tmp_path):
     only.write_bytes(b"")
     assert backups.prune_backups(tmp_path, keep_days=7, now=now) == []
     assert only.exists()
+
+
+def test_compose_keeps_nightly_backups_in_a_volume_the_worker_writes():
+    root = Path(__file__).resolve().parents[2]
+    compose = yaml.safe_load((root / "docker-compose.yml").read_text())
+    assert "backups" in compose["volumes"]
+    assert "backups:/app/backups" in compose["services"]["worker"]["volumes"]
+    assert "media:/app/media" in compose["services"]["worker"]["volumes"]  # the files it archives
+    environment = compose["x-app-environment"]
+    assert environment["BACKUP_DIR"] == "${BACKUP_DIR-/app/backups}"
+    assert "/app/backups" in (root / "Dockerfile").read_text()  # owned by the app's user
+
+
+@pytest.mark.usefixtures("as_runtime_role")
+def test_the_worker_backs_up_as_the_runtime_role(tmp_path, media, settings):
+    """In production the worker has no owner URL (docker-compose.yml): its role reads every table."""
+    settings.DATABASE_OWNER = None
+    settings.BACKUP_DIR = str(tmp_path / "nightly")
+    seed()
+    assert backups.configured_database().user == settings.DATABASES[RUNTIME_DATABASE]["USER"]
+    written = Path(tasks.nightly_backup())
+    assert backups.verify_archive(written).tables["lbp_pathway_auditevent"] > 0
