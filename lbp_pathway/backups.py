@@ -46,7 +46,7 @@ import psycopg2.extensions
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from lbp_pathway import db_roles
+from lbp_pathway import db_roles, devstack
 
 FORMAT_VERSION = 1
 PREFIX = "lbp-backup-"
@@ -144,6 +144,8 @@ def configured_database(alias: str = DEFAULT_DB_ALIAS) -> Database:
     """The app's database, with the owner's credentials where one is configured (DATABASE_OWNER_URL:
     a restore creates tables); the runtime role otherwise (it may read every table, enough to dump)."""
     settings_dict = dict(connections[alias].settings_dict)
+    if settings_dict.get("ENGINE") == "lbp_pathway.unconfigured" or not settings_dict.get("NAME"):
+        raise BackupError(devstack.how_to_start("python manage.py backup"))
     owner = settings.DATABASE_OWNER
     if owner is not None and alias == DEFAULT_DB_ALIAS:
         settings_dict.update({key: owner[key] for key in db_roles.CREDENTIALS if key in owner})

@@ -138,6 +138,15 @@ def test_restore_gives_back_every_table_and_file(tmp_path, media, source, empty_
     after = fingerprint(empty_database)
     assert after == before  # every table: the same rows, the same count
     assert files_of(restored_media) == files_of(media)
+
+    # --force restores over a database that has tables, replacing them.
+    with empty_database.connect() as db, db.cursor() as cursor:
+        cursor.execute("DELETE FROM intake_waitlistentry")
+    db.close()
+    call_command(
+        "restore", str(archive), database_url=url_of(empty_database), force=True, stdout=out
+    )
+    assert fingerprint(empty_database) == before
     # The app's runtime role may use the restored database, and still only add to the audit log.
     runtime = backups.Database.from_settings(settings.DATABASES[RUNTIME_DATABASE])
     if runtime.user != empty_database.user:
