@@ -21,6 +21,7 @@ from django.db import connection
 
 from lbp_pathway import backups, tasks
 from tests.conftest import RUNTIME_DATABASE
+from tests.foundation.test_settings import manage, production_env
 from tests.privacy.factories import AccessWorld
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -252,3 +253,15 @@ def test_the_worker_backs_up_as_the_runtime_role(tmp_path, media, settings):
     assert backups.configured_database().user == settings.DATABASES[RUNTIME_DATABASE]["USER"]
     written = Path(tasks.nightly_backup())
     assert backups.verify_archive(written).tables["lbp_pathway_auditevent"] > 0
+
+
+def test_beat_schedules_the_nightly_backup_only_with_backup_dir(tmp_path):
+    code = (
+        "from django.conf import settings; "
+        "job = settings.CELERY_BEAT_SCHEDULE.get('nightly-backup'); "
+        "print(job['task'] if job else 'off', settings.BACKUP_KEEP_DAYS)"
+    )
+    on = manage("shell", "-v", "0", "-c", code, env=production_env(BACKUP_DIR=str(tmp_path)))
+    assert on.stdout.split() == ["lbp_pathway.tasks.nightly_backup", "14"], on.stderr
+    off = manage("shell", "-v", "0", "-c", code, env=production_env(BACKUP_KEEP_DAYS="3"))
+    assert off.stdout.split() == ["off", "3"], off.stderr
