@@ -441,6 +441,22 @@ def _extract(tar: tarfile.TarFile, name: str, expected: str, destination: Path) 
         raise BackupError(f"Checksum mismatch: {name} changed while it was being restored.")
 
 
+def _restore_list(pg_restore: str, dump: Path) -> str:
+    """The dump's table of contents without the comments on extensions: only an extension's owner
+    may set them, and an owner role that is no superuser may find the extensions already made by
+    one (a managed PostgreSQL); they are PostgreSQL's own descriptions, not data."""
+    result = subprocess.run(
+        [pg_restore, "--list", str(dump)], capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        raise BackupError(f"pg_restore cannot read the dump: {result.stderr.strip()}")
+    return "".join(
+        line
+        for line in result.stdout.splitlines(keepends=True)
+        if not re.search(r"\bCOMMENT - EXTENSION\b", line)
+    )
+
+
 def restore_backup(
     archive: Path,
     *,
@@ -472,8 +488,11 @@ def restore_backup(
             dump = Path(work) / DUMP
             with tarfile.open(archive, mode="r:") as tar:
                 _extract(tar, DUMP, files[DUMP]["sha256"], dump)
+            contents = Path(work) / "contents.list"
+            contents.write_text(_restore_list(pg_restore, dump))
             command = [pg_restore, f"--dbname={database.conninfo()}", "--no-owner", "--no-acl",
-                       "--single-transaction", "--exit-on-error", "--no-password"]  # fmt: skip
+                       "--single-transaction", "--exit-on-error", "--no-password",
+                       f"--use-list={contents}"]  # fmt: skip
             if existing:
                 command += ["--clean", "--if-exists"]
             _run([*command, str(dump)], database, "pg_restore")
