@@ -8,7 +8,7 @@ COPY . .
 # collectstatic needs settings, not services: placeholders only for this build step.
 RUN SECRET_KEY=build-only DATABASE_URL=postgres://build@localhost/build REDIS_URL=redis://localhost:6379/0 \
     python manage.py collectstatic --noinput \
- && useradd --system --uid 10001 lbp && mkdir -p /app/media && chown lbp /app/media
+ && useradd --system --uid 10001 lbp && mkdir -p /app/media /app/backups && chown lbp /app/media /app/backups
 USER lbp
 EXPOSE 8000
 # Workers (WEB_CONCURRENCY, default two per core plus one), threads and restarts: gunicorn.conf.py;

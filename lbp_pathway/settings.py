@@ -299,6 +299,16 @@ if not (DEMO_MODE or DEBUG):
     }
 MEDIA_ROOT = env_path("MEDIA_ROOT", BASE_DIR / ".devdata" / "media")
 
+# Backups (lbp_pathway/backups.py, README "Backups and restore"): with BACKUP_DIR set, beat runs a nightly
+# `backup` into it and deletes archives older than BACKUP_KEEP_DAYS (the newest is always kept).
+BACKUP_DIR = env_str("BACKUP_DIR")
+BACKUP_KEEP_DAYS = env_int("BACKUP_KEEP_DAYS", 14)
+if BACKUP_DIR:
+    CELERY_BEAT_SCHEDULE["nightly-backup"] = {
+        "task": "lbp_pathway.tasks.nightly_backup",
+        "schedule": crontab(hour=1, minute=30),
+    }
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

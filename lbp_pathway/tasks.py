@@ -1,13 +1,15 @@
-"""Celery tasks of the ground floor: the nightly check of the audit chain and the worker heartbeat
-(beat, CELERY_BEAT_SCHEDULE)."""
+"""Celery tasks of the ground floor (beat, CELERY_BEAT_SCHEDULE): the nightly check of the audit chain,
+the worker heartbeat and, with BACKUP_DIR set, the nightly backup."""
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from celery import shared_task
+from django.conf import settings
 
-from lbp_pathway import audit_chain, monitoring
+from lbp_pathway import audit_chain, backups, monitoring
 
 log = logging.getLogger(__name__)
 
@@ -26,3 +28,20 @@ def verify_audit_chain() -> bool:
 def worker_heartbeat() -> None:
     """Beat queues this every 30 s; the worker that runs it records the time (monitoring.py)."""
     monitoring.record_heartbeat()
+
+
+@shared_task(acks_late=False, ignore_result=True)
+def nightly_backup() -> str:
+    """Back up into BACKUP_DIR and delete archives older than BACKUP_KEEP_DAYS (beat, when BACKUP_DIR
+    is set). Not acks_late: a backup cut short by a dying worker is not worth running twice at once."""
+    if not settings.BACKUP_DIR:
+        return ""
+    folder = Path(settings.BACKUP_DIR)
+    try:
+        archive = backups.create_backup(folder)
+    except backups.BackupError:
+        log.exception("Nightly backup failed")
+        raise
+    deleted = backups.prune_backups(folder, keep_days=settings.BACKUP_KEEP_DAYS)
+    log.info("Backup written: %s (%d older archives deleted)", archive.name, len(deleted))
+    return str(archive)

@@ -48,6 +48,7 @@ urlpatterns = [
         privacy_views.break_glass_reviewed,
         name="break_glass_reviewed",
     ),
+    path("administration/records/", include("reporting.record_urls")),
     path("administration/security/", privacy_views.security_settings, name="security_settings"),
     path(
         "administration/security/unlock/<int:failures_id>/",

@@ -198,6 +198,13 @@ SPEC: dict[str, Row] = {
     "audit_log": Row(lambda w: url("audit_log"), get=only(ADM)),
     "audit_log_export": Row(lambda w: url("audit_log_export"), get=only(ADM)),
     "break_glass_review": Row(lambda w: url("break_glass_review"), get=only(ADM)),
+    # The privacy officer's export of one patient's whole record (an access request).
+    "records:find_patient": Row(lambda w: url("records:find_patient"), get=only(ADM)),
+    "records:export": Row(
+        lambda w: url("records:export", w.patient.pk, reason="Written request", kind="json"),
+        get=only(ADM),
+        post=only(ADM),
+    ),
     "break_glass_reviewed": Row(
         lambda w: url("break_glass_reviewed", w.grant().pk), post=only(ADM)
     ),
