@@ -253,18 +253,12 @@ def _groups(raw: dict[str, list[dict[str, Any]]]) -> list[q.Group[TableCell]]:
         ([("resources", 0, "emergency_diversions")], ("volumes", 0, "emergency_diversions")),
     ]
     sites = raw["wait_by_site"]
-    everyone = [
-        ("wait_by_site", i, "episodes") for i, r in enumerate(sites) if r["site"] == "All sites"
-    ]
+    everyone = [("wait_by_site", i, "episodes") for i, r in enumerate(sites) if r["is_total"]]
     if everyone:  # the assessed episodes: by site, by week, and twice more as a single figure
         (total,) = everyone
         groups += [
             (
-                [
-                    ("wait_by_site", i, "episodes")
-                    for i, r in enumerate(sites)
-                    if r["site"] != "All sites"
-                ],
+                [("wait_by_site", i, "episodes") for i, r in enumerate(sites) if not r["is_total"]],
                 total,
             ),
             ([("wait_by_week", i, "episodes") for i in range(len(raw["wait_by_week"]))], total),
