@@ -84,7 +84,7 @@ def audit_log(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
-            "rows": [(event, labels.get(event.patient_id)) for event in page or []],
+            "rows": [(event, labels.get(event.patient_id or 0)) for event in page or []],
             "chosen": selectors.patient_labels({chosen}).get(chosen) if chosen else None,
             "candidates": [
                 (
