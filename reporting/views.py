@@ -342,7 +342,7 @@ def _suppressed_waitlist(waitlist: dict[str, Any]) -> dict[str, Any]:
     return waitlist
 
 
-@role_required(Role.MANAGER)
+@role_required(Role.MANAGER, Role.PRACTICE_LEAD)
 @reads_from_replica
 def manager_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = _filter_form(request)
@@ -382,7 +382,7 @@ class MonthForm(forms.Form):
     )
 
 
-@role_required(Role.MANAGER)
+@role_required(Role.MANAGER, Role.PRACTICE_LEAD)
 @reads_from_replica
 def monthly_report(request: AuthenticatedHttpRequest) -> HttpResponse:
     today = date.today()
