@@ -293,3 +293,20 @@ class ReplyForm(forms.Form):
 class StatusForm(forms.Form):
     to_status = forms.ChoiceField(label="New status", choices=Episode.Status.choices)
     description = forms.CharField(label="Reason", max_length=250, required=False)
+
+
+class CaseReviewRequestForm(forms.Form):
+    question = forms.CharField(
+        label="What should the practice lead look at?",
+        help_text="For example: no change at 6 weeks despite the plan; pain spreading to both legs.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+    )
+
+
+class CaseReviewAdviceForm(forms.Form):
+    advice = forms.CharField(
+        label="Advice to the physiotherapist",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=4000,
+    )

@@ -474,3 +474,40 @@ class NoteReply(models.Model):
 
     def __str__(self) -> str:
         return f"Reply to {self.note} by {self.author}"
+
+
+class CaseReview(models.Model):
+    """A practice lead's review of a complex or escalated case: asked for by the physiotherapist in
+    care (with why), answered by a practice lead with advice the physiotherapist reads on the episode.
+    The lead never edits the episode itself (they read it: lbp_pathway.access, Scope.TEAM)."""
+
+    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="case_reviews")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    question = models.TextField()
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    advice = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            # One open request per episode: a second question waits for (or joins) the first answer.
+            models.UniqueConstraint(
+                fields=["episode"],
+                condition=models.Q(reviewed_at__isnull=True),
+                name="one_open_case_review_per_episode",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(reviewed_at__isnull=True, reviewed_by__isnull=True)
+                | models.Q(reviewed_at__isnull=False, reviewed_by__isnull=False),
+                name="case_review_answered_by_someone",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Case review of {self.episode}"

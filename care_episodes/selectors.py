@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.contrib.postgres.search import SearchRank
-from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from care_episodes import outcomes
@@ -17,6 +17,7 @@ from care_episodes.charts import LineChart, line_chart
 from care_episodes.lifecycle import ACTIVE
 from care_episodes.models import (
     Assessment,
+    CaseReview,
     ConsultationNote,
     Episode,
     NoteRead,
@@ -235,3 +236,35 @@ def physician_inbox(
         )
         return notes.order_by("is_read", "-rank", "-signed_at")
     return notes.order_by("is_read", "-signed_at")
+
+
+# How many complex cases the practice lead's home lists (the oldest requests first).
+LEAD_LIST_LIMIT = 100
+
+
+def open_case_reviews() -> QuerySet[CaseReview]:
+    """Reviews waiting for a practice lead, oldest first."""
+    return (
+        CaseReview.objects.filter(reviewed_at__isnull=True)
+        .select_related("episode__patient", "episode__physiotherapist", "requested_by")
+        .order_by("requested_at", "id")
+    )
+
+
+def complex_cases() -> QuerySet[Episode]:
+    """Open episodes the practice lead keeps an eye on without being asked: the high-risk stratum of
+    STarT Back, and a red flag sent for urgent physician review (clinical rules, sections 2 and 3)."""
+    urgent = TriageDecision.objects.filter(
+        episode=OuterRef("pk"), disposition=TriageDecision.Disposition.URGENT
+    )
+    return (
+        Episode.objects.filter(status__in=ACTIVE)
+        .annotate(urgent_red_flag=Exists(urgent))
+        .filter(Q(risk=Episode.Risk.HIGH) | Q(urgent_red_flag=True))
+        .select_related("patient", "physiotherapist", "site")
+        .order_by("requested_on", "id")[:LEAD_LIST_LIMIT]
+    )
+
+
+def case_reviews_of(episode: Episode) -> list[CaseReview]:
+    return list(episode.case_reviews.select_related("requested_by", "reviewed_by"))

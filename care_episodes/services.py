@@ -20,6 +20,7 @@ from care_episodes import drafting, lifecycle, outcomes
 from care_episodes.lifecycle import IllegalTransition
 from care_episodes.models import (
     Assessment,
+    CaseReview,
     ConsultationNote,
     Discharge,
     Episode,
@@ -33,6 +34,7 @@ from care_episodes.models import (
 from care_episodes.selectors import latest_assessment, latest_triage
 from intake.models import Appointment
 from lbp_pathway import audit
+from lbp_pathway.access import Role
 from lbp_pathway.audit import Action
 from reminders import selectors as reminder_selectors
 from reminders import services as reminders
@@ -543,3 +545,50 @@ def take_episode(episode: Episode, *, actor: audit.Actor) -> None:
     audit.record(
         actor, Action.CHANGE, f"episode {episode.pk} taken into care", patient=episode.patient
     )
+
+
+class CaseReviewRefused(Exception):
+    """A case review that cannot be asked for or answered (already open, already answered)."""
+
+
+@transaction.atomic
+def request_case_review(episode: Episode, *, actor: audit.Actor, question: str) -> CaseReview:
+    """The physiotherapist in care asks a practice lead to review a complex or escalated case; every
+    practice lead is told in the app (no clinical content in the notification)."""
+    if CaseReview.objects.filter(episode=episode, reviewed_at__isnull=True).exists():
+        raise CaseReviewRefused("A review of this episode is already waiting for a practice lead.")
+    review = CaseReview.objects.create(
+        episode=episode, requested_by=_person(actor), question=question
+    )
+    lifecycle.note_event(episode, "Case review asked of the practice lead", by=review.requested_by)
+    audit.record(
+        actor, Action.CREATE, f"case review request, episode {episode.pk}", patient=episode.patient
+    )
+    url = reverse("care_episodes:case_review", args=[episode.pk])
+    leads = User.objects.filter(groups__name=Role.PRACTICE_LEAD.value, is_active=True)
+    for lead in leads:
+        reminders.notify_now(user=lead, title="A case review was requested", url=url)
+    return review
+
+
+@transaction.atomic
+def answer_case_review(review: CaseReview, *, actor: audit.Actor, advice: str) -> CaseReview:
+    """A practice lead answers; the physiotherapist who asked reads the advice on the episode."""
+    locked = CaseReview.objects.select_for_update().get(pk=review.pk)
+    if locked.reviewed_at is not None:
+        raise CaseReviewRefused("This review has already been answered.")
+    locked.reviewed_by = _person(actor)
+    locked.reviewed_at = timezone.now()
+    locked.advice = advice
+    locked.save(update_fields=["reviewed_by", "reviewed_at", "advice"])
+    episode = locked.episode
+    lifecycle.note_event(episode, "Practice lead answered the case review", by=locked.reviewed_by)
+    audit.record(
+        actor, Action.CREATE, f"case review advice, episode {episode.pk}", patient=episode.patient
+    )
+    reminders.notify_now(
+        user=locked.requested_by,
+        title="The practice lead answered your case review",
+        url=reverse("care_episodes:episode_detail", args=[episode.pk]),
+    )
+    return locked

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from care_episodes import views
+from care_episodes import review_views, views
 
 app_name = "care_episodes"
 urlpatterns = [
@@ -22,4 +22,11 @@ urlpatterns = [
     path("physician/", views.physician_home, name="physician_home"),
     path("physician/notes/<int:note_id>/", views.physician_note_detail, name="physician_note"),
     path("physician/episodes/<int:episode_id>/", views.physician_episode, name="physician_episode"),
+    path("lead/", review_views.lead_home, name="lead_home"),
+    path("lead/episodes/<int:episode_id>/", review_views.case_review, name="case_review"),
+    path(
+        "physio/episodes/<int:episode_id>/case-review/",
+        review_views.request_case_review,
+        name="request_case_review",
+    ),
 ]

@@ -25,13 +25,13 @@ from care_episodes.lifecycle import IllegalTransition
 from care_episodes.models import Episode, FollowUpPlan, SelfManagementPlan
 from intake.models import Patient
 from lbp_pathway import access, audit, history
-from lbp_pathway.access import Basis, Grant, Role, role_required
+from lbp_pathway.access import PRIMARY_CARE, Basis, Grant, Role, role_required
 from lbp_pathway.audit import Action, record
 from lbp_pathway.http import AuthenticatedHttpRequest
 from lbp_pathway.pdf import html_to_pdf
 
 PHYSIO = Role.PHYSIOTHERAPIST
-PHYSICIAN = Role.FAMILY_PHYSICIAN
+PHYSICIAN = PRIMARY_CARE
 
 
 # --- access ------------------------------------------------------------------------------------------
@@ -87,6 +87,7 @@ def episode_detail(request: AuthenticatedHttpRequest, episode_id: int) -> HttpRe
         episode.notes.select_related("author", "signed_by").prefetch_related("replies__author")
     )
     plan = SelfManagementPlan.objects.filter(episode=episode).first()
+    reviews = selectors.case_reviews_of(episode)
     context = {
         "episode": episode,
         "own": own,
@@ -104,6 +105,8 @@ def episode_detail(request: AuthenticatedHttpRequest, episode_id: int) -> HttpRe
         "note_changes": history.with_changes(notes),
         "draft": next((note for note in notes if not note.is_signed), None),
         "status_form": StatusForm(),
+        "reviews": reviews,
+        "case_review_waiting": any(review.reviewed_at is None for review in reviews),
         "allowed_next": [Episode.Status(s) for s in lifecycle.allowed_next(episode)],
         "slot_search_url": _slot_search_url(episode),
         "next_due": outcomes.next_due(
@@ -373,7 +376,7 @@ def note_addendum(request: AuthenticatedHttpRequest, note_id: int) -> HttpRespon
     return redirect("care_episodes:note_edit", note_id=addendum.pk)
 
 
-@role_required(PHYSIO, PHYSICIAN)
+@role_required(PHYSIO, *PHYSICIAN, Role.PRACTICE_LEAD)
 def note_pdf(request: AuthenticatedHttpRequest, note_id: int) -> HttpResponse:
     """The note as PDF: any version for the physio who may read the episode; signed ones for the
     family physician of the patient's panel (access.note_for)."""
@@ -389,7 +392,7 @@ def note_pdf(request: AuthenticatedHttpRequest, note_id: int) -> HttpResponse:
 # --- family physician --------------------------------------------------------------------------------
 
 
-@role_required(PHYSICIAN)
+@role_required(*PHYSICIAN)
 def physician_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     notes = list(selectors.physician_inbox(request.user, query)[:100])
@@ -400,7 +403,7 @@ def physician_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-@role_required(PHYSICIAN)
+@role_required(*PHYSICIAN)
 def physician_note_detail(request: AuthenticatedHttpRequest, note_id: int) -> HttpResponse:
     note = access.note_for(request, note_id, write=request.method == "POST", signed_only=True)
     form = ReplyForm(request.POST or None)
@@ -428,7 +431,7 @@ def physician_note_detail(request: AuthenticatedHttpRequest, note_id: int) -> Ht
     )
 
 
-@role_required(PHYSICIAN)
+@role_required(*PHYSICIAN)
 def physician_episode(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     episode = access.episode_for(request, episode_id, what="Care episode summary")
     _audit_read(request, Action.VIEW, f"episode {episode_id} summary", episode.patient)

@@ -14,6 +14,8 @@ DEMO_USERS = [
     ("frontdesk", "Dana", "Okafor", Role.FRONT_DESK),
     ("physio", "Priya", "Tremblay", Role.PHYSIOTHERAPIST),
     ("physician", "Marc", "Gagnon", Role.FAMILY_PHYSICIAN),
+    ("np", "Claire", "Bouchard", Role.NURSE_PRACTITIONER),
+    ("lead", "Graham", "Okoro", Role.PRACTICE_LEAD),
     ("manager", "Lena", "Fraser", Role.MANAGER),
     ("admin", "Sam", "Nguyen", Role.ADMINISTRATOR),
 ]

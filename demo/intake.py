@@ -87,10 +87,14 @@ def _staff(stdout: Output) -> tuple[list[User], list[User]]:
             username__in=["physio", "physio2", "physio3"], groups__name=Role.PHYSIOTHERAPIST.value
         ).order_by("username")
     )
-    physicians = list(
+    # Primary care providers with a panel: two family physicians, then the nurse practitioner.
+    panel_order = ["physician", "physician2", "np"]
+    physicians = sorted(
         User.objects.filter(
-            username__in=["physician", "physician2"], groups__name=Role.FAMILY_PHYSICIAN.value
-        ).order_by("username")
+            username__in=panel_order,
+            groups__name__in=[Role.FAMILY_PHYSICIAN.value, Role.NURSE_PRACTITIONER.value],
+        ).distinct(),
+        key=lambda user: panel_order.index(user.username),
     )
     return physios, physicians
 
@@ -141,6 +145,8 @@ def _patients(
             physician = physicians[0] if physicians and share < 0.45 else None
             if physician is None and len(physicians) > 1 and share < 0.75:
                 physician = physicians[1]
+            if physician is None and len(physicians) > 2 and share < 0.85:
+                physician = physicians[2]
             consent = rng.random()
             batch.append(
                 Patient(

@@ -18,7 +18,7 @@ from intake.identifiers import (
 from intake.models import IncomingReferral, Patient, Site, WaitlistEntry
 from intake.services import PATIENT_FIELDS
 from intake.slots import AFTERNOON, MORNING
-from lbp_pathway.access import Role
+from lbp_pathway.access import PRIMARY_CARE, Role
 
 if TYPE_CHECKING:
     # Django's form classes take no type arguments at run time; only mypy sees these.
@@ -70,7 +70,7 @@ class PatientForm(_PatientFormBase):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        physicians = selectors.users_with_role(Role.FAMILY_PHYSICIAN)
+        physicians = selectors.users_with_role(*PRIMARY_CARE)
         model_choice_field(self, "family_physician").queryset = physicians
 
     def clean_date_of_birth(self) -> date:

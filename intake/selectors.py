@@ -60,9 +60,11 @@ def local_tz() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
 
 
-def users_with_role(role: Role) -> QuerySet[User]:
-    return User.objects.filter(groups__name=role.value, is_active=True).order_by(
-        "last_name", "first_name", "username"
+def users_with_role(*roles: Role) -> QuerySet[User]:
+    return (
+        User.objects.filter(groups__name__in=[role.value for role in roles], is_active=True)
+        .distinct()
+        .order_by("last_name", "first_name", "username")
     )
 
 

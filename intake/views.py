@@ -39,7 +39,7 @@ from intake.models import (
     WaitlistEntry,
 )
 from lbp_pathway import access, audit, history
-from lbp_pathway.access import Area, Basis, Role, has_role, role_required
+from lbp_pathway.access import PRIMARY_CARE, Area, Basis, Role, has_role, role_required
 from lbp_pathway.http import AuthenticatedHttpRequest
 
 FRONT_DESK = Role.FRONT_DESK
@@ -432,7 +432,7 @@ def referral_worklist(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "intake/referral_worklist.html", {"referrals": referrals})
 
 
-@role_required(Role.FAMILY_PHYSICIAN)
+@role_required(*PRIMARY_CARE)
 def refer_patient(request: AuthenticatedHttpRequest) -> HttpResponse:
     patient: Patient | None = None
     value = request.GET.get("patient") or request.POST.get("patient")

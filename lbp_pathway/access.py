@@ -36,6 +36,12 @@ class Role(StrEnum):
     FRONT_DESK = "Front desk"
     PHYSIOTHERAPIST = "Physiotherapist"
     FAMILY_PHYSICIAN = "Family physician"
+    # A nurse practitioner is a patient's primary care provider like a family physician: they refer
+    # and read the notes of their own panel (Patient.family_physician names either).
+    NURSE_PRACTITIONER = "Nurse practitioner"
+    # The practice lead reviews complex or escalated cases and reads every episode of the team (never
+    # writes them: their advice is a case review of its own).
+    PRACTICE_LEAD = "Practice lead"
     MANAGER = "Manager"
     ADMINISTRATOR = "Administrator"
 
@@ -45,6 +51,8 @@ HOME = {
     Role.FRONT_DESK: "intake:home",
     Role.PHYSIOTHERAPIST: "care_episodes:physio_home",
     Role.FAMILY_PHYSICIAN: "care_episodes:physician_home",
+    Role.NURSE_PRACTITIONER: "care_episodes:physician_home",
+    Role.PRACTICE_LEAD: "care_episodes:lead_home",
     Role.MANAGER: "dashboards:manager_home",
     Role.ADMINISTRATOR: "administration_home",
 }
@@ -71,6 +79,17 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("Inbox", "care_episodes:physician_home"),
         ("Refer to physio", "intake:refer_patient"),
         ("Referrals", "referrals:list"),
+        ("Notifications", "reminders:inbox"),
+    ],
+    Role.NURSE_PRACTITIONER: [
+        ("Inbox", "care_episodes:physician_home"),
+        ("Refer to physio", "intake:refer_patient"),
+        ("Referrals", "referrals:list"),
+        ("Notifications", "reminders:inbox"),
+    ],
+    Role.PRACTICE_LEAD: [
+        ("Case reviews", "care_episodes:lead_home"),
+        ("Dashboard", "dashboards:manager_home"),
         ("Notifications", "reminders:inbox"),
     ],
     Role.MANAGER: [
@@ -106,6 +125,7 @@ class Scope(StrEnum):
     ALL = "every patient"
     IN_CARE = "patients in the physiotherapist's care"  # an episode with them as physiotherapist
     PANEL = "patients in the physician's panel"  # Patient.family_physician
+    TEAM = "every patient of the team, read only"  # the practice lead
 
 
 # The access matrix (PHIPA: the minimum a role needs for its work). Absent means no access.
@@ -128,13 +148,30 @@ ACCESS: dict[Role, dict[Area, Scope]] = {
         Area.TRIAGE_DISPOSITION: Scope.PANEL,
         Area.CLINICAL_RECORDS: Scope.PANEL,
     },
+    Role.NURSE_PRACTITIONER: {
+        Area.DEMOGRAPHICS: Scope.PANEL,
+        Area.TRIAGE_DISPOSITION: Scope.PANEL,
+        Area.CLINICAL_RECORDS: Scope.PANEL,
+    },
+    Role.PRACTICE_LEAD: {
+        Area.DEMOGRAPHICS: Scope.TEAM,
+        Area.TRIAGE_DISPOSITION: Scope.TEAM,
+        Area.CLINICAL_RECORDS: Scope.TEAM,
+        Area.AGGREGATES: Scope.ALL,
+    },
     Role.MANAGER: {Area.AGGREGATES: Scope.ALL},
     Role.ADMINISTRATOR: {Area.CONFIGURATION: Scope.ALL, Area.AUDIT_LOG: Scope.ALL},
 }
 
 # Clinicians may open a record outside their care or panel with a recorded reason ("break the glass");
 # the access is time-limited, audited as break_glass and reviewed by the privacy officer.
-BREAK_GLASS_ROLES = frozenset({Role.FAMILY_PHYSICIAN, Role.PHYSIOTHERAPIST})
+BREAK_GLASS_ROLES = frozenset(
+    {Role.FAMILY_PHYSICIAN, Role.NURSE_PRACTITIONER, Role.PHYSIOTHERAPIST}
+)
+
+# The primary care providers: they refer to the physiotherapist, clear red-flag alerts and read the
+# consultation notes of their panel.
+PRIMARY_CARE = (Role.FAMILY_PHYSICIAN, Role.NURSE_PRACTITIONER)
 
 
 def roles_of(user: User | AnonymousUser) -> list[Role]:
@@ -197,7 +234,7 @@ def access_basis(
         return None
     roles = roles_of(user)
     scopes = {ACCESS[role][area] for role in roles if area in ACCESS[role]}
-    if Scope.ALL in scopes:
+    if Scope.ALL in scopes or Scope.TEAM in scopes:
         return Basis.ROLE
     if Scope.PANEL in scopes and _in_panel(user, patient):
         return Basis.PANEL
@@ -328,7 +365,8 @@ def any_signed_in(view: View) -> View:
 # - a physiotherapist reads and writes the episodes in their care; they read an unassigned episode at
 #   a site they work at (or one not yet at any site: the team's shared queue) and write it only after
 #   taking it;
-# - a family physician reads and writes (replies, clears alerts) for patients in their panel;
+# - a family physician or nurse practitioner reads and writes (replies, clears alerts) for patients
+#   in their panel; the practice lead reads every episode of the team and writes none;
 # - a clinician with a live break-the-glass grant reads, never writes;
 # - roles the matrix gives every patient for the area (front desk for scheduling) read and write;
 # - anyone else is refused: 403, audited as `denied` with the patient id.
@@ -359,6 +397,8 @@ def episode_grant(
     scopes = {ACCESS[role][area] for role in roles if area in ACCESS[role]}
     if Scope.ALL in scopes:
         return Grant.WRITE, Basis.ROLE
+    if Scope.TEAM in scopes:
+        return Grant.READ, Basis.ROLE
     if Scope.IN_CARE in scopes:
         if episode.physiotherapist_id == user.pk:
             return Grant.WRITE, Basis.IN_CARE
@@ -471,15 +511,15 @@ def referral_for(request: HttpRequest, pk: int, *, write: bool = False) -> Any:
 
 
 def alert_for(request: HttpRequest, pk: int, *, write: bool = False) -> Any:
-    """A red-flag alert: the patient's family physician today; an alert for a patient with no family
-    physician on file belongs to every family physician of the team."""
+    """A red-flag alert: the patient's family physician (or nurse practitioner) today; an alert for a
+    patient with no one on file belongs to every primary care provider of the team."""
     alert_model = apps.get_model("triage", "PhysicianAlert")
     alert = get_object_or_404(
         alert_model.objects.select_related("patient", "episode", "decision"), pk=pk
     )
     current = alert.patient.family_physician_id
     mine = current is None or current == request.user.pk
-    if not (has_role(request.user, Role.FAMILY_PHYSICIAN) and mine):
+    if not (has_role(request.user, *PRIMARY_CARE) and mine):
         refuse(
             request, f"Red-flag alert {pk}", alert.patient_id, "This patient is not in your panel."
         )

@@ -89,8 +89,15 @@ class BreakGlassForm(forms.Form):
 
 
 class AuditSearchForm(forms.Form):
+    patient = forms.CharField(
+        label="Patient",
+        required=False,
+        max_length=100,
+        help_text="Name, birth date (YYYY-MM-DD) or health card number.",
+    )
+    # Set when the privacy officer picks one of several patients found (and kept by the links).
     patient_id = forms.IntegerField(
-        label="Patient id", required=False, min_value=1, max_value=2**63 - 1
+        required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput
     )
     username = forms.CharField(label="Username", required=False, max_length=150)
     action = forms.ChoiceField(

@@ -36,30 +36,79 @@ def _audit_filters(form: AuditSearchForm) -> dict[str, Any]:
     }
 
 
+def _choose_patient(form: AuditSearchForm) -> list[Any]:
+    """Resolve the typed patient (name, birth date or health card) to one patient id in the form's
+    data. One match: chosen. Several: returned for the privacy officer to pick. None: a form error."""
+    data = form.cleaned_data
+    typed = (data.get("patient") or "").strip()
+    if data.get("patient_id") or not typed:
+        return []
+    found = selectors.find_patients(typed)
+    if not found:
+        form.add_error("patient", "No patient matches this name, birth date or health card.")
+    elif len(found) == 1:
+        data["patient_id"] = found[0].pk
+        return []
+    return found
+
+
 @role_required(Role.ADMINISTRATOR)
 def audit_log(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = AuditSearchForm(request.GET or None)
     page = None
-    if form.is_bound and form.is_valid():
-        events = selectors.audit_events(**_audit_filters(form))
-    elif not form.is_bound:
+    candidates: list[Any] = []
+    events = None
+    if not form.is_bound:
         events = selectors.audit_events()
-    else:
-        events = None
+    elif form.is_valid():
+        candidates = _choose_patient(form)
+        if form.is_valid() and not candidates:
+            filters = _audit_filters(form)
+            events = selectors.audit_events(**filters)
     if events is not None:
         page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    labels = selectors.patient_labels(
+        {event.patient_id for event in page if event.patient_id} if page is not None else set()
+    )
+    chosen = form.cleaned_data.get("patient_id") if form.is_bound and form.is_valid() else None
     query = request.GET.copy()
     query.pop("page", None)
-    return render(
+    if chosen:
+        query["patient_id"] = str(chosen)
+    pick = request.GET.copy()
+    pick.pop("page", None)
+    pick.pop("patient_id", None)
+    response = render(
         request,
         "lbp_pathway/audit_log.html",
         {
             "form": form,
             "page": page,
+            "rows": [(event, labels.get(event.patient_id or 0)) for event in page or []],
+            "chosen": selectors.patient_labels({chosen}).get(chosen) if chosen else None,
+            "candidates": [
+                (
+                    patient,
+                    f"{patient.last_name}, {patient.first_name} ({patient.date_of_birth:%Y-%m-%d})",
+                    selectors.masked_health_card(patient.health_card_number),
+                )
+                for patient in candidates
+            ],
+            "pick_query": pick.urlencode(),
             "query": query.urlencode(),
             "verification": audit_chain.last_verification(),
         },
     )
+    if page is not None and chosen:
+        # Looking up who opened a patient's record is itself an access to that record (recorded
+        # after the page is read, so it is not among the results it shows).
+        audit.record(
+            request,
+            audit.Action.VIEW,
+            "Audit log: accesses to a patient's record",
+            patient_id=chosen,
+        )
+    return response
 
 
 class _Echo:
@@ -70,8 +119,8 @@ class _Echo:
 @role_required(Role.ADMINISTRATOR)
 def audit_log_export(request: AuthenticatedHttpRequest) -> HttpResponse | StreamingHttpResponse:
     form = AuditSearchForm(request.GET)
-    if not form.is_valid():
-        messages.error(request, "Correct the search before exporting.")
+    if not form.is_valid() or _choose_patient(form) or not form.is_valid():
+        messages.error(request, "Correct the search (or choose one patient) before exporting.")
         return redirect("audit_log")
     filters = _audit_filters(form)
     events = list(selectors.audit_events(**filters))

@@ -5,11 +5,18 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.apps import apps
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from lbp_pathway.models import AuditEvent, EmergencyAccess, SignInFailures
+from lbp_pathway.records import PatientRecord
+
+# How many patients the privacy officer's search lists before asking for more detail.
+AUDIT_PATIENT_CHOICES = 20
 
 
 def _start_of(day: date) -> datetime:
@@ -70,3 +77,29 @@ def account_changes(limit: int = 20) -> QuerySet[AuditEvent]:
 
 def describe_filters(filters: dict[str, Any]) -> str:
     return ", ".join(f"{key}={value}" for key, value in filters.items() if value not in ("", None))
+
+
+def find_patients(query: str, limit: int = AUDIT_PATIENT_CHOICES) -> list[PatientRecord]:
+    """Patients matching a name, birth date (YYYY-MM-DD) or health card number, with the front desk's
+    search (settings.PATIENT_SEARCH names it: the patient model and its search live on a higher floor)."""
+    search = import_string(settings.PATIENT_SEARCH)
+    return list(search(query, limit))
+
+
+def patient_labels(patient_ids: set[int]) -> dict[int, str]:
+    """ "Surname, First name (YYYY-MM-DD)" for each id, in one query: the privacy officer needs to know
+    whose record was opened, and an internal id tells nobody that."""
+    if not patient_ids:
+        return {}
+    patient_model = apps.get_model("intake", "Patient")
+    rows = patient_model.objects.filter(pk__in=patient_ids).values_list(
+        "pk", "last_name", "first_name", "date_of_birth"
+    )
+    return {pk: f"{last}, {first} ({born:%Y-%m-%d})" for pk, last, first, born in rows}
+
+
+def masked_health_card(number: str | None) -> str:
+    """Only the last three digits of a health card number."""
+    if not number:
+        return "no health card"
+    return "•" * (len(number) - 3) + number[-3:]

@@ -282,6 +282,10 @@ LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-ca"
 TIME_ZONE = "America/Toronto"
+
+# The patient search the privacy officer's audit log uses to find a patient by name, birth date or
+# health card (the foundation may not import intake; see lbp_pathway.selectors.find_patients).
+PATIENT_SEARCH = "intake.selectors.search_patients"
 USE_I18N = True
 USE_TZ = True
 

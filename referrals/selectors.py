@@ -24,7 +24,7 @@ from django.db.models.functions import ACos, Cos, Greatest, Least, Radians, Roun
 from django.utils import timezone
 
 from care_episodes.models import Assessment, Episode
-from lbp_pathway.access import Role, has_role
+from lbp_pathway.access import PRIMARY_CARE, Role, has_role
 from referrals import postal_codes, rules
 from referrals.models import (
     Destination,
@@ -152,7 +152,7 @@ def referrals_for(user: User) -> QuerySet[WithAnnotations[Referral, Overdue]]:
         visible = queryset.none()
         if has_role(user, Role.PHYSIOTHERAPIST):
             visible = visible | queryset.filter(episode__physiotherapist=user)
-        if has_role(user, Role.FAMILY_PHYSICIAN):
+        if has_role(user, *PRIMARY_CARE):
             visible = visible | queryset.filter(episode__patient__family_physician=user)
     return with_overdue(visible, today=None)
 

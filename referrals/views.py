@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from care_episodes.models import Episode
 from lbp_pathway import access, audit, history
 from lbp_pathway.access import (
+    PRIMARY_CARE,
     Grant,
     Role,
     has_role,
@@ -34,7 +35,7 @@ from referrals.models import Referral, ReferralSuggestion, RoutingReview
 from referrals.suggestions import AssessmentFacts, triage_summary
 from triage.rules import REASON_LABELS, RED_FLAG_LABELS, Claims
 
-CLINICAL_ROLES = (Role.PHYSIOTHERAPIST, Role.FAMILY_PHYSICIAN)
+CLINICAL_ROLES = (Role.PHYSIOTHERAPIST, *PRIMARY_CARE)
 
 DEFAULT_QUESTIONS = {
     rules.RAC_LBP: "Please assess for surgical or injection candidacy and advise on management.",
@@ -48,7 +49,7 @@ DEFAULT_QUESTIONS = {
 }
 
 
-@role_required(Role.PHYSIOTHERAPIST, Role.FAMILY_PHYSICIAN, Role.FRONT_DESK)
+@role_required(Role.PHYSIOTHERAPIST, *PRIMARY_CARE, Role.FRONT_DESK)
 def referral_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     referrals = list(selectors.referrals_for(request.user).order_by("-created_at", "-id")[:200])
     # The front desk sees the status only: no link to the clinical page.

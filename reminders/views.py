@@ -6,6 +6,7 @@ from django.views.decorators.http import require_POST
 
 from lbp_pathway import access, audit
 from lbp_pathway.access import (
+    PRIMARY_CARE,
     Area,
     Role,
     has_role,
@@ -16,7 +17,7 @@ from reminders import selectors, services
 from reminders.forms import OutboxFilterForm, ResendForm
 from reminders.models import Reminder
 
-STAFF = (Role.FRONT_DESK, Role.PHYSIOTHERAPIST, Role.FAMILY_PHYSICIAN)
+STAFF = (Role.FRONT_DESK, Role.PHYSIOTHERAPIST, *PRIMARY_CARE, Role.PRACTICE_LEAD)
 
 
 @role_required(*STAFF)

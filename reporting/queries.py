@@ -96,18 +96,28 @@ def _wait_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
+ALL_SITES = "All sites"
+ONE_SITE_TOTAL = "Total (chosen site only)"
+
+
+def total_label(filters: Filters) -> str:
+    """The total row's name: "All sites" only when no site is chosen."""
+    return ONE_SITE_TOTAL if filters.site_id else ALL_SITES
+
+
 def wait_by_site(filters: Filters) -> list[dict[str, Any]]:
     """Request (call or referral received) to first assessment, per site and for all sites."""
     where, params = filters.episode_where()
     sql = f"""
-        SELECT CASE WHEN GROUPING(s.name) = 1 THEN 'All sites' ELSE COALESCE(s.name, 'No site') END
-               AS site, {_WAIT_STATS}
+        SELECT CASE WHEN GROUPING(s.name) = 1 THEN %(total_label)s ELSE COALESCE(s.name, 'No site') END
+               AS site, GROUPING(s.name) = 1 AS is_total, {_WAIT_STATS}
         FROM care_episodes_episode e LEFT JOIN intake_site s ON s.id = e.site_id
         WHERE e.first_assessed_on IS NOT NULL AND {where}
         GROUP BY GROUPING SETS ((s.name), ())
         ORDER BY GROUPING(s.name), s.name
     """
-    return _wait_rows(_rows(sql, {**params, "target": wait_target_days()}))
+    params = {**params, "target": wait_target_days(), "total_label": total_label(filters)}
+    return _wait_rows(_rows(sql, params))
 
 
 def wait_by_week(filters: Filters) -> list[dict[str, Any]]:
@@ -373,13 +383,15 @@ def resource_use(filters: Filters, today: date | None = None) -> dict[str, Any]:
             WHERE r.status <> 'cancelled'
         ),
         notes AS (
+            -- Every assessed episode owes a note: one never drafted is as overdue as an unsigned draft.
             SELECT count(*) FILTER (
                        WHERE (n.signed_at IS NULL AND %(today)s - eps.first_assessed_on > %(sign_days)s)
                           OR (n.signed_at AT TIME ZONE %(tz)s)::date - eps.first_assessed_on
                              > %(sign_days)s) AS notes_late,
-                   count(*) AS notes
-            FROM care_episodes_consultationnote n JOIN eps ON eps.id = n.episode_id
-            WHERE n.version = 1 AND eps.first_assessed_on IS NOT NULL
+                   count(n.id) AS notes
+            FROM eps LEFT JOIN care_episodes_consultationnote n
+                ON n.episode_id = eps.id AND n.version = 1
+            WHERE eps.first_assessed_on IS NOT NULL
         )
         SELECT (SELECT count(*) FROM eps WHERE eps.first_assessed_on IS NOT NULL) AS assessed,
                (SELECT count(*) FROM eps WHERE eps.status = 'sent_to_emergency') AS emergency_diversions,

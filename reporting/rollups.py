@@ -96,13 +96,15 @@ _EPISODE_ROLLUP = f"""
         GROUP BY r.episode_id
     ),
     notes AS (
-        SELECT n.episode_id, count(*) AS notes,
+        -- Every assessed episode owes a note: one never drafted counts as unsigned, like a draft.
+        SELECT eps.id AS episode_id, count(n.id) AS notes,
                count(*) FILTER (WHERE (n.signed_at AT TIME ZONE %(tz)s)::date - eps.first_assessed_on
                                       > %(sign_days)s) AS late,
                count(*) FILTER (WHERE n.signed_at IS NULL) AS unsigned
-        FROM care_episodes_consultationnote n JOIN eps ON eps.id = n.episode_id
-        WHERE n.version = 1 AND eps.first_assessed_on IS NOT NULL
-        GROUP BY n.episode_id
+        FROM eps LEFT JOIN care_episodes_consultationnote n
+            ON n.episode_id = eps.id AND n.version = 1
+        WHERE eps.first_assessed_on IS NOT NULL
+        GROUP BY eps.id
     )
     SELECT eps.requested_on, eps.site_id, eps.physiotherapist_id, eps.risk,
            eps.first_assessed_on - eps.requested_on,
@@ -324,7 +326,10 @@ def wait_by_site(filters: q.Filters) -> list[dict[str, Any]]:
         {"site": "No site" if name is None else name, **_wait_figures(histogram)}
         for name, histogram in by_site.items()
     ]
-    return [*rows, {"site": "All sites", **_wait_figures(sorted(everyone.items()))}]
+    for row in rows:
+        row["is_total"] = False
+    total = {"site": q.total_label(filters), "is_total": True}
+    return [*rows, {**total, **_wait_figures(sorted(everyone.items()))}]
 
 
 def wait_by_week(filters: q.Filters) -> list[dict[str, Any]]:

@@ -253,18 +253,12 @@ def _groups(raw: dict[str, list[dict[str, Any]]]) -> list[q.Group[TableCell]]:
         ([("resources", 0, "emergency_diversions")], ("volumes", 0, "emergency_diversions")),
     ]
     sites = raw["wait_by_site"]
-    everyone = [
-        ("wait_by_site", i, "episodes") for i, r in enumerate(sites) if r["site"] == "All sites"
-    ]
+    everyone = [("wait_by_site", i, "episodes") for i, r in enumerate(sites) if r["is_total"]]
     if everyone:  # the assessed episodes: by site, by week, and twice more as a single figure
         (total,) = everyone
         groups += [
             (
-                [
-                    ("wait_by_site", i, "episodes")
-                    for i, r in enumerate(sites)
-                    if r["site"] != "All sites"
-                ],
+                [("wait_by_site", i, "episodes") for i, r in enumerate(sites) if not r["is_total"]],
                 total,
             ),
             ([("wait_by_week", i, "episodes") for i in range(len(raw["wait_by_week"]))], total),
@@ -348,7 +342,7 @@ def _suppressed_waitlist(waitlist: dict[str, Any]) -> dict[str, Any]:
     return waitlist
 
 
-@role_required(Role.MANAGER)
+@role_required(Role.MANAGER, Role.PRACTICE_LEAD)
 @reads_from_replica
 def manager_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = _filter_form(request)
@@ -388,7 +382,7 @@ class MonthForm(forms.Form):
     )
 
 
-@role_required(Role.MANAGER)
+@role_required(Role.MANAGER, Role.PRACTICE_LEAD)
 @reads_from_replica
 def monthly_report(request: AuthenticatedHttpRequest) -> HttpResponse:
     today = date.today()

@@ -23,7 +23,7 @@ from care_episodes import lifecycle
 from care_episodes.models import Episode
 from intake.models import Patient
 from lbp_pathway import audit
-from lbp_pathway.access import Role
+from lbp_pathway.access import PRIMARY_CARE
 from reminders import services as reminders
 from triage import rules
 from triage.models import (
@@ -196,7 +196,9 @@ def _remind_physician(alert: PhysicianAlert) -> None:
         physicians = (
             [alert.physician]
             if alert.physician is not None
-            else User.objects.filter(groups__name=Role.FAMILY_PHYSICIAN, is_active=True)
+            else User.objects.filter(
+                groups__name__in=[role.value for role in PRIMARY_CARE], is_active=True
+            ).distinct()
         )
         for physician in physicians:
             reminders.notify_now(
@@ -313,7 +315,8 @@ def may_clear(alert: PhysicianAlert, physician: User | None) -> bool:
     """The patient's family physician today clears the alert (the front desk may have moved the
     patient to another panel since it was raised); a patient with none on file is any family
     physician's to review, so no alert (and no hold) is left without someone who can act on it."""
-    if physician is None or not physician.groups.filter(name=Role.FAMILY_PHYSICIAN).exists():
+    primary_care = [role.value for role in PRIMARY_CARE]
+    if physician is None or not physician.groups.filter(name__in=primary_care).exists():
         return False
     current = alert.patient.family_physician_id
     return current is None or current == physician.pk

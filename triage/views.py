@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from care_episodes.models import Episode
 from intake.models import Patient
 from lbp_pathway import access, audit
-from lbp_pathway.access import Area, Role, has_role, public, role_required
+from lbp_pathway.access import PRIMARY_CARE, Area, Role, has_role, public, role_required
 from lbp_pathway.http import AuthenticatedHttpRequest
 from triage import rules, selectors, services
 from triage.forms import (
@@ -234,7 +234,7 @@ def phone_screen(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "triage/phone_screen.html", {"patient": patient, "form": form})
 
 
-@role_required(Role.FAMILY_PHYSICIAN)
+@role_required(*PRIMARY_CARE)
 def clear_alert(request: AuthenticatedHttpRequest, alert_id: int) -> HttpResponse:
     write = request.method == "POST"
     alert = access.alert_for(request, alert_id, write=write)

@@ -47,7 +47,9 @@ def test_wait_by_week_groups_by_the_monday_of_the_request_week(two_sites):
 def test_filters_narrow_to_one_site_and_one_stratum(two_sites):
     north, south = two_sites
     rows = q.wait_by_site(q.Filters(START, END, site_id=south.pk))
-    assert [row["site"] for row in rows] == ["South", "All sites"]
+    # Issue 18: with one site chosen the total row no longer claims to be "All sites".
+    assert [row["site"] for row in rows] == ["South", "Total (chosen site only)"]
+    assert "All sites" not in {row["site"] for row in rows}
     assert q.volumes(q.Filters(START, END, risk="high"))["new_episodes"] == 1
 
 

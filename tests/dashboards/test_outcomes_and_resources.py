@@ -4,8 +4,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from care_episodes.selectors import physio_open_episodes
 from lbp_pathway.access import Role
 from reporting import queries as q
+from reporting import rollups
 from tests.care_episodes.factories import NoteFactory, OutcomeFactory
 from tests.factories import EpisodeFactory, UserFactory
 from tests.referrals.factories import ReferralFactory
@@ -79,7 +81,8 @@ def test_resource_use_counts_referrals_per_100_assessed_and_late_notes():
     ReferralFactory(episode=episodes[1], kind="rac_lbp")
     ReferralFactory(episode=episodes[2], kind="rheumatology")
     ReferralFactory(episode=episodes[3], kind="rheumatology", status="cancelled")
-    # Notes: one signed on day 2 (on time), one on day 5 (late), one never signed (overdue).
+    # Notes: one signed on day 2 (on time), one on day 5 (late), one drafted and never signed (overdue),
+    # and episode 4 has none at all: 22 days after its assessment it is overdue too (issue 18).
     NoteFactory(
         episode=episodes[0], signed_at=datetime(2026, 7, 12, 10, tzinfo=TORONTO), signed_by=physio
     )
@@ -93,4 +96,37 @@ def test_resource_use_counts_referrals_per_100_assessed_and_late_notes():
     assert (row["imaging_per_100"], row["imaging_outside_guideline_per_100"]) == (50.0, 25.0)
     assert (row["specialist"], row["rapid_access_clinic"]) == (1, 1)
     assert row["emergency_diversions"] == 1
-    assert (row["notes"], row["notes_late"]) == (3, 2)
+    assert (row["notes"], row["notes_late"]) == (3, 3)
+
+
+def test_the_dashboard_counts_the_overdue_notes_the_physio_home_lists():
+    """Issue 18: the dashboard said 0 notes late or overdue while the physio home listed 19: an
+    assessed episode whose note was never drafted is overdue on both."""
+    physio = UserFactory(role=Role.PHYSIOTHERAPIST)
+    today = date.today()
+    for days_ago in (10, 12, 20):  # assessed, no note drafted, past the 3 days to sign
+        EpisodeFactory(
+            requested_on=today - timedelta(days=days_ago + 7),
+            first_assessed_on=today - timedelta(days=days_ago),
+            status="assessed",
+            physiotherapist=physio,
+        )
+    drafted = EpisodeFactory(
+        requested_on=today - timedelta(days=14),
+        first_assessed_on=today - timedelta(days=9),
+        status="assessed",
+        physiotherapist=physio,
+    )
+    NoteFactory(episode=drafted)
+    EpisodeFactory(  # assessed yesterday: not due yet
+        requested_on=today - timedelta(days=5),
+        first_assessed_on=today - timedelta(days=1),
+        status="assessed",
+        physiotherapist=physio,
+    )
+    listed = [row for row in physio_open_episodes(physio, today=today) if row.note_overdue]
+    assert len(listed) == 4
+    period = q.Filters(today - timedelta(days=90), today, practitioner_id=physio.pk)
+    assert q.resource_use(period, today=today)["notes_late"] == 4
+    rollups.rebuild()
+    assert rollups.resource_use(period, today=today)["notes_late"] == 4

@@ -114,8 +114,8 @@ def leaks_in(tables: dict[str, list[dict[str, str]]]) -> dict[str, set[int]]:
     sites = tables["wait_by_site"]
     for row in sites:
         shown[f"site:{row['Site']}"] = row["Assessed"]
-    everyone = "site:All sites"
-    equations.append(([f"site:{r['Site']}" for r in sites if r["Site"] != "All sites"], everyone))
+    everyone = f"site:{sites[-1]['Site']}"  # the last row is the total ("All sites", or one site's)
+    equations.append(([f"site:{r['Site']}" for r in sites[:-1]], everyone))
     weeks = tables["wait_by_week"]
     for row in weeks:
         shown[f"week:{row['Week of']}"] = row["Assessed"]

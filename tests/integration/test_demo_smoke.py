@@ -19,6 +19,8 @@ DEMO_USERS = {
     Role.FRONT_DESK: "frontdesk",
     Role.PHYSIOTHERAPIST: "physio",
     Role.FAMILY_PHYSICIAN: "physician",
+    Role.NURSE_PRACTITIONER: "np",
+    Role.PRACTICE_LEAD: "lead",
     Role.MANAGER: "manager",
     Role.ADMINISTRATOR: "admin",
 }

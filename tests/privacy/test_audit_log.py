@@ -2,7 +2,7 @@
 
 import csv
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.db import transaction
@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from lbp_pathway.models import AuditEvent
-from tests.factories import UserFactory
+from tests.factories import PatientFactory, UserFactory
 from tests.privacy.factories import AuditEventFactory
 
 
@@ -106,3 +106,64 @@ def test_the_audit_log_refuses_changes_and_deletions_through_the_orm(events):
         AuditEvent.objects.filter(pk=event.pk).delete()
     event.refresh_from_db()
     assert event.what == "Assessment"
+
+
+# Issue 18: the privacy officer finds a patient by what appears on screen and in a complaint (name,
+# birth date, health card), not by an internal id, and the results name the patient.
+
+
+@pytest.fixture
+def levesques(physio):
+    zoe = PatientFactory(
+        first_name="Zoé",
+        last_name="Lévesque",
+        date_of_birth=date(1981, 4, 2),
+        health_card_number="4532156789",
+    )
+    other = PatientFactory(
+        first_name="Zoe",
+        last_name="Levesque",
+        date_of_birth=date(1990, 11, 23),
+        health_card_number="9876543210",
+    )
+    AuditEventFactory(user=physio, patient_id=zoe.pk, what="Assessment")
+    AuditEventFactory(user=physio, patient_id=other.pk, what="Consultation note")
+    return zoe, other
+
+
+@pytest.mark.parametrize("typed", ["Lévesque 1981-04-02", "4532156789", "1981-04-02"])
+def test_the_audit_log_finds_a_patient_by_name_birth_date_or_health_card(
+    administrator, levesques, client_for, typed
+):
+    zoe, _ = levesques
+    html = client_for(administrator).get(reverse("audit_log"), {"patient": typed}).content.decode()
+    assert "Accesses to the record of" in html and "Lévesque, Zoé (1981-04-02)" in html
+    assert "Assessment" in html and "Consultation note" not in html
+    assert "1 event" in html
+    looked_up = AuditEvent.objects.filter(user=administrator, patient_id=zoe.pk).get()
+    assert looked_up.action == "view" and "Audit log" in looked_up.what
+
+
+def test_several_patients_of_the_same_name_are_listed_to_choose_from(
+    administrator, levesques, client_for
+):
+    zoe, other = levesques
+    client = client_for(administrator)
+    html = client.get(reverse("audit_log"), {"patient": "levesque"}).content.decode()
+    assert "2 patients match: choose one" in html
+    assert "Lévesque, Zoé (1981-04-02)" in html and "Levesque, Zoe (1990-11-23)" in html
+    assert "•••••••789" in html and "4532156789" not in html  # health cards masked
+    assert "Assessment" not in html  # no events until one patient is chosen
+    chosen = client.get(reverse("audit_log"), {"patient": "levesque", "patient_id": other.pk})
+    assert "Consultation note" in chosen.content.decode()
+    assert "Assessment" not in chosen.content.decode()
+
+
+def test_an_unknown_patient_is_explained(administrator, levesques, client_for):
+    html = client_for(administrator).get(reverse("audit_log"), {"patient": "Nobody-Here"})
+    assert "No patient matches this name, birth date or health card." in html.content.decode()
+
+
+def test_results_name_the_patient_not_only_an_id(administrator, levesques, client_for):
+    html = client_for(administrator).get(reverse("audit_log")).content.decode()
+    assert "Lévesque, Zoé (1981-04-02)" in html and "Levesque, Zoe (1990-11-23)" in html

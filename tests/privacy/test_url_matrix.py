@@ -91,12 +91,19 @@ def test_the_walk_finds_the_projects_pages():
 FD = Role.FRONT_DESK
 PT = Role.PHYSIOTHERAPIST
 MD = Role.FAMILY_PHYSICIAN
+NP = (
+    Role.NURSE_PRACTITIONER
+)  # a primary care provider like MD, with a panel of their own (empty here)
+PL = Role.PRACTICE_LEAD
 MGR = Role.MANAGER
 ADM = Role.ADMINISTRATOR
 EVERY_ROLE = frozenset(Role)
 PUBLIC = "public"  # anonymous visitors too
-STAFF = frozenset({FD, PT, MD})  # the people who get notifications
-CLINICIANS = frozenset({PT, MD})
+STAFF = frozenset({FD, PT, MD, NP, PL})  # the people who get notifications
+CLINICIANS = frozenset({PT, MD})  # the physio in care and the physician of the patient's panel
+BREAK_GLASS = frozenset(
+    {PT, MD, NP}
+)  # clinicians who may open a record outside their care or panel
 
 
 def only(*roles: Role) -> frozenset[Role]:
@@ -190,8 +197,8 @@ SPEC: dict[str, Row] = {
         lambda w: url(
             "break_glass", w.stranger().pk, reason="Covering the on-call physician tonight"
         ),
-        get=CLINICIANS,
-        post=CLINICIANS,
+        get=BREAK_GLASS,
+        post=BREAK_GLASS,
     ),
     # --- administrator: configuration and audit, no clinical content ------------------------------
     "administration_home": Row(lambda w: url("administration_home"), get=only(ADM)),
@@ -265,6 +272,7 @@ SPEC: dict[str, Row] = {
             reason="Back pain for 6 weeks",
             urgency="routine",
         ),
+        # The nurse practitioner refers their own panel (test_new_roles.py); this patient is MD's.
         get=only(MD),
         post=only(MD),
     ),
@@ -387,12 +395,13 @@ SPEC: dict[str, Row] = {
     "care_episodes:note_addendum": Row(
         lambda w: url("care_episodes:note_addendum", w.signed_note().pk), post=only(PT)
     ),
+    # The practice lead reads every episode of the team, signed notes included.
     "care_episodes:note_pdf": Row(
-        lambda w: url("care_episodes:note_pdf", w.signed_note().pk), get=CLINICIANS
+        lambda w: url("care_episodes:note_pdf", w.signed_note().pk), get=CLINICIANS | {PL}
     ),
     # --- the family physician: signed notes of their panel -----------------------------------------
     "care_episodes:physician_home": Row(
-        lambda w: url("care_episodes:physician_home"), get=only(MD)
+        lambda w: url("care_episodes:physician_home"), get=only(MD, NP)
     ),
     "care_episodes:physician_note": Row(
         lambda w: url("care_episodes:physician_note", w.signed_note().pk, text="Thanks."),
@@ -402,12 +411,26 @@ SPEC: dict[str, Row] = {
     "care_episodes:physician_episode": Row(
         lambda w: url("care_episodes:physician_episode", w.episode.pk), get=only(MD)
     ),
-    # --- manager: aggregates only --------------------------------------------------------------------
-    "dashboards:manager_home": Row(lambda w: url("dashboards:manager_home"), get=only(MGR)),
-    "dashboards:monthly_report": Row(lambda w: url("dashboards:monthly_report"), get=only(MGR)),
+    # --- the practice lead: complex and escalated cases of the whole team, read-only, with advice ------
+    "care_episodes:lead_home": Row(lambda w: url("care_episodes:lead_home"), get=only(PL)),
+    "care_episodes:case_review": Row(
+        lambda w: url("care_episodes:case_review", w.episode.pk, advice="Try graded activity."),
+        get=only(PL),
+        post=only(PL),
+    ),
+    # The physiotherapist in care asks for the review.
+    "care_episodes:request_case_review": Row(
+        lambda w: url(
+            "care_episodes:request_case_review", w.episode.pk, question="No change at 6 weeks."
+        ),
+        post=only(PT),
+    ),
+    # --- manager (and the practice lead): aggregates only --------------------------------------------
+    "dashboards:manager_home": Row(lambda w: url("dashboards:manager_home"), get=only(MGR, PL)),
+    "dashboards:monthly_report": Row(lambda w: url("dashboards:monthly_report"), get=only(MGR, PL)),
     # --- referrals: the physio routes and tracks, the physician follows their panel's ----------------
     # The front desk sees the list's status columns (no clinical content) to book referred patients.
-    "referrals:list": Row(lambda w: url("referrals:list"), get=only(FD, PT, MD)),
+    "referrals:list": Row(lambda w: url("referrals:list"), get=only(FD, PT, MD, NP)),
     "referrals:episode_referrals": Row(
         lambda w: url(
             "referrals:episode_referrals",
@@ -465,7 +488,9 @@ SPEC: dict[str, Row] = {
         lambda w: url("reminders:resend", w.failed_reminder().pk, generation="0"), post=only(MGR)
     ),
     "reminders:patient_history": Row(
-        lambda w: url("reminders:patient_history", w.patient.pk), get=STAFF
+        # NP: the page is theirs for their own panel; this patient is in MD's.
+        lambda w: url("reminders:patient_history", w.patient.pk),
+        get=STAFF - {NP},
     ),
 }
 
