@@ -257,7 +257,7 @@ def calendar_book(request: AuthenticatedHttpRequest) -> HttpResponse:
     duplicates: list[Patient] = []
     status = 200
     next_slot: selectors.FreeSlot | None = None
-    taken_here = False
+    taken_here = registered = False
     if request.method == "POST":
         if source.get("action") == "register" and register.is_valid():
             data = register.cleaned_data
@@ -275,7 +275,7 @@ def calendar_book(request: AuthenticatedHttpRequest) -> HttpResponse:
                         "health_card_number", _duplicate_card_message(duplicate.existing)
                     )
                 else:
-                    messages.success(request, f"{patient.full_name} is registered.")
+                    registered = True
         if patient is not None and (source.get("action") in ("book", "register")):
             reason = second.cleaned_data["second_reason"] if second.is_valid() else ""
             try:
@@ -299,10 +299,13 @@ def calendar_book(request: AuthenticatedHttpRequest) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    f"Booked: {kind.name} on {start:%A %-d %B at %H:%M} with "
+                    ("Registered. " if registered else "")
+                    + f"Booked: {kind.name} on {start:%A %-d %B at %H:%M} with "
                     f"{practitioner.get_full_name() or practitioner.username} at {site.name}.",
                 )
                 return redirect("intake:patient_detail", patient.pk)
+            if registered:
+                messages.info(request, f"{patient.full_name} is registered; nothing is booked yet.")
         elif status == 200:
             status = 422
     existing = (

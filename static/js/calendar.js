@@ -10,26 +10,34 @@ document.addEventListener("DOMContentLoaded", () => {
 
   const grid = document.querySelector("[data-testid=calendar] table");
   if (grid) {
+    const rows = grid.tBodies[0].rows;
+    const actionIn = (r, c) => rows[r].cells[c].querySelector("a, button");
     grid.addEventListener("keydown", (event) => {
-      const moves = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
-      const step = moves[event.key];
       const cell = event.target.closest("td");
-      if (!step || !cell) return;
-      const row = cell.parentElement;
-      let rowIndex = row.sectionRowIndex;
-      let colIndex = cell.cellIndex;
-      const rows = grid.tBodies[0].rows;
-      // Walk in the arrow's direction to the next cell holding something to act on.
-      for (let i = 0; i < 200; i += 1) {
-        rowIndex += step[0];
-        colIndex += step[1];
-        if (rowIndex < 0 || rowIndex >= rows.length || colIndex < 1 || colIndex >= row.cells.length) return;
-        const target = rows[rowIndex].cells[colIndex].querySelector("a, button");
-        if (target) {
-          event.preventDefault();
-          target.focus();
-          return;
+      if (!cell) return;
+      const r0 = cell.parentElement.sectionRowIndex;
+      const c0 = cell.cellIndex;
+      const columns = cell.parentElement.cells.length;
+      let target = null;
+      if (event.key === "ArrowUp" || event.key === "ArrowDown") {
+        // The next filled half hour of the same day.
+        const step = event.key === "ArrowUp" ? -1 : 1;
+        for (let r = r0 + step; r >= 0 && r < rows.length && !target; r += step) target = actionIn(r, c0);
+      } else if (event.key === "ArrowLeft" || event.key === "ArrowRight") {
+        // The next day with something to act on, at the nearest time to this one.
+        const step = event.key === "ArrowLeft" ? -1 : 1;
+        for (let c = c0 + step; c >= 1 && c < columns && !target; c += step) {
+          for (let d = 0; d < rows.length && !target; d += 1) {
+            if (r0 - d >= 0) target = actionIn(r0 - d, c);
+            if (!target && r0 + d < rows.length) target = actionIn(r0 + d, c);
+          }
         }
+      } else {
+        return;
+      }
+      if (target) {
+        event.preventDefault();
+        target.focus();
       }
     });
   }
