@@ -124,6 +124,10 @@ def _render_calendar(
         kind = selectors.default_appointment_type(None)
     today = timezone.localdate()
     monday = selectors.week_monday(filters.get("week") or today)
+    # The filters as applied (the visit of the appointment being moved, the week's Monday).
+    shown = data.copy()
+    shown["type"], shown["week"] = kind.code, monday.isoformat()
+    form = CalendarForm(shown)
     calendar = selectors.week_calendar(
         monday=monday,
         duration=kind.duration,
