@@ -15,7 +15,7 @@ from intake.identifiers import (
     normalise_postal_code,
     normalise_version_code,
 )
-from intake.models import IncomingReferral, Patient, Site, WaitlistEntry
+from intake.models import AppointmentType, IncomingReferral, Patient, Site, WaitlistEntry
 from intake.services import PATIENT_FIELDS
 from intake.slots import AFTERNOON, MORNING
 from lbp_pathway.access import PRIMARY_CARE, Role
@@ -173,3 +173,39 @@ class DaySheetForm(forms.Form):
         super().__init__(*args, **kwargs)
         physiotherapists = selectors.users_with_role(Role.PHYSIOTHERAPIST)
         model_choice_field(self, "practitioner").queryset = physiotherapists
+
+
+class CalendarForm(forms.Form):
+    """The week calendar's filters: which week (any day of it), site, physiotherapist, visit."""
+
+    week = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}), required=False, label="Week of"
+    )
+    site: forms.ModelChoiceField[Site] = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="Every site"
+    )
+    practitioner = PersonChoiceField(
+        queryset=User.objects.none(), required=False, empty_label="Every physiotherapist"
+    )
+    type: forms.ModelChoiceField[AppointmentType] = forms.ModelChoiceField(
+        queryset=None, required=False, to_field_name="code", empty_label=None, label="Visit"
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        model_choice_field(self, "site").queryset = Site.objects.all()
+        physiotherapists = selectors.users_with_role(Role.PHYSIOTHERAPIST)
+        model_choice_field(self, "practitioner").queryset = physiotherapists
+        model_choice_field(self, "type").queryset = AppointmentType.objects.all()
+        for name, field in self.fields.items():
+            css = "form-control form-control-sm" if name == "week" else "form-select form-select-sm"
+            field.widget.attrs["class"] = css
+
+
+class SecondAssessmentForm(forms.Form):
+    second_reason = forms.CharField(
+        max_length=200,
+        required=False,
+        label="Reason for a second new assessment",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import (
     BooleanField,
     Case,
@@ -391,6 +392,21 @@ def waiting_entry(patient: Patient) -> WaitlistEntry | None:
     return patient.waitlist_entries.filter(status=WaitlistEntry.Status.WAITING).first()
 
 
+def open_new_assessment(patient: Patient, *, now: datetime | None = None) -> Appointment | None:
+    """The patient's next booked new-assessment visit still ahead, if any (one query)."""
+    return (
+        Appointment.objects.filter(
+            patient=patient,
+            appointment_type__is_new_assessment=True,
+            status=Appointment.Status.BOOKED,
+            start__gt=now or timezone.now(),
+        )
+        .select_related("patient", "site", "practitioner", "appointment_type")
+        .order_by("start")
+        .first()
+    )
+
+
 def continuing_episode(patient: Patient) -> Episode | None:
     return (
         Episode.objects.filter(patient=patient, status__in=CONTINUING)
@@ -656,3 +672,175 @@ def practitioner_choices() -> list[User]:
 
 def sites() -> list[Site]:
     return list(Site.objects.all())
+
+
+# Week calendar -----------------------------------------------------------------------------------
+
+CALENDAR_STEP = timedelta(minutes=30)
+
+
+@dataclass
+class CalendarEntry:
+    """One thing in a calendar cell: a free slot to book, or a live appointment."""
+
+    start: datetime
+    end: datetime
+    practitioner: User
+    site: Site
+    appointment: Appointment | None = None
+    book_url: str = ""  # free: the booking page for this slot; booked: the calendar moving it
+    value: str = ""  # free: what the "move here" button posts
+
+    @property
+    def is_free(self) -> bool:
+        return self.appointment is None
+
+
+@dataclass
+class CalendarRow:
+    at: time
+    cells: list[list[CalendarEntry]]  # one list per day of WeekCalendar.days
+
+
+@dataclass
+class WeekCalendar:
+    monday: date
+    days: list[date]
+    rows: list[CalendarRow]
+    free_count: int
+    booked_count: int
+
+
+def week_monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _floor_to_step(moment: time) -> time:
+    minutes = moment.hour * 60 + moment.minute
+    minutes -= minutes % int(CALENDAR_STEP.total_seconds() // 60)
+    return time(minutes // 60, minutes % 60)
+
+
+def week_calendar(
+    *,
+    monday: date,
+    duration: timedelta,
+    site_id: int | None = None,
+    practitioner_id: int | None = None,
+    moving: Appointment | None = None,
+    now: datetime | None = None,
+) -> WeekCalendar:
+    """A week of free slots (of `duration`) and live appointments, by day and half hour, for one
+    site and practitioner or all of them: two queries whatever the size of the clinic (availability
+    with its days off as arrays, then the week's appointments). The appointment being moved does
+    not hold its own time, as the reschedule cancels it in the same transaction."""
+    now = now or timezone.now()
+    tz = local_tz()
+    week_start = datetime.combine(monday, time(), tzinfo=tz)
+    week_end = week_start + timedelta(days=7)
+    sunday = monday + timedelta(days=6)
+
+    off = AvailabilityException.objects.filter(
+        practitioner_id=OuterRef("practitioner_id"), last_day__gte=monday, first_day__lte=sunday
+    ).order_by("id")
+    windows_qs = WeeklyAvailability.objects.select_related("practitioner", "site").annotate(
+        off_first=ArraySubquery(off.values("first_day")),
+        off_last=ArraySubquery(off.values("last_day")),
+    )
+    shown = Q()
+    if site_id:
+        windows_qs = windows_qs.filter(site_id=site_id)
+        shown &= Q(site_id=site_id)
+    if practitioner_id:
+        windows_qs = windows_qs.filter(practitioner_id=practitioner_id)
+        shown &= Q(practitioner_id=practitioner_id)
+    window_rows = list(windows_qs)
+    practitioner_ids = {row.practitioner_id for row in window_rows}
+
+    # The shown appointments, and every live booking of the shown practitioners (at any site: they
+    # are busy wherever they are booked).
+    wanted = shown | Q(practitioner_id__in=practitioner_ids) if practitioner_ids else shown
+    appointments = list(
+        Appointment.objects.filter(wanted, start__lt=week_end, end__gt=week_start)
+        .exclude(status=Appointment.Status.CANCELLED)
+        .select_related("patient", "practitioner", "site", "appointment_type")
+        .order_by("start", "id")
+    )
+    moving_id = moving.pk if moving is not None else None
+    busy = [
+        slot_rules.Busy(a.practitioner_id, a.start, a.end)
+        for a in appointments
+        if a.pk != moving_id
+    ]
+    days_off = {
+        slot_rules.DaysOff(row.practitioner_id, first, last)
+        for row in window_rows
+        for first, last in zip(row.off_first, row.off_last, strict=True)
+    }
+    from_moment = max(now, week_start)
+    free = slot_rules.free_slots(
+        windows=[
+            slot_rules.Window(row.practitioner_id, row.site_id, row.weekday, row.start, row.end)
+            for row in window_rows
+        ],
+        days_off=days_off,
+        busy=busy,
+        now=from_moment,
+        tz=tz,
+        duration=duration,
+        step=CALENDAR_STEP,
+        days=max(0, (week_end.date() - from_moment.astimezone(tz).date()).days),
+        limit=7 * 48 * max(1, len(window_rows)),
+    )
+    practitioners = {row.practitioner_id: row.practitioner for row in window_rows}
+    site_by_id = {row.site_id: row.site for row in window_rows}
+
+    entries: list[CalendarEntry] = [
+        CalendarEntry(
+            slot.start.astimezone(tz),
+            slot.end.astimezone(tz),
+            practitioners[slot.practitioner_id],
+            site_by_id[slot.site_id],
+        )
+        for slot in free
+    ]
+    shown_appointments = [
+        a
+        for a in appointments
+        if (not site_id or a.site_id == site_id)
+        and (not practitioner_id or a.practitioner_id == practitioner_id)
+        and week_start <= a.start < week_end
+    ]
+    entries += [
+        CalendarEntry(a.start.astimezone(tz), a.end.astimezone(tz), a.practitioner, a.site, a)
+        for a in shown_appointments
+    ]
+
+    # Rows: every half hour that a shown practitioner works, and the times of the appointments.
+    times: set[time] = set()
+    for row in window_rows:
+        moment = datetime.combine(monday, row.start)
+        while moment.time() < row.end:
+            times.add(_floor_to_step(moment.time()))
+            moment += CALENDAR_STEP
+            if moment.date() != monday:
+                break
+    times |= {_floor_to_step(entry.start.time()) for entry in entries}
+
+    weekdays = {row.weekday for row in window_rows} | {e.start.weekday() for e in entries}
+    days = [
+        monday + timedelta(days=offset)
+        for offset in range(7)
+        if offset < 5 or offset in weekdays  # the weekend only when someone works or is booked
+    ]
+    column = {day: index for index, day in enumerate(days)}
+    grid: dict[time, list[list[CalendarEntry]]] = {at: [[] for _ in days] for at in sorted(times)}
+    for entry in sorted(entries, key=lambda e: (e.start, e.practitioner.last_name, e.site.name)):
+        grid[_floor_to_step(entry.start.time())][column[entry.start.date()]].append(entry)
+    return WeekCalendar(
+        monday=monday,
+        days=days,
+        rows=[CalendarRow(at, cells) for at, cells in grid.items()],
+        free_count=len(free),
+        booked_count=len(shown_appointments),
+    )

@@ -39,6 +39,20 @@ class SlotTaken(BookingRefused):
         self.next_slot = next_slot
 
 
+class SecondNewAssessment(BookingRefused):
+    """The patient already has an open (future, booked) new-assessment visit: a second one needs a
+    reason the front desk gives on purpose. `existing` is that booking."""
+
+    def __init__(self, existing: Appointment) -> None:
+        local = existing.start.astimezone(selectors.local_tz())
+        super().__init__(
+            f"{existing.patient.full_name} already has a new assessment booked on "
+            f"{local:%A %-d %B at %H:%M} at {existing.site.name}. Nothing was booked: open that "
+            "booking, or give the reason for a second one."
+        )
+        self.existing = existing
+
+
 class DuplicateHealthCard(Exception):
     def __init__(self, existing: Patient) -> None:
         super().__init__("A patient with this health card number is already registered.")
@@ -147,8 +161,12 @@ def book_appointment(
     episode: Episode | None = None,
     now: datetime | None = None,
     rescheduled_from: Appointment | None = None,
+    second_reason: str = "",
 ) -> Appointment:
     """Book one appointment and open (or continue) the patient's care episode.
+
+    A new assessment for a patient who already has one booked ahead is refused (SecondNewAssessment)
+    unless `second_reason` says why the front desk wants a second one; a reschedule moves the first.
 
     Raises BookingRefused when the patient or the episode is on hold (an open red-flag alert until a
     physician clears it) or the time is outside the practitioner's availability, and SlotTaken when another booking
@@ -179,6 +197,15 @@ def book_appointment(
             patient_hold = hold.get(pk=patient.pk)
             if patient_hold:
                 raise BookingRefused(patient_hold)
+            # Under the patient's row lock, so a double submit or two desks cannot both pass.
+            if (
+                appointment_type.is_new_assessment
+                and rescheduled_from is None
+                and not second_reason.strip()
+            ):
+                existing = selectors.open_new_assessment(patient, now=now)
+                if existing is not None:
+                    raise SecondNewAssessment(existing)
             episode = _episode_for_booking(patient, episode, _local_date(now))
             if episode.booking_hold:
                 raise BookingRefused(episode.booking_hold)
@@ -219,6 +246,8 @@ def book_appointment(
             )
             reminders.cancel_follow_up_reminders(episode.pk)
             what = "Appointment booked"
+            if appointment_type.is_new_assessment and second_reason.strip():
+                what = f"Second new assessment booked (reason: {second_reason.strip()[:120]})"
             if rescheduled_from is not None:
                 what = f"Appointment rescheduled (from appointment {rescheduled_from.pk})"
             audit.record(actor, audit.Action.CHANGE, what, patient=patient)

@@ -5,6 +5,8 @@ from intake import views
 app_name = "intake"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("calendar/book/", views.calendar_book, name="calendar_book"),
+    path("calendar/move/", views.calendar_move, name="calendar_move"),
     path("patients/", views.patient_search, name="patient_search"),
     path("patients/new/", views.patient_create, name="patient_create"),
     path("patients/<int:patient_id>/", views.patient_detail, name="patient_detail"),

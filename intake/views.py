@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TypedDict, TypeVar
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.models import User
 from django.db.models import Model
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,10 +23,12 @@ from care_episodes import lifecycle
 from intake import selectors, services
 from intake.appointment_rules import IllegalAppointmentChange
 from intake.forms import (
+    CalendarForm,
     CancelForm,
     DaySheetForm,
     PatientForm,
     ReferralForm,
+    SecondAssessmentForm,
     SlotFilterForm,
     WaitlistForm,
 )
@@ -62,10 +64,306 @@ def _safe_next(request: HttpRequest, fallback: str) -> str:
 
 @role_required(FRONT_DESK)
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The week calendar (free and booked slots) with the waitlist and worklists beside it."""
+    return _render_calendar(request, request.GET)
+
+
+def _slot_value(entry: selectors.CalendarEntry) -> str:
+    return f"{entry.practitioner.pk}|{entry.site.pk}|{entry.start.isoformat()}"
+
+
+def _parse_slot(value: str) -> tuple[User, Site, datetime] | None:
+    parts = value.split("|")
+    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
+        return None
+    start = parse_datetime(parts[2])
+    if start is None or timezone.is_naive(start):
+        return None
+    return (
+        get_object_or_404(User, pk=parts[0]),
+        get_object_or_404(Site, pk=parts[1]),
+        start,
+    )
+
+
+def _moving_appointment(request: HttpRequest, value: str | None) -> Appointment | None:
+    if not value:
+        return None
+    if not value.isdigit():
+        raise Http404("No such appointment")
+    appointment = get_object_or_404(
+        Appointment.objects.select_related("patient", "appointment_type", "site", "practitioner"),
+        pk=value,
+    )
+    access.patient_for(request, appointment.patient_id, area=Area.SCHEDULING, what="Appointment")
+    if appointment.status != Appointment.Status.BOOKED:
+        return None
+    return appointment
+
+
+def _render_calendar(
+    request: AuthenticatedHttpRequest, data: QueryDict, *, status: int = 200
+) -> HttpResponse:
+    form = CalendarForm(data)
+    filters = form.cleaned_data if form.is_valid() else {}
+    site: Site | None = filters.get("site")
+    practitioner: User | None = filters.get("practitioner")
+    moving = _moving_appointment(request, data.get("move"))
+    patient: Patient | None = None
+    patient_id = str(data.get("patient", ""))
+    if not moving and patient_id.isdigit():
+        patient = access.patient_for(request, patient_id, area=Area.SCHEDULING, what="Booking")
+    kind: AppointmentType
+    if moving is not None:
+        kind = moving.appointment_type
+    elif filters.get("type"):
+        kind = filters["type"]
+    elif patient is not None:
+        kind = selectors.default_appointment_type(selectors.continuing_episode(patient))
+    else:
+        kind = selectors.default_appointment_type(None)
+    today = timezone.localdate()
+    monday = selectors.week_monday(filters.get("week") or today)
+    # The filters as applied (the visit of the appointment being moved, the week's Monday).
+    shown = data.copy()
+    shown["type"], shown["week"] = kind.code, monday.isoformat()
+    form = CalendarForm(shown)
+    calendar = selectors.week_calendar(
+        monday=monday,
+        duration=kind.duration,
+        site_id=site.pk if site else None,
+        practitioner_id=practitioner.pk if practitioner else None,
+        moving=moving,
+    )
+    keep: dict[str, str | int] = {"type": kind.code}
+    if site:
+        keep["site"] = site.pk
+    if practitioner:
+        keep["practitioner"] = practitioner.pk
+    here = {**keep, "week": monday.isoformat()}
+    if moving is not None:
+        here["move"] = moving.pk
+    if patient is not None:
+        here["patient"] = patient.pk
+    for row in calendar.rows:
+        for cell in row.cells:
+            for entry in cell:
+                if entry.is_free:
+                    entry.value = _slot_value(entry)
+                    entry.book_url = (
+                        reverse("intake:calendar_book")
+                        + "?"
+                        + urlencode(
+                            {
+                                "practitioner": entry.practitioner.pk,
+                                "site": entry.site.pk,
+                                "start": entry.start.isoformat(),
+                                "type": kind.code,
+                                **({"patient": patient.pk} if patient else {}),
+                            }
+                        )
+                    )
+                elif entry.appointment is not None:
+                    entry.book_url = (
+                        reverse("intake:home")
+                        + "?"
+                        + urlencode({**here, "move": entry.appointment.pk})
+                    )
+    audit.record(request, audit.Action.VIEW, f"Week calendar {monday:%Y-%m-%d}")
+    home_url = reverse("intake:home")
     return render(
         request,
         "intake/home.html",
-        {"arrivals": selectors.todays_arrivals(), "counts": selectors.worklist_counts()},
+        {
+            "form": form,
+            "calendar": calendar,
+            "appointment_type": kind,
+            "site": site,
+            "practitioner": practitioner,
+            "moving": moving,
+            "booking_for": patient,
+            "today": today,
+            "here_url": home_url + "?" + urlencode(here),
+            "previous_url": home_url
+            + "?"
+            + urlencode({**here, "week": (monday - timedelta(days=7)).isoformat()}),
+            "next_url": home_url
+            + "?"
+            + urlencode({**here, "week": (monday + timedelta(days=7)).isoformat()}),
+            "this_week_url": home_url + "?" + urlencode({**here, "week": today.isoformat()}),
+            "stop_url": home_url + "?" + urlencode({**keep, "week": monday.isoformat()}),
+            "keep": {**keep, "week": monday.isoformat()},
+            "entries": selectors.waiting_entries(),
+            "counts": selectors.worklist_counts(),
+        },
+        status=status,
+    )
+
+
+@role_required(FRONT_DESK)
+@require_POST
+def calendar_move(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The second click of a reschedule: move the chosen appointment to the free slot clicked."""
+    moving = _moving_appointment(request, request.POST.get("move"))
+    chosen = _parse_slot(request.POST.get("slot", ""))
+    if moving is None or chosen is None:
+        messages.error(request, "Choose a booked appointment to move, then a free slot.")
+        return _render_calendar(request, request.POST, status=400)
+    practitioner, site, start = chosen
+    try:
+        moved = services.reschedule_appointment(
+            moving, practitioner=practitioner, site=site, start=start, actor=audit.actor(request)
+        )
+    except services.SlotTaken as taken:
+        messages.error(request, f"{taken} Nothing was moved: choose another free slot.")
+        return _render_calendar(request, request.POST, status=409)
+    except (services.BookingRefused, IllegalAppointmentChange) as refused:
+        messages.error(request, f"{refused} Nothing was moved.")
+        data = request.POST.copy()
+        data.pop("move", None)
+        return _render_calendar(request, data, status=409)
+    local = moved.start.astimezone(selectors.local_tz())
+    messages.success(
+        request,
+        f"Moved: {moving.patient.full_name} to {local:%A %-d %B at %H:%M} with "
+        f"{practitioner.get_full_name() or practitioner.username} at {site.name}.",
+    )
+    keep = {k: request.POST[k] for k in ("site", "practitioner", "type") if request.POST.get(k)}
+    keep["week"] = local.date().isoformat()
+    return redirect(reverse("intake:home") + "?" + urlencode(keep))
+
+
+@role_required(FRONT_DESK)
+def calendar_book(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Book the free slot clicked in the calendar: for a patient found by search, or registered here
+    (with the same duplicate checks as the registration page), in one step."""
+    source = request.POST if request.method == "POST" else request.GET
+    practitioner = _optional(User, request, "practitioner")
+    site = _optional(Site, request, "site")
+    start = parse_datetime(source.get("start", ""))
+    if practitioner is None or site is None or start is None or timezone.is_naive(start):
+        messages.info(request, "Click a free slot in the calendar to book it.")
+        return redirect("intake:home")
+    start = start.astimezone(selectors.local_tz())
+    patient = _patient_from(request)
+    code = source.get("type") or ""
+    kind = (
+        get_object_or_404(AppointmentType, code=code)
+        if code
+        else selectors.default_appointment_type(
+            selectors.continuing_episode(patient) if patient else None
+        )
+    )
+    query = request.GET.get("q", "").strip()
+    found = selectors.find_patients(query) if query and patient is None else None
+    register = PatientForm(request.POST if source.get("action") == "register" else None)
+    second = SecondAssessmentForm(request.POST or None)
+    duplicates: list[Patient] = []
+    status = 200
+    next_slot: selectors.FreeSlot | None = None
+    taken_here = registered = False
+    if request.method == "POST":
+        if source.get("action") == "register" and register.is_valid():
+            data = register.cleaned_data
+            if not request.POST.get("different_person"):
+                duplicates = selectors.likely_duplicates(
+                    first_name=data["first_name"],
+                    last_name=data["last_name"],
+                    date_of_birth=data["date_of_birth"],
+                )
+            if not duplicates:
+                try:
+                    patient = services.register_patient(actor=audit.actor(request), **data)
+                except services.DuplicateHealthCard as duplicate:
+                    register.add_error(
+                        "health_card_number", _duplicate_card_message(duplicate.existing)
+                    )
+                else:
+                    registered = True
+        if patient is not None and (source.get("action") in ("book", "register")):
+            reason = second.cleaned_data["second_reason"] if second.is_valid() else ""
+            try:
+                services.book_appointment(
+                    patient=patient,
+                    practitioner=practitioner,
+                    site=site,
+                    start=start,
+                    appointment_type=kind,
+                    actor=audit.actor(request),
+                    second_reason=reason,
+                )
+            except services.SlotTaken as taken:
+                status, taken_here, next_slot = 409, True, taken.next_slot
+                messages.error(request, f"{taken} Nothing was booked for {patient.full_name}.")
+            except services.SecondNewAssessment:
+                status = 409  # the warning below says which booking and asks for a reason
+            except services.BookingRefused as refused:
+                status = 409
+                messages.error(request, str(refused))
+            else:
+                messages.success(
+                    request,
+                    ("Registered. " if registered else "")
+                    + f"Booked: {kind.name} on {start:%A %-d %B at %H:%M} with "
+                    f"{practitioner.get_full_name() or practitioner.username} at {site.name}.",
+                )
+                return redirect("intake:patient_detail", patient.pk)
+            if registered:
+                messages.info(request, f"{patient.full_name} is registered; nothing is booked yet.")
+        elif status == 200:
+            status = 422
+    existing = (
+        selectors.open_new_assessment(patient)
+        if patient is not None and kind.is_new_assessment
+        else None
+    )
+    slot_params = {
+        "practitioner": practitioner.pk,
+        "site": site.pk,
+        "start": start.isoformat(),
+        "type": kind.code,
+    }
+    next_url = ""
+    if next_slot is not None and patient is not None:
+        next_url = (
+            reverse("intake:calendar_book")
+            + "?"
+            + urlencode(
+                {
+                    "practitioner": next_slot.practitioner.pk,
+                    "site": next_slot.site.pk,
+                    "start": next_slot.start.isoformat(),
+                    "type": kind.code,
+                    "patient": patient.pk,
+                }
+            )
+        )
+    calendar_params = {"week": start.date().isoformat(), "type": kind.code}
+    if patient is not None:
+        calendar_params["patient"] = str(patient.pk)
+    return render(
+        request,
+        "intake/calendar_book.html",
+        {
+            "patient": patient,
+            "practitioner": practitioner,
+            "site": site,
+            "start": start,
+            "end": start + kind.duration,
+            "appointment_type": kind,
+            "slot_params": slot_params,
+            "query": query,
+            "found": found,
+            "register": register,
+            "duplicates": duplicates,
+            "second": second,
+            "existing": existing,
+            "taken": taken_here,
+            "next_slot": next_slot,
+            "next_url": next_url,
+            "calendar_url": reverse("intake:home") + "?" + urlencode(calendar_params),
+        },
+        status=status,
     )
 
 
@@ -166,6 +464,14 @@ def patient_detail(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRe
             "waitlist_form": WaitlistForm(),
             "waiting": selectors.waiting_entry(patient),
             "now": timezone.now(),
+            "upcoming": next(
+                (
+                    a
+                    for a in reversed(appointments)
+                    if a.status == Appointment.Status.BOOKED and a.start > timezone.now()
+                ),
+                None,
+            ),
             "open_episode": next((e for e in episodes if e.status in lifecycle.ACTIVE), None),
         },
     )
@@ -326,7 +632,10 @@ def booking_confirm(request: AuthenticatedHttpRequest) -> HttpResponse:
                     appointment_type=kind,
                     actor=audit.actor(request),
                     episode=extra.referral.episode if extra.referral else None,
+                    second_reason=request.POST.get("second_reason", "")[:200],
                 )
+        except services.SecondNewAssessment:
+            status = 409  # the slot stays on screen with the warning, the link and the reason field
         except services.SlotTaken as taken:
             status = 409
             if taken.next_slot is not None:
@@ -357,11 +666,17 @@ def booking_confirm(request: AuthenticatedHttpRequest) -> HttpResponse:
                 f"{practitioner.get_full_name() or practitioner.username} at {site.name}.",
             )
             return redirect("intake:patient_detail", patient.pk)
+    existing = (
+        selectors.open_new_assessment(patient)
+        if kind.is_new_assessment and extra.reschedule is None
+        else None
+    )
     return render(
         request,
         "intake/booking_confirm.html",
         {
             "patient": patient,
+            "existing": existing,
             "slot": slot,
             "end": slot["start"] + kind.duration if slot else None,
             "appointment_type": kind,

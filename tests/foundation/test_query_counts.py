@@ -559,6 +559,14 @@ PAGES = [
     ),
     Page("free slots", Role.FRONT_DESK, named("intake:slot_search"), grow_schedule, shows="Extra"),
     Page(
+        "front-desk week calendar",
+        Role.FRONT_DESK,
+        named("intake:home"),
+        grow_schedule,  # more physiotherapists with windows, and their bookings tomorrow
+        params={"week": (date.today() + timedelta(days=1)).isoformat()},
+        shows="Extra",
+    ),
+    Page(
         "day sheet",
         Role.FRONT_DESK,
         named("intake:day_sheet"),

@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
@@ -250,6 +251,35 @@ SPEC: dict[str, Row] = {
             site=w.site.pk,
             start=w.monday_slot(9).isoformat(),
             type="follow_up",
+        ),
+        post=only(FD),
+    ),
+    "intake:calendar_book": Row(
+        lambda w: url(
+            "intake:calendar_book",
+            query=urlencode(
+                {
+                    "practitioner": w.physio.pk,
+                    "site": w.site.pk,
+                    "start": w.monday_slot(9).isoformat(),
+                    "type": "follow_up",
+                }
+            ),
+            action="book",
+            patient=w.patient.pk,
+            practitioner=w.physio.pk,
+            site=w.site.pk,
+            start=w.monday_slot(9).isoformat(),
+            type="follow_up",
+        ),
+        get=only(FD),
+        post=only(FD),
+    ),
+    "intake:calendar_move": Row(
+        lambda w: url(
+            "intake:calendar_move",
+            move=w.appointment().pk,
+            slot=f"{w.physio.pk}|{w.site.pk}|{w.monday_slot(9).isoformat()}",
         ),
         post=only(FD),
     ),
