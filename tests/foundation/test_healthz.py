@@ -59,15 +59,21 @@ def closed_port() -> int:
         return sock.getsockname()[1]
 
 
+# The outage tests commit (pages run in their own transactions, a connection is cut): transactional,
+# with serialized rollback like the suite's other transactional tests, so the flush after them does not
+# recreate content types under the next serialized test.
+TRANSACTIONAL = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
 @pytest.fixture
-def signed_in(transactional_db):
+def signed_in():
     client = Client(raise_request_exception=False)
     client.force_login(UserFactory(username="desk", role=Role.FRONT_DESK))
     return client
 
 
 @pytest.fixture
-def database_down(transactional_db):
+def database_down():
     """The default database moved to a closed port for the test (as if PostgreSQL stopped)."""
     conn = connections["default"]
     saved = dict(conn.settings_dict)
@@ -102,12 +108,14 @@ def assert_maintenance_page(response, part: str) -> str:
     return page
 
 
+@TRANSACTIONAL
 def test_a_page_answers_503_with_a_retry_while_the_database_is_down(signed_in, database_down):
     page = assert_maintenance_page(signed_in.get("/frontdesk/?day=2026-01-05"), "The database")
     assert 'href="/frontdesk/?day=2026-01-05"' in page  # Try again: the same page
     assert "If you were saving something" not in page
 
 
+@TRANSACTIONAL
 def test_a_form_sent_while_the_database_is_down_says_nothing_was_half_saved(
     signed_in, database_down
 ):
@@ -117,6 +125,7 @@ def test_a_form_sent_while_the_database_is_down_says_nothing_was_half_saved(
     assert "saved completely or not at all" in page
 
 
+@TRANSACTIONAL
 def test_healthz_says_the_database_is_down(client, database_down):
     response = client.get("/healthz")
     assert response.status_code == 503
@@ -125,6 +134,7 @@ def test_healthz_says_the_database_is_down(client, database_down):
     assert body["worker"]["status"] in {"ok", "stale", "down"}  # Redis answers: it can tell
 
 
+@TRANSACTIONAL
 def test_a_signed_in_page_answers_503_while_redis_is_down(signed_in, redis_down):
     assert_maintenance_page(signed_in.get("/frontdesk/"), "The message and cache server (Redis)")
 
@@ -139,6 +149,7 @@ def test_healthz_says_redis_is_down_with_the_outbox_still_readable(client, redis
     assert body["outbox"]["status"] == "ok"
 
 
+@TRANSACTIONAL
 def test_a_save_cut_off_by_a_lost_database_connection_leaves_nothing_half_done(
     signed_in, monkeypatch
 ):
