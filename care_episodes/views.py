@@ -539,7 +539,7 @@ def visit_edit(
                     sign=sign,
                 )
         except StaleRecord as stale:
-            return _conflict(request, form, stale, what="visit note", **context)
+            return _conflict(request, form, stale, what="visit note", episode=episode, visit=visit)
         except IllegalTransition as error:
             messages.error(request, str(error))
         else:
