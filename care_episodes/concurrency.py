@@ -56,9 +56,11 @@ def version_field() -> forms.CharField:
     return forms.CharField(widget=forms.HiddenInput, required=False)
 
 
-def submitted_version(form: forms.BaseForm) -> str:
-    value: str = form.cleaned_data.get("version") or NEW
-    return value
+def submitted_version(form: forms.BaseForm) -> str | None:
+    """The version the form was opened on; None when the request carried none (a client other than
+    the app's own forms, which always send it: "none" for a record that did not exist yet)."""
+    value: str = form.cleaned_data.get("version") or ""
+    return value or None
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from care_episodes import services as care_services
+from care_episodes import visits as care_visits
 from care_episodes.models import Exercise
 from intake import services as intake_services
 from intake.models import WaitlistEntry
@@ -143,6 +144,23 @@ class AccessWorld:
             "unassigned_episode",
             lambda: EpisodeFactory(
                 patient=self.patient, physiotherapist=None, site=self.site, status="requested"
+            ),
+        )
+
+    def visit(self):
+        """An unsigned follow-up visit note on the episode."""
+
+        return self._once(
+            "visit",
+            lambda: care_visits.record_visit(
+                self.episode,
+                actor=as_actor(self.physio),
+                facts={
+                    "visit_date": timezone.localdate(),
+                    "mode": "in_person",
+                    "subjective": "Better",
+                    "treatment": "Exercise review",
+                },
             ),
         )
 

@@ -372,6 +372,31 @@ SPEC: dict[str, Row] = {
     "care_episodes:note_addendum": Row(
         lambda w: url("care_episodes:note_addendum", w.signed_note().pk), post=only(PT)
     ),
+    "care_episodes:visit_add": Row(
+        lambda w: url(
+            "care_episodes:visit_add",
+            w.episode.pk,
+            visit_date=_today(),
+            mode="video",
+            subjective="Easier",
+            treatment="Walking programme progressed",
+        ),
+        get=only(PT),
+        post=only(PT),
+    ),
+    "care_episodes:visit_edit": Row(
+        lambda w: url(
+            "care_episodes:visit_edit",
+            w.episode.pk,
+            w.visit().pk,
+            visit_date=_today(),
+            mode="phone",
+            subjective="Easier",
+            treatment="Advice",
+        ),
+        get=only(PT),
+        post=only(PT),
+    ),
     "care_episodes:note_pdf": Row(
         lambda w: url("care_episodes:note_pdf", w.signed_note().pk), get=CLINICIANS
     ),
