@@ -37,6 +37,7 @@ from intake.models import (
     Appointment,
     AppointmentType,
     AvailabilityException,
+    GroupSession,
     IncomingReferral,
     Patient,
     Site,
@@ -654,3 +655,13 @@ def practitioner_choices() -> list[User]:
 
 def sites() -> list[Site]:
     return list(Site.objects.all())
+
+
+def upcoming_group_sessions(since: datetime) -> list[GroupSession]:
+    """Sessions from `since` on, each with `taken` (live bookings), soonest first."""
+    return list(
+        GroupSession.objects.filter(end__gte=since)
+        .select_related("site", "leader")
+        .annotate(taken=Count("bookings", filter=~Q(bookings__attendance="cancelled")))
+        .order_by("start")[:200]
+    )
