@@ -258,6 +258,46 @@ SPEC: dict[str, Row] = {
         lambda w: url("intake:waitlist_done", w.waitlist_entry().pk), post=only(FD)
     ),
     "intake:day_sheet": Row(lambda w: url("intake:day_sheet"), get=only(FD, PT)),
+    # Group sessions (classes): the front desk and the physios run them.
+    "intake:group_sessions": Row(
+        lambda w: url(
+            "intake:group_sessions",
+            kind="exercise",
+            title="Core class",
+            site=str(w.site.pk),
+            leader=str(w.physio.pk),
+            start=f"{_today(7)}T10:00",
+            duration_minutes="60",
+            capacity="6",
+        ),
+        get=only(FD, PT),
+        post=only(FD, PT),
+    ),
+    "intake:group_session": Row(
+        lambda w: url("intake:group_session", w.group_session().pk), get=only(FD, PT)
+    ),
+    "intake:group_session_book": Row(
+        lambda w: url("intake:group_session_book", w.group_session().pk, patient=w.patient.pk),
+        post=only(FD, PT),
+    ),
+    "intake:group_session_attendance": Row(
+        lambda w: url(
+            "intake:group_session_attendance",
+            w.group_session().pk,
+            **{f"attendance-{w.group_booking().pk}": "attended"},
+        ),
+        post=only(FD, PT),
+    ),
+    "intake:appointment_mode": Row(
+        lambda w: url(
+            "intake:appointment_mode",
+            w.appointment().pk,
+            mode="video",
+            video_link="https://video.example.org/room/42",
+        ),
+        get=only(FD, PT),
+        post=only(FD, PT),
+    ),
     # --- triage -----------------------------------------------------------------------------------
     # The physio in care triages. Another physio reads an unassigned episode at a site they work at
     # and may not POST until they take it; another site is refused (test_write_ownership.py).
