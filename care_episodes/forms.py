@@ -9,6 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from care_episodes import outcomes
+from care_episodes.concurrency import version_field
 from care_episodes.models import (
     Assessment,
     ConsultationNote,
@@ -18,7 +19,10 @@ from care_episodes.models import (
     FollowUpPlan,
     OutcomeMeasurement,
     SelfManagementPlan,
+    VisitMode,
+    VisitNote,
 )
+from triage.models import InstrumentText
 
 # ModelForm is generic only for the type checker (Django's class takes no subscript at run time).
 if TYPE_CHECKING:
@@ -27,15 +31,49 @@ if TYPE_CHECKING:
     _FollowUpModelForm = forms.ModelForm[FollowUpPlan]
     _DischargeModelForm = forms.ModelForm[Discharge]
     _NoteModelForm = forms.ModelForm[ConsultationNote]
+    _VisitModelForm = forms.ModelForm[VisitNote]
 else:
     _AssessmentModelForm = _PlanModelForm = _FollowUpModelForm = forms.ModelForm
-    _DischargeModelForm = _NoteModelForm = forms.ModelForm
+    _DischargeModelForm = _NoteModelForm = _VisitModelForm = forms.ModelForm
 
 DATE = forms.DateInput(attrs={"type": "date"})
 TEXT = forms.Textarea(attrs={"rows": 2})
 
 
 class AssessmentForm(_AssessmentModelForm):
+    version = version_field()
+
+    # The form's sections, in the order a physiotherapist works (the page shows progress through
+    # them and an error summary linking to each field in error).
+    SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+        (
+            "history",
+            "History",
+            (
+                "assessed_on",
+                "presenting_complaint",
+                "onset",
+                "symptom_weeks",
+                "pattern",
+                "aggravating_factors",
+                "easing_factors",
+                "previous_episodes",
+                "work_status",
+                "medications",
+                "opioid_use",
+                "yellow_flags",
+            ),
+        ),
+        ("red_flags", "Red-flag review", ("red_flag_screen",)),
+        (
+            "examination",
+            "Examination",
+            ("myotomes", "dermatomes", "reflexes", "straight_leg_raise", "neurological_details"),
+        ),
+        ("impression", "Impression", ("working_diagnosis",)),
+        ("plan", "Plan and goals", ("goals",)),
+    )
+
     class Meta:
         model = Assessment
         fields = [
@@ -80,6 +118,25 @@ class AssessmentForm(_AssessmentModelForm):
         pattern = cast(forms.ChoiceField, self.fields["pattern"])
         pattern.choices = Assessment.Pattern.choices  # radios: no blank option
 
+    def sections(self) -> list[dict[str, Any]]:
+        """Each section with its bound fields, whether its required fields are filled and whether
+        one of its fields is in error (for the progress indicator)."""
+        found = []
+        for slug, title, names in self.SECTIONS:
+            bound = [self[name] for name in names]
+            required = [field for field in bound if field.field.required]
+            filled = all(str(field.value() or "").strip() for field in required)
+            found.append(
+                {
+                    "slug": slug,
+                    "title": title,
+                    "fields": bound,
+                    "complete": filled and not any(field.errors for field in bound),
+                    "has_errors": any(field.errors for field in bound),
+                }
+            )
+        return found
+
     def clean_assessed_on(self) -> date:
         value: date = self.cleaned_data["assessed_on"]
         if value > timezone.localdate():
@@ -87,7 +144,23 @@ class AssessmentForm(_AssessmentModelForm):
         return value
 
 
-RMDQ_CHOICES = [(str(n), f"Statement {n}") for n in range(1, outcomes.RMDQ_ITEMS + 1)]
+RMDQ_MISSING_WORDING = (
+    "The licensed RMDQ wording is not loaded, so the statements cannot be shown here: the clinic "
+    "loads its licensed copy with `manage.py load_instrument_text --instrument rmdq FILE`. Until "
+    "then, tick the item numbers of the statements the patient agreed with on the paper form, or "
+    "enter the total."
+)
+
+
+def rmdq_wording() -> InstrumentText | None:
+    """The licensed RMDQ wording the clinic loaded, if any (never shipped with the code)."""
+    return InstrumentText.objects.filter(instrument="rmdq").first()
+
+
+def rmdq_choices(wording: InstrumentText | None) -> list[tuple[str, str]]:
+    if wording is not None and len(wording.items) == outcomes.RMDQ_ITEMS:
+        return [(str(n), f"{n}. {text}") for n, text in enumerate(wording.items, start=1)]
+    return [(str(n), f"Item {n}") for n in range(1, outcomes.RMDQ_ITEMS + 1)]
 
 
 class OutcomeForm(forms.Form):
@@ -104,7 +177,7 @@ class OutcomeForm(forms.Form):
     )
     rmdq_items = forms.MultipleChoiceField(
         label="Or tick the RMDQ statements the patient agreed with",
-        choices=RMDQ_CHOICES,
+        choices=[],
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
@@ -117,6 +190,15 @@ class OutcomeForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        wording = rmdq_wording()
+        self.rmdq_wording_loaded = wording is not None
+        items = cast(forms.MultipleChoiceField, self.fields["rmdq_items"])
+        items.choices = rmdq_choices(wording)
+        if wording is None:
+            items.label = "Or tick the numbers of the RMDQ items the patient agreed with"
+            items.help_text = RMDQ_MISSING_WORDING
+        else:
+            items.help_text = wording.copyright_notice
         for n in range(1, outcomes.PSFS_MAX_ACTIVITIES + 1):
             self.fields[f"psfs_activity_{n}"] = forms.CharField(
                 label=f"PSFS activity {n}", max_length=100, required=False
@@ -209,6 +291,7 @@ class OutcomeForm(forms.Form):
 
 
 class PlanForm(_PlanModelForm):
+    version = version_field()
     education_topics = forms.MultipleChoiceField(
         label="Education topics covered",
         choices=SelfManagementPlan.Topic.choices,
@@ -241,6 +324,8 @@ class PlanForm(_PlanModelForm):
 
 
 class FollowUpForm(_FollowUpModelForm):
+    version = version_field()
+
     class Meta:
         model = FollowUpPlan
         fields = ["care_model", "sessions", "interval_weeks", "notes"]
@@ -254,6 +339,7 @@ class FollowUpForm(_FollowUpModelForm):
 
 
 class DischargeForm(_DischargeModelForm):
+    version = version_field()
     nprs = forms.IntegerField(label="Final NPRS (0-10)", min_value=0, max_value=10, required=False)
     rmdq_total = forms.IntegerField(
         label="Final RMDQ (0-24)", min_value=0, max_value=24, required=False
@@ -276,6 +362,8 @@ class DischargeForm(_DischargeModelForm):
 
 
 class NoteForm(_NoteModelForm):
+    version = version_field()
+
     class Meta:
         model = ConsultationNote
         fields = ["title", "body"]
@@ -310,3 +398,110 @@ class CaseReviewAdviceForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=4000,
     )
+
+
+class VisitNoteForm(_VisitModelForm):
+    """A follow-up visit note (SOAP-like), with an optional quick re-measure of the outcomes."""
+
+    version = version_field()
+
+    class Meta:
+        model = VisitNote
+        fields = [
+            "visit_date",
+            "mode",
+            "subjective",
+            "objective",
+            "treatment",
+            "response",
+            "plan_changes",
+        ]
+        widgets = {
+            "visit_date": DATE,
+            "subjective": TEXT,
+            "objective": TEXT,
+            "treatment": TEXT,
+            "response": TEXT,
+            "plan_changes": TEXT,
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["visit_date"].initial = timezone.localdate()
+        mode = cast(forms.ChoiceField, self.fields["mode"])
+        mode.choices = VisitMode.choices
+
+    def clean_visit_date(self) -> date:
+        value: date = self.cleaned_data["visit_date"]
+        if value > timezone.localdate():
+            raise forms.ValidationError("The visit date cannot be in the future.")
+        return value
+
+    def facts(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class RemeasureForm(forms.Form):
+    """Quick re-measure at a visit: the common scores only (the full form has PSFS and ODI)."""
+
+    timepoint = forms.ChoiceField(
+        label="Timepoint of these measures",
+        choices=OutcomeMeasurement.Timepoint.choices,
+        initial=OutcomeMeasurement.Timepoint.OTHER,
+        required=False,
+    )
+    nprs = forms.IntegerField(
+        label="Pain now (NPRS 0-10)", min_value=0, max_value=10, required=False
+    )
+    rmdq_total = forms.IntegerField(
+        label="RMDQ total (0-24)", min_value=0, max_value=24, required=False
+    )
+    grc = forms.IntegerField(
+        label="Global rating of change (-7 to +7)", min_value=-7, max_value=7, required=False
+    )
+
+    prefix = "remeasure"
+
+    def __init__(self, *args: Any, episode: Episode, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.episode = episode
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        rules: list[tuple[str, Callable[[Any], object]]] = [
+            ("nprs", outcomes.nprs_score),
+            ("grc", outcomes.grc_score),
+            ("rmdq_total", lambda total: outcomes.rmdq_score(total=total)),
+        ]
+        for field, rule in rules:
+            if data.get(field) is not None:
+                try:
+                    rule(data[field])
+                except outcomes.ScoringError as error:
+                    self.add_error(field, str(error))
+        timepoint = data.get("timepoint")
+        if (
+            self.any_measure()
+            and timepoint
+            and timepoint != OutcomeMeasurement.Timepoint.OTHER
+            and self.episode.outcomes.filter(timepoint=timepoint).exists()
+        ):
+            self.add_error("timepoint", "This timepoint is already recorded; choose another.")
+        return data
+
+    def any_measure(self) -> bool:
+        data = getattr(self, "cleaned_data", {})
+        return any(data.get(name) is not None for name in ("nprs", "rmdq_total", "grc"))
+
+    def measures(self) -> dict[str, Any] | None:
+        """The record_outcomes arguments, or None when nothing was re-measured."""
+        if not self.any_measure():
+            return None
+        data = self.cleaned_data
+        return {
+            "timepoint": data.get("timepoint") or OutcomeMeasurement.Timepoint.OTHER,
+            "nprs": data.get("nprs"),
+            "rmdq_total": data.get("rmdq_total"),
+            "grc": data.get("grc"),
+        }

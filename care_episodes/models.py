@@ -191,6 +191,10 @@ class OutcomeMeasurement(models.Model):
     odi_sections = models.JSONField(null=True, blank=True)
     # The outcomes RULE_VERSION that scored this measurement ("" for those recorded before it was kept).
     rule_version = models.CharField(max_length=20, blank=True, default="")
+    # The follow-up visit these measures were re-taken at (quick re-measure from the visit note).
+    visit = models.ForeignKey(
+        "VisitNote", null=True, blank=True, on_delete=models.SET_NULL, related_name="outcomes"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -224,6 +228,73 @@ class OutcomeMeasurement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_timepoint_display()} outcomes for {self.episode}"
+
+
+class AssessmentDraft(models.Model):
+    """A physiotherapist's unfinished assessment form, kept as typed (nothing validated) until the
+    assessment is saved: one per episode and author."""
+
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    data = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["episode", "author"], name="one_assessment_draft_per_author"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Assessment draft for {self.episode} by {self.author}"
+
+
+class VisitMode(models.TextChoices):
+    """How a visit takes place (appointments and visit notes)."""
+
+    IN_PERSON = "in_person", "In person"
+    VIDEO = "video", "Video (telehealth)"
+    PHONE = "phone", "Phone"
+
+
+class VisitNote(models.Model):
+    """The record of a follow-up visit: what the patient reports, what was found and done, how they
+    responded and what changes in the plan. Editable until signed; signed notes never change."""
+
+    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="visits")
+    visit_date = models.DateField()
+    mode = models.CharField(max_length=10, choices=VisitMode.choices, default=VisitMode.IN_PERSON)
+    subjective = models.TextField("Subjective (what the patient reports)")
+    objective = models.TextField("Objective (findings)", blank=True)
+    treatment = models.TextField("Treatment given")
+    response = models.TextField("Response to treatment", blank=True)
+    plan_changes = models.TextField("Plan changes", blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["visit_date", "id"]
+        indexes = [models.Index(fields=["visit_date"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(signed_at__isnull=True, signed_by__isnull=True)
+                | models.Q(signed_at__isnull=False, signed_by__isnull=False),
+                name="signed_visit_note_has_signer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Visit on {self.visit_date} for {self.episode}"
+
+    @property
+    def is_signed(self) -> bool:
+        return self.signed_at is not None
 
 
 class Exercise(models.Model):

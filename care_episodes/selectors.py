@@ -148,6 +148,26 @@ def episode_timeline(episode: Episode) -> list[TimelineEntry]:
                 str(measurement.by or ""),
             )
         )
+    for visit in episode.visits.prefetch_related("outcomes"):
+        remeasured = [
+            part
+            for m in visit.outcomes.all()
+            for part in (
+                f"NPRS {m.nprs}" if m.nprs is not None else "",
+                f"RMDQ {m.rmdq}" if m.rmdq is not None else "",
+                f"GRC {m.grc:+d}" if m.grc is not None else "",
+            )
+            if part
+        ]
+        entries.append(
+            TimelineEntry(
+                visit.created_at,
+                "Follow-up visit",
+                f"Visit on {visit.visit_date:%Y-%m-%d} ({visit.get_mode_display().lower()})"
+                + (f"; re-measured {', '.join(remeasured)}" if remeasured else ""),
+                "",
+            )
+        )
     for note in episode.notes.select_related("author"):
         state = "signed" if note.signed_at else "draft"
         entries.append(

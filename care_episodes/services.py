@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from care_episodes import drafting, lifecycle, outcomes
+from care_episodes.concurrency import check_version, lock_episode
 from care_episodes.lifecycle import IllegalTransition
 from care_episodes.models import (
     Assessment,
@@ -72,9 +73,15 @@ def follow_up_sessions() -> dict[str, int]:
 
 
 @transaction.atomic
-def record_assessment(episode: Episode, *, actor: audit.Actor, **fields: Any) -> Assessment:
-    """Save an assessment; the first one moves the episode to assessed and starts the note clock."""
+def record_assessment(
+    episode: Episode, *, actor: audit.Actor, expected_version: str | None = None, **fields: Any
+) -> Assessment:
+    """Save an assessment; the first one moves the episode to assessed and starts the note clock.
+    `expected_version` is the latest assessment the form was opened on (concurrency.version_of):
+    StaleRecord when another assessment was saved since."""
     by = actor.user
+    lock_episode(episode)
+    check_version(episode, expected_version, latest_assessment(episode))
     assessment = Assessment.objects.create(episode=episode, by=by, **fields)
     if episode.status in {S.REQUESTED, S.BOOKED}:
         lifecycle.transition(
@@ -164,8 +171,17 @@ def record_outcomes(
 
 @transaction.atomic
 def save_plan(
-    episode: Episode, *, actor: audit.Actor, exercises: Iterable[Exercise] = (), **fields: Any
+    episode: Episode,
+    *,
+    actor: audit.Actor,
+    exercises: Iterable[Exercise] = (),
+    expected_version: str | None = None,
+    **fields: Any,
 ) -> SelfManagementPlan:
+    lock_episode(episode)
+    check_version(
+        episode, expected_version, SelfManagementPlan.objects.filter(episode=episode).first()
+    )
     plan, created = SelfManagementPlan.objects.update_or_create(
         episode=episode, defaults={**fields, "by": actor.user}
     )
@@ -219,9 +235,13 @@ def _remind_follow_up_not_booked(episode: Episode) -> None:
 
 
 @transaction.atomic
-def save_follow_up(episode: Episode, *, actor: audit.Actor, **fields: Any) -> FollowUpPlan:
+def save_follow_up(
+    episode: Episode, *, actor: audit.Actor, expected_version: str | None = None, **fields: Any
+) -> FollowUpPlan:
     """Store the follow-up plan; more than one session puts an assessed episode into care."""
     by = actor.user
+    lock_episode(episode)
+    check_version(episode, expected_version, FollowUpPlan.objects.filter(episode=episode).first())
     plan, created = FollowUpPlan.objects.update_or_create(episode=episode, defaults=fields)
     booked = episode.appointments.filter(
         status=Appointment.Status.BOOKED, start__gt=timezone.now()
@@ -252,9 +272,12 @@ def discharge(
     discharged_on: date,
     summary: str = "",
     final_outcomes: dict[str, Any] | None = None,
+    expected_version: str | None = None,
 ) -> Discharge:
     """Discharge with a reason and (optionally) the final outcome measures."""
     by = actor.user
+    lock_episode(episode)
+    check_version(episode, expected_version, Discharge.objects.filter(episode=episode).first())
     lifecycle.transition(
         episode,
         S.DISCHARGED,
@@ -438,8 +461,19 @@ def draft_note(episode: Episode, *, actor: audit.Actor) -> ConsultationNote:
 
 @transaction.atomic
 def update_note(
-    note: ConsultationNote, *, actor: audit.Actor, title: str, body: str
+    note: ConsultationNote,
+    *,
+    actor: audit.Actor,
+    title: str,
+    body: str,
+    expected_version: str | None = None,
 ) -> ConsultationNote:
+    """Save a draft's text. StaleRecord when the note was saved or signed (in another tab) since the
+    form was opened on `expected_version`."""
+    lock_episode(note.episode)
+    check_version(
+        note.episode, expected_version, ConsultationNote.objects.filter(pk=note.pk).first()
+    )
     note.title, note.body = title, body
     note.save()  # refuses a signed note (SignedNoteImmutable), as does the database trigger
     audit.record(actor, Action.CHANGE, f"consultation note {note.pk}", patient=note.episode.patient)

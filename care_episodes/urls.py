@@ -16,6 +16,12 @@ urlpatterns = [
     path("physio/episodes/<int:episode_id>/discharge/", views.discharge, name="discharge"),
     path("physio/episodes/<int:episode_id>/status/", views.change_status, name="change_status"),
     path("physio/episodes/<int:episode_id>/note/", views.note_draft, name="note_draft"),
+    path("physio/episodes/<int:episode_id>/visits/new/", views.visit_edit, name="visit_add"),
+    path(
+        "physio/episodes/<int:episode_id>/visits/<int:visit_id>/",
+        views.visit_edit,
+        name="visit_edit",
+    ),
     path("physio/notes/<int:note_id>/", views.note_edit, name="note_edit"),
     path("physio/notes/<int:note_id>/addendum/", views.note_addendum, name="note_addendum"),
     path("notes/<int:note_id>.pdf", views.note_pdf, name="note_pdf"),

@@ -4,13 +4,19 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from care_episodes import lifecycle, outcomes, selectors, services
+from care_episodes import lifecycle, outcomes, selectors, services, visits
+from care_episodes.concurrency import (
+    StaleRecord,
+    conflict_context,
+    submitted_version,
+    version_of,
+)
 from care_episodes.forms import (
     AssessmentForm,
     DischargeForm,
@@ -18,11 +24,20 @@ from care_episodes.forms import (
     NoteForm,
     OutcomeForm,
     PlanForm,
+    RemeasureForm,
     ReplyForm,
     StatusForm,
+    VisitNoteForm,
 )
 from care_episodes.lifecycle import IllegalTransition
-from care_episodes.models import Episode, FollowUpPlan, SelfManagementPlan
+from care_episodes.models import (
+    AssessmentDraft,
+    Discharge,
+    Episode,
+    FollowUpPlan,
+    SelfManagementPlan,
+    VisitNote,
+)
 from intake.models import Patient
 from lbp_pathway import access, audit, history
 from lbp_pathway.access import PRIMARY_CARE, Basis, Grant, Role, role_required
@@ -101,6 +116,7 @@ def episode_detail(request: AuthenticatedHttpRequest, episode_id: int) -> HttpRe
         "follow_up": FollowUpPlan.objects.filter(episode=episode).first(),
         "proposed": services.proposed_follow_up(episode),
         "notes": notes,
+        "visits": list(episode.visits.all()),
         "episode_changes": history.changes(episode),
         "note_changes": history.with_changes(notes),
         "draft": next((note for note in notes if not note.is_signed), None),
@@ -149,33 +165,78 @@ def take_episode(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResp
     return redirect("care_episodes:episode_detail", episode_id=episode_id)
 
 
+def _conflict(
+    request: HttpRequest, form: Any, stale: StaleRecord, *, what: str, **context: Any
+) -> HttpResponse:
+    """The "changed since you opened it" page: both versions, the user's text kept in the form."""
+    return render(
+        request,
+        "care_episodes/conflict.html",
+        {**context, "form": form, **conflict_context(form, stale.current, what=what)},
+        status=409,
+    )
+
+
+def _fields(form: Any) -> dict[str, Any]:
+    return {name: value for name, value in form.cleaned_data.items() if name != "version"}
+
+
+ASSESSMENT_DRAFT_FIELDS = [*AssessmentForm.Meta.fields]
+
+
 @role_required(PHYSIO)
 def assessment_edit(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
+    """The sectioned assessment: saved as a draft (unvalidated) or for real (with an error summary
+    on top); a save from a form opened before another assessment was saved shows both versions."""
     episode = access.episode_for(request, episode_id, write=True)
     previous = selectors.latest_assessment(episode)
+    context: dict[str, Any] = {"episode": episode, "triage": selectors.latest_triage(episode)}
+    draft = AssessmentDraft.objects.filter(episode=episode, author=request.user).first()
+    if request.method == "POST" and "save_draft" in request.POST:
+        data = {name: request.POST.getlist(name) for name in [*ASSESSMENT_DRAFT_FIELDS, "version"]}
+        visits.save_assessment_draft(episode, actor=audit.actor(request), data=data)
+        messages.success(request, "Draft saved. It is here when you come back to the assessment.")
+        return redirect("care_episodes:assessment", episode_id=episode_id)
     if request.method == "POST":
         form = AssessmentForm(request.POST)
         if form.is_valid():
-            if _carry_out(
-                request,
-                lambda: services.record_assessment(
-                    episode, actor=audit.actor(request), **form.cleaned_data
-                ),
-                "Assessment saved.",
-            ):
+            try:
+                saved = _carry_out(
+                    request,
+                    lambda: services.record_assessment(
+                        episode,
+                        actor=audit.actor(request),
+                        expected_version=submitted_version(form),
+                        **_fields(form),
+                    ),
+                    "Assessment saved.",
+                )
+            except StaleRecord as stale:
+                return _conflict(request, form, stale, what="assessment", **context)
+            if saved:
+                visits.discard_assessment_draft(episode, actor=audit.actor(request))
                 return redirect("care_episodes:episode_detail", episode_id=episode_id)
+    elif draft is not None:
+        form = AssessmentForm(_draft_data(draft.data))
+        form.full_clean()
+        form.errors.clear()  # a draft is shown as typed, not judged
+        context["draft_saved_at"] = draft.updated_at
+        _audit_read(request, Action.VIEW, f"assessment of episode {episode_id}", episode.patient)
     else:
-        initial = {}
+        initial: dict[str, Any] = {"version": version_of(previous)}
         if previous is not None:
-            initial = {name: getattr(previous, name) for name in AssessmentForm.Meta.fields}
+            initial |= {name: getattr(previous, name) for name in AssessmentForm.Meta.fields}
             initial.pop("assessed_on")
         form = AssessmentForm(initial=initial)
         _audit_read(request, Action.VIEW, f"assessment of episode {episode_id}", episode.patient)
-    return render(
-        request,
-        "care_episodes/assessment_form.html",
-        {"episode": episode, "form": form, "triage": selectors.latest_triage(episode)},
-    )
+    return render(request, "care_episodes/assessment_form.html", {**context, "form": form})
+
+
+def _draft_data(data: dict[str, Any]) -> QueryDict:
+    query = QueryDict(mutable=True)
+    for name, values in data.items():
+        query.setlist(name, [str(value) for value in values])
+    return query
 
 
 @role_required(PHYSIO)
@@ -199,12 +260,19 @@ def outcome_add(request: AuthenticatedHttpRequest, episode_id: int) -> HttpRespo
 def plan_edit(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     episode = access.episode_for(request, episode_id, write=True)
     plan = SelfManagementPlan.objects.filter(episode=episode).first()
-    form = PlanForm(request.POST or None, instance=plan)
+    form = PlanForm(request.POST or None, instance=plan, initial={"version": version_of(plan)})
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        services.save_plan(
-            episode, actor=audit.actor(request), exercises=data.pop("exercises"), **data
-        )
+        data = _fields(form)
+        try:
+            services.save_plan(
+                episode,
+                actor=audit.actor(request),
+                exercises=data.pop("exercises"),
+                expected_version=submitted_version(form),
+                **data,
+            )
+        except StaleRecord as stale:
+            return _conflict(request, form, stale, what="self-management plan", episode=episode)
         messages.success(request, "Self-management plan saved.")
         return redirect("care_episodes:episode_detail", episode_id=episode_id)
     return render(request, "care_episodes/plan_form.html", {"episode": episode, "form": form})
@@ -251,16 +319,24 @@ def handout_pdf(request: AuthenticatedHttpRequest, episode_id: int) -> HttpRespo
 def follow_up_edit(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     episode = access.episode_for(request, episode_id, write=True)
     plan = FollowUpPlan.objects.filter(episode=episode).first()
-    initial = None if plan else services.proposed_follow_up(episode)
+    initial = {} if plan else services.proposed_follow_up(episode)
+    initial["version"] = version_of(plan)
     form = FollowUpForm(request.POST or None, instance=plan, initial=initial)
     if request.method == "POST" and form.is_valid():
-        if _carry_out(
-            request,
-            lambda: services.save_follow_up(
-                episode, actor=audit.actor(request), **form.cleaned_data
-            ),
-            "Follow-up plan saved.",
-        ):
+        try:
+            saved = _carry_out(
+                request,
+                lambda: services.save_follow_up(
+                    episode,
+                    actor=audit.actor(request),
+                    expected_version=submitted_version(form),
+                    **_fields(form),
+                ),
+                "Follow-up plan saved.",
+            )
+        except StaleRecord as stale:
+            return _conflict(request, form, stale, what="follow-up plan", episode=episode)
+        if saved:
             return redirect("care_episodes:episode_detail", episode_id=episode_id)
     return render(
         request,
@@ -272,20 +348,26 @@ def follow_up_edit(request: AuthenticatedHttpRequest, episode_id: int) -> HttpRe
 @role_required(PHYSIO)
 def discharge(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     episode = access.episode_for(request, episode_id, write=True)
-    form = DischargeForm(request.POST or None)
+    current = Discharge.objects.filter(episode=episode).first()
+    form = DischargeForm(request.POST or None, initial={"version": version_of(current)})
     if request.method == "POST" and form.is_valid():
-        if _carry_out(
-            request,
-            lambda: services.discharge(
-                episode,
-                actor=audit.actor(request),
-                reason=form.cleaned_data["reason"],
-                discharged_on=form.cleaned_data["discharged_on"],
-                summary=form.cleaned_data["summary"],
-                final_outcomes=form.final_outcomes(),
-            ),
-            "Episode discharged.",
-        ):
+        try:
+            saved = _carry_out(
+                request,
+                lambda: services.discharge(
+                    episode,
+                    actor=audit.actor(request),
+                    reason=form.cleaned_data["reason"],
+                    discharged_on=form.cleaned_data["discharged_on"],
+                    summary=form.cleaned_data["summary"],
+                    final_outcomes=form.final_outcomes(),
+                    expected_version=submitted_version(form),
+                ),
+                "Episode discharged.",
+            )
+        except StaleRecord as stale:
+            return _conflict(request, form, stale, what="discharge", episode=episode)
+        if saved:
             return redirect("care_episodes:episode_detail", episode_id=episode_id)
     return render(request, "care_episodes/discharge_form.html", {"episode": episode, "form": form})
 
@@ -340,6 +422,19 @@ def note_edit(request: AuthenticatedHttpRequest, note_id: int) -> HttpResponse:
     """A draft to edit and sign (the physio in care); a signed note, or a draft the physio may only
     read, is shown read-only."""
     note = access.note_for(request, note_id, write=request.method == "POST")
+    if request.method == "POST" and note.is_signed and _can_write(request):
+        # Signed in another tab since this draft was opened: show both, keep the typed text.
+        form = NoteForm(request.POST)
+        form.is_valid()
+        return _conflict(
+            request,
+            form,
+            StaleRecord(note),
+            what="consultation note",
+            episode=note.episode,
+            note=note,
+            signed_since=True,
+        )
     if note.is_signed or not _can_write(request):
         _audit_read(request, Action.VIEW, f"consultation note {note_id}", note.episode.patient)
         return render(
@@ -347,12 +442,21 @@ def note_edit(request: AuthenticatedHttpRequest, note_id: int) -> HttpResponse:
             "care_episodes/note_signed.html",
             {"note": note, "can_write": _can_write(request)},
         )
-    form = NoteForm(request.POST or None, instance=note)
+    form = NoteForm(request.POST or None, instance=note, initial={"version": version_of(note)})
     if request.method == "POST" and form.is_valid():
         actor = audit.actor(request)
-        services.update_note(
-            note, actor=actor, title=form.cleaned_data["title"], body=form.cleaned_data["body"]
-        )
+        try:
+            services.update_note(
+                note,
+                actor=actor,
+                title=form.cleaned_data["title"],
+                body=form.cleaned_data["body"],
+                expected_version=submitted_version(form),
+            )
+        except StaleRecord as stale:
+            return _conflict(
+                request, form, stale, what="consultation note", episode=note.episode, note=note
+            )
         if "sign" in request.POST:
             services.sign_note(note, actor=actor)
             messages.success(request, "Note signed and sent to the family physician.")
@@ -387,6 +491,66 @@ def note_pdf(request: AuthenticatedHttpRequest, note_id: int) -> HttpResponse:
         {"note": note},
         f"consultation-note-{note_id}-v{note.version}.pdf",
     )
+
+
+# --- follow-up visits -------------------------------------------------------------------------------
+
+
+@role_required(PHYSIO)
+def visit_edit(
+    request: AuthenticatedHttpRequest, episode_id: int, visit_id: int | None = None
+) -> HttpResponse:
+    """A follow-up visit note (new, or a draft to edit until signed) with a quick re-measure of the
+    outcomes; a signed visit note is shown read-only."""
+    write = visit_id is None or request.method == "POST"
+    episode = access.episode_for(request, episode_id, write=write, what="Visit notes of episode")
+    visit = get_object_or_404(VisitNote, pk=visit_id, episode=episode) if visit_id else None
+    context: dict[str, Any] = {"episode": episode, "visit": visit}
+    if visit is not None and (visit.is_signed or not _can_write(request)):
+        _audit_read(request, Action.VIEW, f"visit note {visit.pk}", episode.patient)
+        if request.method == "POST":
+            messages.error(request, "This visit note is signed and cannot be changed.")
+        return render(
+            request,
+            "care_episodes/visit_note.html",
+            {**context, "measurements": list(visit.outcomes.all())},
+        )
+    form = VisitNoteForm(
+        request.POST or None, instance=visit, initial={"version": version_of(visit)}
+    )
+    remeasure = RemeasureForm(request.POST or None, episode=episode)
+    context |= {"form": form, "remeasure": remeasure}
+    if request.method == "POST" and form.is_valid() and remeasure.is_valid():
+        actor = audit.actor(request)
+        sign = "sign" in request.POST
+        try:
+            if visit is None:
+                visit = visits.record_visit(
+                    episode,
+                    actor=actor,
+                    facts=form.facts(),
+                    measures=remeasure.measures(),
+                    sign=sign,
+                )
+            else:
+                visits.update_visit(
+                    visit,
+                    actor=actor,
+                    facts=form.facts(),
+                    measures=remeasure.measures(),
+                    expected_version=submitted_version(form),
+                    sign=sign,
+                )
+        except StaleRecord as stale:
+            return _conflict(request, form, stale, what="visit note", episode=episode, visit=visit)
+        except IllegalTransition as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "Visit note signed." if sign else "Visit note saved.")
+            return redirect("care_episodes:episode_detail", episode_id=episode_id)
+    elif request.method == "GET":
+        _audit_read(request, Action.VIEW, f"visit notes of episode {episode_id}", episode.patient)
+    return render(request, "care_episodes/visit_form.html", context)
 
 
 # --- family physician --------------------------------------------------------------------------------

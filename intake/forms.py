@@ -7,6 +7,7 @@ from django import forms
 from django.contrib.auth.models import User
 from django.utils import timezone
 
+from care_episodes.models import VisitMode
 from intake import selectors
 from intake.identifiers import (
     InvalidIdentifier,
@@ -15,9 +16,17 @@ from intake.identifiers import (
     normalise_postal_code,
     normalise_version_code,
 )
-from intake.models import AppointmentType, IncomingReferral, Patient, Site, WaitlistEntry
+from intake.models import (
+    AppointmentType,
+    GroupSession,
+    IncomingReferral,
+    Patient,
+    Site,
+    WaitlistEntry,
+)
 from intake.services import PATIENT_FIELDS
 from intake.slots import AFTERNOON, MORNING
+from intake.visit_modes import VisitModeRefused, check_video_link
 from lbp_pathway.access import PRIMARY_CARE, Role
 
 if TYPE_CHECKING:
@@ -209,3 +218,50 @@ class SecondAssessmentForm(forms.Form):
         label="Reason for a second new assessment",
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
+
+
+class GroupSessionForm(forms.Form):
+    """A new group session (class): what, where, who leads, when and how many places."""
+
+    kind = forms.ChoiceField(label="Kind of class", choices=GroupSession.Kind.choices)
+    title = forms.CharField(max_length=120)
+    site = forms.ModelChoiceField(queryset=Site.objects.all())
+    leader = forms.ModelChoiceField(queryset=User.objects.none(), label="Led by")
+    start = forms.DateTimeField(
+        label="Starts", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    duration_minutes = forms.IntegerField(
+        label="Length (minutes)", min_value=15, max_value=240, initial=60
+    )
+    capacity = forms.IntegerField(label="Places", min_value=1, max_value=50, initial=8)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        model_choice_field(self, "leader").queryset = selectors.users_with_role(
+            Role.PHYSIOTHERAPIST
+        )
+
+    def clean_start(self) -> Any:
+        value = self.cleaned_data["start"]
+        if value < timezone.now():
+            raise forms.ValidationError("A session cannot start in the past.")
+        return value
+
+
+class VisitModeForm(forms.Form):
+    mode = forms.ChoiceField(label="How the visit takes place", choices=VisitMode.choices)
+    video_link = forms.CharField(
+        label="Video link (https://…)",
+        max_length=500,
+        required=False,
+        help_text="Required for a video visit: the reminder gives it to the patient.",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if "mode" in data:
+            try:
+                data["video_link"] = check_video_link(data["mode"], data.get("video_link", ""))
+            except VisitModeRefused as refused:
+                self.add_error("video_link", str(refused))
+        return data

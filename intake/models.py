@@ -10,6 +10,7 @@ from django.contrib.postgres.fields import (
 )
 from django.db import models
 
+from care_episodes.models import VisitMode
 from lbp_pathway import history
 
 
@@ -210,6 +211,11 @@ class Appointment(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
+    # Telehealth: a video visit has its https link (given in the reminder); a phone visit none.
+    mode = models.CharField(
+        "Visit mode", max_length=10, choices=VisitMode.choices, default=VisitMode.IN_PERSON
+    )
+    video_link = models.URLField("Video link", max_length=500, blank=True)
 
     class Meta:
         ordering = ["start"]
@@ -223,6 +229,14 @@ class Appointment(models.Model):
             models.CheckConstraint(
                 condition=models.Q(end__gt=models.F("start")),
                 name="appointment_ends_after_it_starts",
+            ),
+            # A video visit always has an https link; other modes have none.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(mode="video", video_link__startswith="https://")
+                    | (~models.Q(mode="video") & models.Q(video_link=""))
+                ),
+                name="appointment_video_link_for_video_only",
             ),
             # No double booking, enforced by PostgreSQL whatever the application does: two live
             # appointments of one practitioner never overlap (btree_gist compares the practitioner).
@@ -321,3 +335,68 @@ class WaitlistEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.patient} waiting since {self.added_at:%Y-%m-%d}"
+
+
+class GroupSession(models.Model):
+    """A class run for several patients at once (back education or exercise), at a site, with a
+    leader and a capacity; patients are booked into it (GroupBooking) and attendance is taken."""
+
+    class Kind(models.TextChoices):
+        EDUCATION = "education", "Education class"
+        EXERCISE = "exercise", "Exercise class"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    title = models.CharField(max_length=120)
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="group_sessions")
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="led_sessions"
+    )
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    capacity = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["start", "id"]
+        indexes = [models.Index(fields=["site", "start"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="group_session_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(capacity__gte=1, capacity__lte=50),
+                name="group_session_capacity_1_50",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.get_kind_display()}) at {self.start:%Y-%m-%d %H:%M}"
+
+
+class GroupBooking(models.Model):
+    """One patient's place in a group session, and whether they came."""
+
+    class Attendance(models.TextChoices):
+        BOOKED = "booked", "Booked"
+        ATTENDED = "attended", "Attended"
+        ABSENT = "absent", "Did not attend"
+        CANCELLED = "cancelled", "Cancelled"
+
+    session = models.ForeignKey(GroupSession, on_delete=models.CASCADE, related_name="bookings")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="group_bookings")
+    attendance = models.CharField(
+        max_length=10, choices=Attendance.choices, default=Attendance.BOOKED
+    )
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    booked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["patient__last_name", "patient__first_name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "patient"], name="one_place_per_patient")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient} in {self.session}"

@@ -38,6 +38,7 @@ from intake.models import (
     Appointment,
     AppointmentType,
     AvailabilityException,
+    GroupSession,
     IncomingReferral,
     Patient,
     Site,
@@ -843,4 +844,14 @@ def week_calendar(
         rows=[CalendarRow(at, cells) for at, cells in grid.items()],
         free_count=len(free),
         booked_count=len(shown_appointments),
+    )
+
+
+def upcoming_group_sessions(since: datetime) -> list[GroupSession]:
+    """Sessions from `since` on, each with `taken` (live bookings), soonest first."""
+    return list(
+        GroupSession.objects.filter(end__gte=since)
+        .select_related("site", "leader")
+        .annotate(taken=Count("bookings", filter=~Q(bookings__attendance="cancelled")))
+        .order_by("start")[:200]
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from intake import views
+from intake import group_views, views
 
 app_name = "intake"
 urlpatterns = [
@@ -21,4 +21,13 @@ urlpatterns = [
     path("waitlist/", views.waitlist, name="waitlist"),
     path("waitlist/<int:pk>/done/", views.waitlist_done, name="waitlist_done"),
     path("day-sheet/", views.day_sheet, name="day_sheet"),
+    path("groups/", group_views.session_list, name="group_sessions"),
+    path("groups/<int:pk>/", group_views.session_detail, name="group_session"),
+    path("groups/<int:pk>/book/", group_views.session_book, name="group_session_book"),
+    path(
+        "groups/<int:pk>/attendance/",
+        group_views.session_attendance,
+        name="group_session_attendance",
+    ),
+    path("appointments/<int:pk>/mode/", group_views.appointment_mode, name="appointment_mode"),
 ]

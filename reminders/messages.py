@@ -49,6 +49,21 @@ PATIENT_MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
     },
 }
 
+# Appointment reminders for a telehealth visit (context "mode"): no travel, and the link to join.
+REMOTE_APPOINTMENT_BODIES: dict[str, dict[str, str]] = {
+    "video": {
+        "en": "You have a video appointment with {site} on {when}. No travel is needed: join from "
+        "home with this link: {video_link}",
+        "fr": "Vous avez un rendez-vous vidéo avec {site} le {when}. Aucun déplacement n'est "
+        "nécessaire : rejoignez-le de chez vous avec ce lien : {video_link}",
+    },
+    "phone": {
+        "en": "{site} will phone you for your appointment on {when}. No travel is needed.",
+        "fr": "{site} vous téléphonera pour votre rendez-vous le {when}. Aucun déplacement n'est "
+        "nécessaire.",
+    },
+}
+
 # Used instead when there is no link to give (no online questionnaire for that reminder yet).
 NO_LINK_BODIES: dict[str, dict[str, str]] = {
     "outcome_due": {
@@ -98,6 +113,10 @@ def patient_wording(kind: str, preferred_language: str, context: dict[str, Any])
     subject, body = PATIENT_MESSAGES[kind][language]
     if "{url}" in body and not context.get("url") and kind in NO_LINK_BODIES:
         body = NO_LINK_BODIES[kind][language]
+    mode = context.get("mode", "")
+    if kind == "appointment" and mode in REMOTE_APPOINTMENT_BODIES:
+        if mode != "video" or context.get("video_link"):
+            body = REMOTE_APPOINTMENT_BODIES[mode][language]
     values = _Blank(context)
     if context.get("starts_at"):
         values["when"] = local_when(context["starts_at"], language)

@@ -243,11 +243,31 @@ def visits(filters: Filters) -> dict[str, Any]:
         WHERE {where}
     """
     row = _rows(sql, params)[0]
+    row["visit_notes"] = visit_notes(filters)
     attended_or_missed = row["visits"] + row["no_shows"]
     row["no_show_rate"] = (
         round(row["no_shows"] * 100 / attended_or_missed, 1) if attended_or_missed else None
     )
     return row
+
+
+def visit_notes(filters: Filters) -> int:
+    """Follow-up visit notes written for visits in the period (the practitioner is the author)."""
+    clauses = ["v.visit_date BETWEEN %(start)s AND %(end)s"]
+    params: dict[str, Any] = {"start": filters.start, "end": filters.end}
+    scope, scope_params = Filters(
+        filters.start, filters.end, filters.site_id, None, filters.risk
+    ).scope("e")
+    if filters.practitioner_id:
+        scope.append("v.author_id = %(practitioner_id)s")
+        scope_params["practitioner_id"] = filters.practitioner_id
+    sql = f"""
+        SELECT count(*) AS visit_notes
+        FROM care_episodes_visitnote v JOIN care_episodes_episode e ON e.id = v.episode_id
+        WHERE {" AND ".join(clauses + scope)}
+    """
+    count: int = _rows(sql, {**params, **scope_params})[0]["visit_notes"]
+    return count
 
 
 def available_minutes(filters: Filters) -> str:

@@ -436,6 +436,7 @@ def visits(filters: q.Filters) -> dict[str, Any]:
         FROM {_appointments(filters)} r WHERE {where}
     """
     row = q._rows(sql, params)[0]
+    row["visit_notes"] = q.visit_notes(filters)  # few rows, read directly (no rollup)
     attended_or_missed = row["visits"] + row["no_shows"]
     row["no_show_rate"] = (
         round(row["no_shows"] * 100 / attended_or_missed, 1) if attended_or_missed else None

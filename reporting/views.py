@@ -151,8 +151,9 @@ TABLES: dict[str, Table] = {
             ("no_shows", "No-shows"),
             ("no_show_rate", "No-show rate (%)"),
             ("cancellations", "Cancellations"),
+            ("visit_notes", "Follow-up visit notes"),
         ),
-        ("visits", "new_patients_seen", "no_shows", "cancellations"),
+        ("visits", "new_patients_seen", "no_shows", "cancellations", "visit_notes"),
     ),
     "utilisation": Table(
         "Practitioner utilisation by site (booked / available minutes)",

@@ -87,3 +87,23 @@ def parse_instrument_text(data: object) -> Wording:
     if not isinstance(notice, str) or not notice.strip():
         raise InstrumentTextError("'copyright_notice' must be non-empty text (Keele's terms)")
     return Wording(items, options, notice.strip(), official=True)
+
+
+RMDQ_ITEM_COUNT: Final = 24
+
+
+def parse_rmdq_text(data: object) -> Wording:
+    """Validate a decoded RMDQ wording file (the clinic's licensed copy).
+
+    Format: {"items": [24 texts, statements 1-24 in order], "copyright_notice": "..."}.
+    """
+    if not isinstance(data, dict):
+        raise InstrumentTextError("the file must hold a JSON object")
+    unknown = sorted(set(data) - {"items", "copyright_notice"})
+    if unknown:
+        raise InstrumentTextError(f"unknown key(s): {', '.join(unknown)}")
+    items = _strings(data, "items", RMDQ_ITEM_COUNT)
+    notice = data.get("copyright_notice")
+    if not isinstance(notice, str) or not notice.strip():
+        raise InstrumentTextError("'copyright_notice' must be non-empty text (the licence terms)")
+    return Wording(items, (), notice.strip(), official=True)

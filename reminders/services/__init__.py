@@ -48,6 +48,7 @@ from reminders.services.scheduling import (
     schedule_referral_overdue_reminders,
     schedule_reminder,
     schedule_unsigned_note_reminder,
+    set_appointment_reminder_mode,
 )
 
 __all__ = [
@@ -94,4 +95,5 @@ __all__ = [
     "schedule_referral_overdue_reminders",
     "schedule_reminder",
     "schedule_unsigned_note_reminder",
+    "set_appointment_reminder_mode",
 ]

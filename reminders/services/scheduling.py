@@ -224,6 +224,19 @@ def move_appointment_reminders(
     return moved
 
 
+@transaction.atomic
+def set_appointment_reminder_mode(appointment_id: int, *, mode: str, video_link: str) -> int:
+    """Give the appointment's unsent reminders the visit mode (and video link) they announce."""
+    changed = 0
+    for reminder in Reminder.objects.select_for_update().filter(
+        key__startswith=f"appointment:{appointment_id}:", status__in=(Status.PENDING, Status.FAILED)
+    ):
+        reminder.context = {**reminder.context, "mode": mode, "video_link": video_link}
+        reminder.save(update_fields=["context"])
+        changed += 1
+    return changed
+
+
 def cancel_appointment_reminders(appointment_id: int) -> int:
     return cancel_reminders(f"appointment:{appointment_id}:", reason="appointment cancelled")
 

@@ -7,7 +7,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from care_episodes import services as care_services
+from care_episodes import visits as care_visits
 from care_episodes.models import Exercise
+from intake import group_sessions
 from intake import services as intake_services
 from intake.models import WaitlistEntry
 from lbp_pathway.access import Role
@@ -143,6 +145,23 @@ class AccessWorld:
             "unassigned_episode",
             lambda: EpisodeFactory(
                 patient=self.patient, physiotherapist=None, site=self.site, status="requested"
+            ),
+        )
+
+    def visit(self):
+        """An unsigned follow-up visit note on the episode."""
+
+        return self._once(
+            "visit",
+            lambda: care_visits.record_visit(
+                self.episode,
+                actor=as_actor(self.physio),
+                facts={
+                    "visit_date": timezone.localdate(),
+                    "mode": "in_person",
+                    "subjective": "Better",
+                    "treatment": "Exercise review",
+                },
             ),
         )
 
@@ -293,6 +312,32 @@ class AccessWorld:
                 appointment_type=new_assessment(),
                 actor=SYSTEM,
                 episode=self.episode,
+            ),
+        )
+
+    def group_session(self):
+        """A class next Monday at the physio's site with places left."""
+
+        return self._once(
+            "group_session",
+            lambda: group_sessions.create_session(
+                actor=SYSTEM,
+                kind="education",
+                title="Back school",
+                site=self.site,
+                leader=self.physio,
+                start=self.monday_slot(14),
+                end=self.monday_slot(15),
+                capacity=10,
+            ),
+        )
+
+    def group_booking(self):
+
+        return self._once(
+            "group_booking",
+            lambda: group_sessions.book_into_session(
+                self.group_session(), patient=self.patient, actor=SYSTEM
             ),
         )
 

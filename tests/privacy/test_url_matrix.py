@@ -311,6 +311,46 @@ SPEC: dict[str, Row] = {
         lambda w: url("intake:waitlist_done", w.waitlist_entry().pk), post=only(FD)
     ),
     "intake:day_sheet": Row(lambda w: url("intake:day_sheet"), get=only(FD, PT)),
+    # Group sessions (classes): the front desk and the physios run them.
+    "intake:group_sessions": Row(
+        lambda w: url(
+            "intake:group_sessions",
+            kind="exercise",
+            title="Core class",
+            site=str(w.site.pk),
+            leader=str(w.physio.pk),
+            start=f"{_today(7)}T10:00",
+            duration_minutes="60",
+            capacity="6",
+        ),
+        get=only(FD, PT),
+        post=only(FD, PT),
+    ),
+    "intake:group_session": Row(
+        lambda w: url("intake:group_session", w.group_session().pk), get=only(FD, PT)
+    ),
+    "intake:group_session_book": Row(
+        lambda w: url("intake:group_session_book", w.group_session().pk, patient=w.patient.pk),
+        post=only(FD, PT),
+    ),
+    "intake:group_session_attendance": Row(
+        lambda w: url(
+            "intake:group_session_attendance",
+            w.group_session().pk,
+            **{f"attendance-{w.group_booking().pk}": "attended"},
+        ),
+        post=only(FD, PT),
+    ),
+    "intake:appointment_mode": Row(
+        lambda w: url(
+            "intake:appointment_mode",
+            w.appointment().pk,
+            mode="video",
+            video_link="https://video.example.org/room/42",
+        ),
+        get=only(FD, PT),
+        post=only(FD, PT),
+    ),
     # --- triage -----------------------------------------------------------------------------------
     # The physio in care triages. Another physio reads an unassigned episode at a site they work at
     # and may not POST until they take it; another site is refused (test_write_ownership.py).
@@ -424,6 +464,31 @@ SPEC: dict[str, Row] = {
     ),
     "care_episodes:note_addendum": Row(
         lambda w: url("care_episodes:note_addendum", w.signed_note().pk), post=only(PT)
+    ),
+    "care_episodes:visit_add": Row(
+        lambda w: url(
+            "care_episodes:visit_add",
+            w.episode.pk,
+            visit_date=_today(),
+            mode="video",
+            subjective="Easier",
+            treatment="Walking programme progressed",
+        ),
+        get=only(PT),
+        post=only(PT),
+    ),
+    "care_episodes:visit_edit": Row(
+        lambda w: url(
+            "care_episodes:visit_edit",
+            w.episode.pk,
+            w.visit().pk,
+            visit_date=_today(),
+            mode="phone",
+            subjective="Easier",
+            treatment="Advice",
+        ),
+        get=only(PT),
+        post=only(PT),
     ),
     # The practice lead reads every episode of the team, signed notes included.
     "care_episodes:note_pdf": Row(

@@ -66,6 +66,8 @@ WRITES: dict[str, Write] = {
     "note edit": from_table("care_episodes:note_edit"),
     "note sign": Write(Role.PHYSIOTHERAPIST, _note_sign),
     "note addendum": from_table("care_episodes:note_addendum"),
+    "visit note": from_table("care_episodes:visit_add"),
+    "visit note edit": from_table("care_episodes:visit_edit"),
     "triage record": from_table("triage:episode_triage"),
     "questionnaire link": from_table("triage:questionnaire_link"),
     "routing review": from_table("referrals:episode_referrals"),

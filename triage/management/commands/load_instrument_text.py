@@ -1,9 +1,11 @@
-"""`manage.py load_instrument_text FILE`: load Keele's official STarT Back wording.
+"""`manage.py load_instrument_text [--instrument start_back|rmdq] FILE`: load licensed wording.
 
 Keele University owns the wording; a clinic that holds it under Keele's terms (non-commercial use,
 wording unchanged, with the copyright notice) keeps it in a JSON file:
 {"items": [9 texts], "item9_options": [5 texts], "copyright_notice": "..."}. The triage form and
-the patient questionnaire then show it, with the notice under the form.
+the patient questionnaire then show it, with the notice under the form. `--instrument rmdq` loads the
+clinic's licensed RMDQ wording ({"items": [24 texts], "copyright_notice": "..."}), shown on the outcome
+form's RMDQ statements.
 """
 
 from __future__ import annotations
@@ -15,17 +17,21 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from triage.instrument import InstrumentTextError, parse_instrument_text
+from triage.instrument import InstrumentTextError, parse_instrument_text, parse_rmdq_text
 from triage.models import InstrumentText
 
 
 class Command(BaseCommand):
-    help = "Load the official STarT Back wording (items 1-9, item 9 options, copyright notice)."
+    help = (
+        "Load licensed questionnaire wording: STarT Back (items 1-9, item 9 options, copyright "
+        "notice) or, with --instrument rmdq, the RMDQ's 24 statements."
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("file", metavar="FILE", help="JSON file with the official wording")
+        parser.add_argument("--instrument", choices=["start_back", "rmdq"], default="start_back")
 
-    def handle(self, *args: Any, file: str, **options: Any) -> None:
+    def handle(self, *args: Any, file: str, instrument: str = "start_back", **options: Any) -> None:
         try:
             with open(file, encoding="utf-8") as handle:
                 data = json.load(handle)
@@ -33,12 +39,13 @@ class Command(BaseCommand):
             raise CommandError(f"cannot read {file}: {error}") from None
         except json.JSONDecodeError as error:
             raise CommandError(f"{file} is not valid JSON: {error}") from None
+        parse = parse_rmdq_text if instrument == "rmdq" else parse_instrument_text
         try:
-            wording = parse_instrument_text(data)
+            wording = parse(data)
         except InstrumentTextError as error:
             raise CommandError(f"{file}: {error}. Nothing was loaded.") from None
         InstrumentText.objects.update_or_create(
-            instrument="start_back",
+            instrument=instrument,
             defaults={
                 "items": list(wording.items),
                 "item9_options": list(wording.item9_options),
@@ -46,4 +53,7 @@ class Command(BaseCommand):
                 "loaded_at": timezone.now(),
             },
         )
-        self.stdout.write(self.style.SUCCESS("Loaded the official STarT Back wording (9 items)."))
+        name = "RMDQ" if instrument == "rmdq" else "STarT Back"
+        self.stdout.write(
+            self.style.SUCCESS(f"Loaded the official {name} wording ({len(wording.items)} items).")
+        )
