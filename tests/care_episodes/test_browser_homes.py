@@ -195,7 +195,7 @@ def test_every_roles_home_keeps_the_nav_on_one_line_and_never_scrolls_sideways(
         assert narrow["visibleLinks"] == 0, (role, narrow)
         assert narrow["scrollWidth"] <= narrow["innerWidth"], (role, narrow)
         page.get_by_role("button", name="Show navigation").click()
-        page.get_by_role("button", name="Sign out").wait_for()
+        page.locator("#main-nav.collapse.show").wait_for()  # opened, its animation done
         opened = page.evaluate(LAYOUT)
         assert opened["scrollWidth"] <= opened["innerWidth"], (role, opened)
         page.get_by_role("button", name="Sign out").click()
