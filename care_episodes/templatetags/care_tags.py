@@ -10,7 +10,7 @@ from django.urls import reverse
 from care_episodes.models import Episode
 from care_episodes.selectors import PathwayStep, PatientHeader, patient_header
 from intake.models import Patient
-from lbp_pathway.access import Role, has_role
+from lbp_pathway.access import Area, Role, has_role, roles_of, roles_with
 
 register = template.Library()
 
@@ -49,8 +49,11 @@ def patient_header_for(
         and has_role(user, Role.PHYSIOTHERAPIST)
         and header.episode.physiotherapist_id == user.pk
     )
+    # Which steps are done is part of the clinical record: shown to the roles that read it only
+    # (the front desk sees the episode's status and stratum, as before).
+    clinical = user is not None and bool(set(roles_of(user)) & roles_with(Area.CLINICAL_RECORDS))
     steps = []
-    for step in header.steps:
+    for step in header.steps if clinical else []:
         url = step_url(header, step) if links else None
         steps.append({"step": step, "url": url})
     return {

@@ -68,8 +68,9 @@ def test_the_front_desk_patient_page_header_names_birth_date_age_and_a_masked_ca
     assert card[-4:] in header and card not in header and card[:6] not in header
     assert "French" in header
     assert "Stratum: not triaged yet" in header
-    # The front desk sees where the episode stands, with no links into the clinical record.
-    assert steps_of(header)["triage"] == "next"
+    # The front desk sees the episode's status and stratum, not which clinical records exist.
+    assert "Booked" in header
+    assert steps_of(header) == {}
     assert reverse("care_episodes:assessment", args=[patient.episodes.get().pk]) not in header
 
 
