@@ -117,6 +117,7 @@ def test_the_steps_follow_the_pathway_and_link_the_next_one_for_the_physio_in_ca
         reverse("care_episodes:plan", args=[episode.pk]),
         reverse("care_episodes:follow_up", args=[episode.pk]),
         reverse("care_episodes:discharge", args=[episode.pk]),
+        reverse("referrals:episode_referrals", args=[episode.pk]),
     ]
     for url in pages:
         header = header_of(client.get(url).content.decode())
