@@ -9,7 +9,18 @@ from typing import TYPE_CHECKING, Any, TypedDict
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.contrib.postgres.search import SearchRank
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from care_episodes import outcomes
@@ -20,12 +31,17 @@ from care_episodes.models import (
     CaseReview,
     ConsultationNote,
     Episode,
+    FollowUpPlan,
     NoteRead,
     NoteReply,
     OutcomeMeasurement,
+    SelfManagementPlan,
     note_search_query,
 )
+from intake import selectors as intake_selectors
+from intake.models import Appointment, Patient, WeeklyAvailability
 from triage.models import TriageDecision
+from triage.rules.eligibility import age_in_years
 
 if TYPE_CHECKING:  # django-stubs' helper, installed for the type checker only
     from django_stubs_ext import WithAnnotations
@@ -288,3 +304,226 @@ def complex_cases() -> QuerySet[Episode]:
 
 def case_reviews_of(episode: Episode) -> list[CaseReview]:
     return list(episode.case_reviews.select_related("requested_by", "reviewed_by"))
+
+
+# --- the patient header and the pathway's next steps -----------------------------------------------------
+
+PATHWAY = ("triage", "assessment", "outcomes", "plan", "note", "follow_up", "discharge")
+STEP_LABELS = {
+    "triage": "Triage",
+    "assessment": "Assessment",
+    "outcomes": "Outcomes",
+    "plan": "Plan",
+    "note": "Note",
+    "follow_up": "Follow-up",
+    "discharge": "Discharge",
+}
+
+
+@dataclass(frozen=True)
+class PathwayStep:
+    key: str
+    label: str
+    done: bool
+    is_next: bool
+
+
+@dataclass(frozen=True)
+class PatientHeader:
+    """What every patient page shows at the top: who the patient is, at a glance, and where the
+    current episode stands on the pathway (triage -> assessment -> outcomes -> plan -> note ->
+    follow-up -> discharge)."""
+
+    patient: Patient
+    age: int
+    masked_card: str
+    flags: list[str]
+    episode: Episode | None
+    steps: list[PathwayStep]
+    draft_note_id: int | None
+
+    @property
+    def next_step(self) -> PathwayStep | None:
+        return next((step for step in self.steps if step.is_next), None)
+
+
+def masked_health_card(number: str | None) -> str:
+    """The last four digits only (the rest as dots): enough to confirm a card, not to copy it."""
+    if not number:
+        return ""
+    shown = number[-4:]
+    return "•" * (len(number) - len(shown)) + shown
+
+
+def _with_progress(episodes: QuerySet[Episode]) -> QuerySet[Any]:
+    """Annotate each step's state in the same query as the episode."""
+    latest = TriageDecision.objects.filter(episode=OuterRef("pk")).order_by("-decided_at", "-id")
+    drafts = ConsultationNote.objects.filter(episode=OuterRef("pk"), signed_at__isnull=True)
+    return episodes.annotate(
+        triage_disposition=Subquery(latest.values("disposition")[:1]),
+        has_assessment=Exists(Assessment.objects.filter(episode=OuterRef("pk"))),
+        has_outcomes=Exists(OutcomeMeasurement.objects.filter(episode=OuterRef("pk"))),
+        has_plan=Exists(SelfManagementPlan.objects.filter(episode=OuterRef("pk"))),
+        has_signed=Exists(
+            ConsultationNote.objects.filter(episode=OuterRef("pk"), signed_at__isnull=False)
+        ),
+        draft_id=Subquery(drafts.order_by("-id").values("id")[:1]),
+        has_follow_up=Exists(FollowUpPlan.objects.filter(episode=OuterRef("pk"))),
+    )
+
+
+def patient_header(
+    patient: Patient, episode: Episode | None = None, *, today: date | None = None
+) -> PatientHeader:
+    """The header of a patient page in one query: the episode given (or the patient's current one,
+    the newest still open, else the newest) with the state of each pathway step."""
+    today = today or timezone.localdate()
+    episodes = _with_progress(Episode.objects.filter(patient_id=patient.pk))
+    if episode is not None:
+        current = episodes.filter(pk=episode.pk).first()
+    else:
+        current = (
+            episodes.annotate(
+                is_open=Case(When(status__in=ACTIVE, then=Value(1)), default=Value(0))
+            )
+            .order_by("-is_open", "-requested_on", "-id")
+            .first()
+        )
+    flags = []
+    if patient.booking_hold:
+        flags.append(f"Booking hold: {patient.booking_hold}")
+    steps: list[PathwayStep] = []
+    draft_note_id = None
+    if current is not None:
+        if current.booking_hold and current.booking_hold != patient.booking_hold:
+            flags.append(f"Booking hold: {current.booking_hold}")
+        if current.triage_disposition == TriageDecision.Disposition.EMERGENCY:
+            flags.append("Red flag: emergency")
+        elif current.triage_disposition == TriageDecision.Disposition.URGENT:
+            flags.append("Red flag: urgent physician review")
+        done = {
+            "triage": current.triage_disposition is not None,
+            "assessment": current.has_assessment,
+            "outcomes": current.has_outcomes,
+            "plan": current.has_plan,
+            "note": current.has_signed,
+            "follow_up": current.has_follow_up,
+            "discharge": current.status not in ACTIVE,
+        }
+        following = next((key for key in PATHWAY if not done[key]), None)
+        if done["discharge"]:
+            following = None
+        steps = [PathwayStep(key, STEP_LABELS[key], done[key], key == following) for key in PATHWAY]
+        draft_note_id = current.draft_id
+    return PatientHeader(
+        patient=patient,
+        age=age_in_years(patient.date_of_birth, today),
+        masked_card=masked_health_card(patient.health_card_number),
+        flags=flags,
+        episode=current,
+        steps=steps,
+        draft_note_id=draft_note_id,
+    )
+
+
+# --- the physiotherapist's day -----------------------------------------------------------------------
+
+
+@dataclass
+class ScheduleRow:
+    """One appointment of the day with what is due for its episode."""
+
+    appointment: Appointment
+    age: int
+    due: list[str]
+
+
+def physio_day_schedule(user: User, *, day: date | None = None) -> list[ScheduleRow]:
+    """The physiotherapist's appointments of the day at every site, in time order (cancelled ones
+    left out), each with what is due: triage, outcome measures, the consultation note. Two queries."""
+    day = day or timezone.localdate()
+    start, end = intake_selectors.day_bounds(day)
+    signed = ConsultationNote.objects.filter(episode=OuterRef("episode"), signed_at__isnull=False)
+    appointments = (
+        Appointment.objects.filter(practitioner=user, start__gte=start, start__lt=end)
+        .exclude(status=Appointment.Status.CANCELLED)
+        .select_related("patient", "site", "appointment_type", "episode")
+        .annotate(
+            has_triage=Exists(TriageDecision.objects.filter(episode=OuterRef("episode"))),
+            has_assessment=Exists(Assessment.objects.filter(episode=OuterRef("episode"))),
+            has_signed_note=Exists(signed),
+        )
+        .prefetch_related(
+            Prefetch(
+                "episode__outcomes",
+                queryset=OutcomeMeasurement.objects.only(
+                    "id", "episode_id", "timepoint", "measured_on"
+                ),
+            )
+        )
+        .order_by("start", "id")
+    )
+    rows = []
+    for appointment in appointments:
+        episode = appointment.episode
+        measured = list(episode.outcomes.all())
+        baseline = next((m.measured_on for m in measured if m.timepoint == "baseline"), None)
+        next_due = outcomes.next_due(
+            baseline, [m.timepoint for m in measured], episode.discharged_on, today=day
+        )
+        due = []
+        if not appointment.has_triage:
+            due.append("Triage")
+        if next_due is not None and (baseline is None or next_due.due_on <= day):
+            due.append(f"Outcomes ({next_due.label})")
+        if appointment.has_assessment and not appointment.has_signed_note:
+            due.append("Note")
+        elif appointment.appointment_type.is_new_assessment and not appointment.has_assessment:
+            due.append("Assessment")
+        rows.append(
+            ScheduleRow(appointment, age_in_years(appointment.patient.date_of_birth, day), due)
+        )
+    return rows
+
+
+def _readable_episodes(user: User) -> QuerySet[Episode]:
+    """The episodes a physiotherapist may open (lbp_pathway.access.episode_grant): in their care, or
+    unassigned at a site they work at or at no site yet."""
+    sites = WeeklyAvailability.objects.filter(practitioner=user).values("site_id")
+    return Episode.objects.filter(
+        Q(physiotherapist=user)
+        | Q(physiotherapist__isnull=True) & (Q(site__isnull=True) | Q(site_id__in=sites))
+    )
+
+
+def physio_patient_search(user: User, query: str, *, limit: int = 20) -> list[Patient]:
+    """Patients found by the front desk's search (name, birth date, health card or phone), limited to
+    those with an episode this physiotherapist may open; each carries `episode_id`, the newest such
+    episode. One query."""
+    readable = _readable_episodes(user).filter(patient=OuterRef("pk"))
+    found = (
+        intake_selectors.patient_search(query)
+        .filter(Exists(readable))
+        .annotate(episode_id=Subquery(readable.order_by("-requested_on", "-id").values("id")[:1]))
+    )
+    return list(found[:limit])
+
+
+# --- the family physician's panel --------------------------------------------------------------------
+
+PANEL_LIMIT = 50
+
+
+def physician_panel_episodes(user: User, *, limit: int = PANEL_LIMIT) -> list[Episode]:
+    """The open episodes of the physician's panel patients (those they referred among them), with
+    the stratum, the physiotherapist and the date of the latest signed note (`last_note_on`);
+    waiting longest first. One query."""
+    signed = ConsultationNote.objects.filter(
+        episode=OuterRef("pk"), signed_at__isnull=False
+    ).order_by("-signed_at")
+    return list(
+        Episode.objects.filter(patient__family_physician=user, status__in=ACTIVE)
+        .select_related("patient", "physiotherapist", "site")
+        .annotate(last_note_at=Subquery(signed.values("signed_at")[:1]))
+        .order_by("requested_on", "id")[:limit]
+    )

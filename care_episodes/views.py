@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from care_episodes import lifecycle, outcomes, selectors, services, visits
@@ -76,12 +77,18 @@ def _slot_search_url(episode: Episode) -> str:
 
 @role_required(PHYSIO)
 def physio_home(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The day first: today's schedule at every site, a patient search, then the worklists."""
     rows = selectors.physio_open_episodes(request.user)
     replies = list(selectors.unseen_replies(request.user))
+    query = request.GET.get("q", "").strip()
     return render(
         request,
         "care_episodes/physio_home.html",
         {
+            "today": timezone.localdate(),
+            "schedule": selectors.physio_day_schedule(request.user),
+            "query": query,
+            "found": selectors.physio_patient_search(request.user, query) if query else [],
             "rows": rows,
             "overdue": [row for row in rows if row.note_overdue],
             "replies": replies,
@@ -563,7 +570,13 @@ def physician_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "care_episodes/physician_home.html",
-        {"notes": notes, "query": query, "unread": sum(1 for n in notes if not n.is_read)},
+        {
+            "notes": notes,
+            "query": query,
+            "unread": sum(1 for n in notes if not n.is_read),
+            "panel": selectors.physician_panel_episodes(request.user),
+            "panel_limit": selectors.PANEL_LIMIT,
+        },
     )
 
 

@@ -296,6 +296,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = DEMO_MODE or DEBUG
 if WHITENOISE_USE_FINDERS:
     STATIC_ROOT.mkdir(exist_ok=True)
+# Files served at the site's root: /favicon.ico, for what browsers open without a <link rel="icon">.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 if not (DEMO_MODE or DEBUG):
     STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

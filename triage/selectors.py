@@ -123,5 +123,8 @@ def triage_disposition(patient: Patient) -> TriageDisposition | None:
                 False,
                 screen.screened_at,
             )
-        return TriageDisposition("Routine", False, screen.screened_at)
+        # Only the phone screen so far: say so, so the line agrees with an episode not triaged yet.
+        return TriageDisposition(
+            "Phone screen passed; physiotherapist triage not done yet", False, screen.screened_at
+        )
     return None

@@ -60,6 +60,10 @@ def _triage_context(
         "urgent_alerts": [a for a in open_alerts if a.kind == PhysicianAlert.Kind.URGENT_REVIEW],
         "pending_response": selectors.response_awaiting_confirmation(episode),
         "score": _current_score(form) if form is not None else None,
+        # The way on from the result: the assessment (care_episodes owns it) or back to the episode.
+        "has_assessment": episode.assessments.exists() if decisions else False,
+        "assessment_url": reverse("care_episodes:assessment", args=[episode.pk]),
+        "episode_url": reverse("care_episodes:episode_detail", args=[episode.pk]),
     }
 
 

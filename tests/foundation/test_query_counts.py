@@ -280,6 +280,60 @@ def grow_physio_home(world: World, count: int) -> None:
     )
 
 
+def grow_physio_day(world: World, count: int) -> None:
+    """Today's appointments for the physio across the three sites (one minute each from midnight),
+    half of their episodes triaged, with a baseline measure and an unsigned assessment; and patients
+    of the physio's episodes that the search box finds."""
+    first = world.start("physio day", count)
+    episodes = world.episodes(count, "physio day", status=Episode.Status.BOOKED)
+    midnight = datetime.combine(timezone.localdate(), time(0), tzinfo=TZ)
+    Appointment.objects.bulk_create(
+        Appointment(
+            patient_id=episode.patient_id,
+            episode=episode,
+            practitioner=world.physio,
+            site=world.sites[n % 3],
+            appointment_type=world.new if n % 2 else world.follow,
+            start=midnight + timedelta(minutes=first + n),
+            end=midnight + timedelta(minutes=first + n + 1),
+        )
+        for n, episode in enumerate(episodes)
+    )
+    TriageDecision.objects.bulk_create(
+        TriageDecision(
+            episode=episode,
+            patient_id=episode.patient_id,
+            inputs={},
+            outputs={},
+            risk="low",
+            disposition="none",
+            rule_version="qc",
+        )
+        for episode in episodes[::2]
+    )
+    Assessment.objects.bulk_create(
+        Assessment(
+            episode=episode,
+            assessed_on=timezone.localdate(),
+            by=world.physio,
+            presenting_complaint="Back pain",
+            onset="Lifting",
+            pattern="back_dominant",
+            work_status="working_full",
+            red_flag_screen="None",
+            working_diagnosis="Mechanical low back pain",
+            goals="Walk",
+        )
+        for episode in episodes[1::2]
+    )
+
+
+def grow_physician_panel(world: World, count: int) -> None:
+    """Open episodes of the physician's panel patients, half with a signed note."""
+    episodes = world.episodes(count, "panel")
+    _signed_notes(world, episodes[::2])
+
+
 def _signed_notes(world: World, episodes: list[Episode]) -> list[ConsultationNote]:
     now = timezone.now()
     return ConsultationNote.objects.bulk_create(
@@ -601,6 +655,21 @@ PAGES = [
         named("care_episodes:physio_home"),
         grow_physio_home,
         shows="PatPhysio Home",
+    ),
+    Page(
+        "physio home: today's schedule and patient search",
+        Role.PHYSIOTHERAPIST,
+        named("care_episodes:physio_home"),
+        grow_physio_day,
+        params={"q": "sample"},
+        shows="PatPhysio Day",
+    ),
+    Page(
+        "physician home: panel patients",
+        Role.FAMILY_PHYSICIAN,
+        named("care_episodes:physician_home"),
+        grow_physician_panel,
+        shows="PatPanel",
     ),
     Page(
         "episode page",
