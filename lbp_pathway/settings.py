@@ -106,6 +106,8 @@ INSTALLED_APPS = [
     "referrals",
     "reminders",
     "reporting",
+    "oauth2_provider",
+    "fhir_api",
     "demo",
 ]
 
@@ -367,6 +369,26 @@ CONTENT_SECURITY_POLICY = {
 # No personal health information in logs: every handler scrubs health card numbers, emails and phone
 # numbers and query strings (lbp_pathway/phi_logging.py). Keep new handlers behind the same filter.
 # Change history (lbp_pathway/history.py): only writes carry the user and path of the request.
+# The FHIR API (fhir_api/): partners' systems get OAuth 2.0 client-credentials tokens
+# (django-oauth-toolkit) at /fhir/auth/token; each client may ask only for the scopes its
+# PartnerClient row allows (fhir_api/scopes.py). Users' sessions never open /fhir/.
+# The FHIR API's own base URL: identifier systems ([base]/NamingSystem/...) and attachment URLs.
+FHIR_BASE_URL = env_str("FHIR_BASE_URL", "http://localhost:8000/fhir").rstrip("/")
+OAUTH2_PROVIDER = {
+    "SCOPES": {
+        "system/*.read": "Read every resource type except the audit log",
+        "system/ServiceRequest.write": "Send referrals (POST ServiceRequest or a transaction Bundle)",
+        "system/ServiceRequest.status": "Update the status of referrals sent to this partner",
+        "system/AuditEvent.read": "Read the audit log (privacy officer)",
+    },
+    "DEFAULT_SCOPES": ["system/*.read"],
+    "SCOPES_BACKEND_CLASS": "fhir_api.scopes.PartnerScopes",
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env_int("FHIR_TOKEN_SECONDS", 3600),
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 3600,
+}
+
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+
 PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 LOGGING = {
