@@ -18,6 +18,7 @@ from intake.models import (
     AppointmentType,
     IncomingReferral,
     Patient,
+    Referrer,
     Site,
     WaitlistEntry,
 )
@@ -330,6 +331,19 @@ def reschedule_appointment(
         return new
 
 
+def referrer_for_staff(user: User, *, kind: str) -> Referrer:
+    """The Referrer row of a clinician of the team (made on their first referral)."""
+    referrer, _ = Referrer.objects.get_or_create(
+        user=user,
+        defaults={
+            "name": user.get_full_name() or user.get_username(),
+            "kind": kind,
+            "email": user.email,
+        },
+    )
+    return referrer
+
+
 def refer_patient(
     *,
     patient: Patient,
@@ -350,6 +364,7 @@ def refer_patient(
         referral = IncomingReferral.objects.create(
             patient=patient,
             referring_physician=physician,
+            referrer=referrer_for_staff(physician, kind=Referrer.Kind.FAMILY_PHYSICIAN),
             episode=episode,
             reason=reason,
             urgency=urgency,
