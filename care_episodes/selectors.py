@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.contrib.postgres.search import SearchRank
-from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from care_episodes import outcomes
@@ -24,6 +24,7 @@ from care_episodes.models import (
     OutcomeMeasurement,
     note_search_query,
 )
+from intake.models import IncomingReferral
 from triage.models import TriageDecision
 
 if TYPE_CHECKING:  # django-stubs' helper, installed for the type checker only
@@ -220,11 +221,14 @@ class _ReadFlag(TypedDict):
 def physician_inbox(
     user: User, query: str = ""
 ) -> QuerySet[WithAnnotations[ConsultationNote, _ReadFlag]]:
-    """Signed notes about the physician's own panel, unread first, newest first; optional search."""
+    """Signed notes about the physician's own panel and about patients they referred, unread first,
+    newest first; optional search."""
+    referred = IncomingReferral.objects.filter(
+        Q(referrer__user=user) | Q(referring_physician=user)
+    ).values("episode_id")
     notes = (
-        ConsultationNote.objects.filter(
-            signed_at__isnull=False, episode__patient__family_physician=user
-        )
+        ConsultationNote.objects.filter(signed_at__isnull=False)
+        .filter(Q(episode__patient__family_physician=user) | Q(episode_id__in=referred))
         .select_related("episode__patient", "author")
         .annotate(is_read=Exists(NoteRead.objects.filter(note=OuterRef("pk"), reader=user)))
     )

@@ -352,7 +352,9 @@ def note_edit(request: AuthenticatedHttpRequest, note_id: int) -> HttpResponse:
         )
         if "sign" in request.POST:
             services.sign_note(note, actor=actor)
-            messages.success(request, "Note signed and sent to the family physician.")
+            messages.success(
+                request, "Note signed and sent to the referring clinician and family physician."
+            )
             return redirect("care_episodes:episode_detail", episode_id=note.episode_id)
         messages.success(request, "Draft saved.")
         return redirect("care_episodes:note_edit", note_id=note_id)

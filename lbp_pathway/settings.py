@@ -213,6 +213,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         # Ticks queued while no worker runs are dropped, not piled up; one run catches up.
         "options": {"expires": float(env_int("REMINDER_DISPATCH_SECONDS", 30)) * 2},
     },
+    # Signed notes to outside referrers' systems and mailboxes (care_episodes/tasks.py).
+    "note-deliveries-dispatch": {
+        "task": "care_episodes.tasks.dispatch_note_deliveries",
+        "schedule": float(env_int("NOTE_DELIVERY_DISPATCH_SECONDS", 30)),
+        "options": {"expires": float(env_int("NOTE_DELIVERY_DISPATCH_SECONDS", 30)) * 2},
+    },
     # Dashboard rollups: recompute the days changed since the last run (reporting/tasks.py).
     "reporting-rollups": {
         "task": "reporting.tasks.refresh_rollups",
@@ -314,6 +320,14 @@ REMINDER_RETRY_BASE_SECONDS = env_int("REMINDER_RETRY_BASE_SECONDS", 60)
 REMINDER_CLAIM_TIMEOUT_SECONDS = env_int("REMINDER_CLAIM_TIMEOUT_SECONDS", 300)
 REMINDER_STAFF_EMAIL = env_bool("REMINDER_STAFF_EMAIL")
 REMINDER_RECORDING_FILE = env_str("REMINDER_RECORDING_FILE")
+
+# Signed consultation notes to outside referrers (care_episodes/note_delivery.py): partner webhooks and
+# emails without clinical content, retried with exponential back-off, then failed.
+NOTE_DELIVERY_DISPATCH_SECONDS = env_int("NOTE_DELIVERY_DISPATCH_SECONDS", 30)
+NOTE_WEBHOOK_TIMEOUT_SECONDS = env_int("NOTE_WEBHOOK_TIMEOUT_SECONDS", 10)
+NOTE_DELIVERY_MAX_ATTEMPTS = env_int("NOTE_DELIVERY_MAX_ATTEMPTS", 8)
+NOTE_DELIVERY_RETRY_BASE_SECONDS = env_int("NOTE_DELIVERY_RETRY_BASE_SECONDS", 60)
+NOTE_DELIVERY_CLAIM_TIMEOUT_SECONDS = env_int("NOTE_DELIVERY_CLAIM_TIMEOUT_SECONDS", 600)
 
 # Web hardening: strict cookies, HSTS and HTTPS redirect whenever we are not a local demo.
 HTTPS = env_bool("HTTPS", default=not DEMO_MODE)
