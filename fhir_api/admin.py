@@ -15,7 +15,7 @@ Application = get_application_model()
 class PartnerClientInline(admin.StackedInline):  # type: ignore[type-arg]
     model = PartnerClient
     can_delete = False
-    fields = ["scopes", "destination"]
+    fields = ["scopes", "destination", "sees_every_patient"]
 
 
 class PartnerApplicationAdmin(ApplicationAdmin):  # type: ignore[misc]  # untyped library

@@ -33,6 +33,8 @@ class Client:
     """The partner system behind a valid access token."""
 
     application_id: int
+    # The application's client id: what Referrer.partner_key and NoteDelivery.partner_key hold.
+    partner_key: str
     name: str
     scopes: frozenset[str]
     partner: PartnerClient | None
@@ -110,6 +112,7 @@ def authenticate(request: HttpRequest) -> Client | None:
     name = f"FHIR client {application.name or application.client_id}"[:150]
     return Client(
         application_id=application.pk,
+        partner_key=str(application.client_id)[:100],
         name=name,
         scopes=frozenset(token.scope.split()),
         partner=partner,

@@ -28,8 +28,10 @@ class PartnerClient(models.Model):
     """A partner's system (an eReferral hub, a referring clinic's EMR, a rapid-access clinic) behind
     one OAuth client-credentials Application: the scopes it may ask for, and whose records it sees.
 
-    A client linked to a referral destination sees the referrals we sent there and may update their
-    status; a client linked to neither sees every patient (the clinic's own systems: analytics)."""
+    A partner's client sees only the patients it has to do with: those its clinicians referred to us
+    (intake.Referrer.partner_key is the client id) and those we referred to its destination (whose
+    referrals it may update). Only a client the administrator marks `sees_every_patient` (the
+    clinic's own systems: analytics, a migration) sees everyone."""
 
     application = models.OneToOneField(
         oauth2_settings.APPLICATION_MODEL, on_delete=models.CASCADE, related_name="partner"
@@ -47,6 +49,10 @@ class PartnerClient(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         help_text="The destination this partner is, for our referrals out (status updates).",
+    )
+    sees_every_patient = models.BooleanField(
+        default=False,
+        help_text="Only for the clinic's own systems (analytics, migration): every patient's record.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(

@@ -8,6 +8,7 @@ A status update is a JSON Patch (RFC 6902) of one `replace`, either of our progr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -92,12 +93,12 @@ def _target_status(patch: Any) -> str:
     return str(value)
 
 
-def update_status(client: Client, id_: str, patch: Any) -> tuple[Json, int]:
+def update_status(client: Client, id_: str, read_patch: Callable[[], Any]) -> tuple[Json, int]:
     """Move our referral `out-N` as its receiving partner says; the resource as it now is."""
     require(client, REFERRAL_STATUS)
     kind = search.KINDS["ServiceRequest"]
     source = kind.sources[1]
-    pk = search._split_id(source, id_)
+    pk = search.split_id(source, id_)
     partner = client.partner
     if pk is None or partner is None or partner.destination_id is None:
         raise not_found(f"ServiceRequest/{id_} (a referral sent to this partner)")
@@ -109,7 +110,7 @@ def update_status(client: Client, id_: str, patch: Any) -> tuple[Json, int]:
     )
     if referral is None:
         raise not_found(f"ServiceRequest/{id_} (a referral sent to this partner)")
-    to_status = _target_status(patch)
+    to_status = _target_status(read_patch())
     try:
         with transaction.atomic():
             services.move_referral(

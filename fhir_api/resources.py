@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from fhir.resources.R4B import get_fhir_model_class
 
-from care_episodes.models import ConsultationNote, FollowUpPlan, OutcomeMeasurement
+from care_episodes.models import ConsultationNote, FollowUpPlan, NoteDelivery, OutcomeMeasurement
 from care_episodes.models import SelfManagementPlan as CarePlanRecord
 from intake.models import Appointment, IncomingReferral, Patient, Site
 from lbp_pathway.access import Role
@@ -254,7 +254,6 @@ PHYSIOTHERAPY_REQUEST = ("low-back-pain-physiotherapy", "Physiotherapy for low b
 
 
 def incoming_referral(record: IncomingReferral) -> Json:
-    sender = record.referring_physician
     resource: Json = {
         "resourceType": "ServiceRequest",
         "id": f"in-{record.pk}",
@@ -271,9 +270,23 @@ def incoming_referral(record: IncomingReferral) -> Json:
             {"url": extension_url(REFERRAL_PROGRESS), "valueCode": record.status},
         ],
     }
-    requester = practitioner_ref(sender)
-    if requester is not None:
+    referrer = record.referrer
+    if record.referring_physician_id is not None:
+        resource["requester"] = ref(
+            "Practitioner", record.referring_physician_id, _name(record.referring_physician)
+        )
+    elif referrer is not None:
+        requester: Json = {"display": referrer.name}
+        if referrer.identifier_value:
+            requester["identifier"] = {
+                "system": referrer.identifier_system,
+                "value": referrer.identifier_value,
+            }
         resource["requester"] = requester
+    if record.sender_value:
+        resource["identifier"].append(
+            {"system": record.sender_system, "value": record.sender_value}
+        )
     return resource
 
 
@@ -532,7 +545,7 @@ def note_document(note: ConsultationNote, referral_id: int | None) -> Json:
         superseded = False
     resource: Json = {
         "resourceType": "DocumentReference",
-        "id": f"note-{note.pk}",
+        "id": str(note.pk),
         "identifier": [{"system": naming_system("consultation-note"), "value": str(note.pk)}],
         "status": "superseded" if superseded else "current",
         "docStatus": "final",
@@ -559,7 +572,7 @@ def note_document(note: ConsultationNote, referral_id: int | None) -> Json:
     resource["context"] = {"related": related}
     if note.previous_id:
         resource["relatesTo"] = [
-            {"code": "appends", "target": ref("DocumentReference", f"note-{note.previous_id}")}
+            {"code": "appends", "target": ref("DocumentReference", note.previous_id)}
         ]
     return resource
 
@@ -610,6 +623,31 @@ def composition(note: ConsultationNote) -> Json:
         "section": [
             {"title": note.title, "text": {"status": "generated", "div": xhtml(note.body)}}
         ],
+    }
+
+
+DELIVERY_STATUS = {
+    "pending": "preparation",
+    "sending": "in-progress",
+    "sent": "completed",
+    "available": "completed",
+    "failed": "stopped",
+}
+
+
+def note_delivery(record: NoteDelivery) -> Json:
+    """A signed note waiting for (or sent to) a referrer's partner system, to poll."""
+    return {
+        "resourceType": "Communication",
+        "id": str(record.pk),
+        "status": DELIVERY_STATUS[record.status],
+        "category": [
+            concept(code_system("communication"), "consultation-note", "Consultation note signed")
+        ],
+        "subject": ref("Patient", record.note.episode.patient_id),
+        "sent": instant(record.sent_at or record.created_at),
+        "recipient": [{"display": record.referrer.name}],
+        "payload": [{"contentReference": ref("DocumentReference", record.note_id)}],
     }
 
 

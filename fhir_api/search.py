@@ -20,7 +20,7 @@ from django.db.models import DateTimeField, F, IntegerField, Model, Q, QuerySet,
 from django.db.models.functions import Cast
 from django.utils.dateparse import parse_date, parse_datetime
 
-from care_episodes.models import ConsultationNote, FollowUpPlan, OutcomeMeasurement
+from care_episodes.models import ConsultationNote, FollowUpPlan, NoteDelivery, OutcomeMeasurement
 from care_episodes.models import SelfManagementPlan as PlanRecord
 from fhir_api import resources as fhir
 from fhir_api.auth import ApiError, Client, not_found, require
@@ -35,7 +35,17 @@ from triage.models import QuestionnaireResponse, TriageDecision
 Json = fhir.Json
 DEFAULT_COUNT = 20
 MAX_COUNT = 100
-COMMON = {"_id", "_count", "_offset", "_format", "patient", "identifier", "date", "status"}
+COMMON = {
+    "_id",
+    "_count",
+    "_offset",
+    "_format",
+    "_lastUpdated",
+    "patient",
+    "identifier",
+    "date",
+    "status",
+}
 
 
 @dataclass(frozen=True)
@@ -196,7 +206,7 @@ KINDS: dict[str, Kind] = {
                 Source(
                     prefix="in-",
                     rows=lambda: IncomingReferral.objects.all(),
-                    fetch=lambda rows: rows.select_related("referring_physician"),
+                    fetch=lambda rows: rows.select_related("referring_physician", "referrer"),
                     to_fhir=fhir.incoming_referral,
                     patient_of=_patient_id,
                     patient="patient_id",
@@ -295,7 +305,7 @@ KINDS: dict[str, Kind] = {
             "DocumentReference",
             (
                 Source(
-                    prefix="note-",
+                    prefix="",  # the bare note id, as the note-signed webhook names it
                     rows=_note_rows,
                     fetch=_note_fetch,
                     to_fhir=_note_document,
@@ -333,6 +343,22 @@ KINDS: dict[str, Kind] = {
             ),
         ),
         Kind(
+            "Communication",
+            (
+                Source(
+                    prefix="",
+                    rows=lambda: NoteDelivery.objects.filter(channel=NoteDelivery.Channel.WEBHOOK),
+                    fetch=lambda rows: rows.select_related("note__episode", "referrer"),
+                    to_fhir=fhir.note_delivery,
+                    patient_of=lambda record: int(record.note.episode.patient_id),
+                    patient="note__episode__patient_id",
+                    date="created_at",
+                    date_is_datetime=True,
+                    statuses=_statuses(fhir.DELIVERY_STATUS),
+                ),
+            ),
+        ),
+        Kind(
             "AuditEvent",
             (
                 Source(
@@ -364,28 +390,37 @@ def kind_for(name: str) -> Kind:
 
 
 def visible_patients(client: Client) -> Q | None:
-    """A condition on patient ids limiting a client tied to a partner, or None for no limit.
-    A referral destination's client sees the patients we referred to it."""
+    """A condition on patient ids limiting what a client sees, or None for every patient (a client
+    marked sees_every_patient). A partner sees the patients its clinicians referred to us and those
+    we referred to its destination; a client without a partner row sees none."""
     partner = client.partner
-    if partner is None or partner.destination_id is None:
+    if partner is not None and partner.sees_every_patient:
         return None
-    return Q(
-        pk__in=Subquery(
-            Referral.objects.filter(destination_id=partner.destination_id)
-            .exclude(status=referral_rules.DRAFT)
-            .values("episode__patient_id")
+    referred = IncomingReferral.objects.filter(referrer__partner_key=client.partner_key)
+    condition = Q(pk__in=Subquery(referred.values("patient_id")))
+    if partner is not None and partner.destination_id is not None:
+        sent = Referral.objects.filter(destination_id=partner.destination_id).exclude(
+            status=referral_rules.DRAFT
         )
-    )
+        condition |= Q(pk__in=Subquery(sent.values("episode__patient_id")))
+    return condition
 
 
-def _limit(source: Source, rows: QuerySet[Any], client: Client) -> QuerySet[Any]:
+def limit(source: Source, rows: QuerySet[Any], client: Client) -> QuerySet[Any]:
     limit = visible_patients(client)
     if limit is None or source.patient is None:
         return rows
-    patients = Patient.objects.filter(limit).values("pk")
-    rows = rows.filter(**{f"{source.patient}__in": patients})
-    if source.rows().model is Referral and client.partner is not None:
-        rows = rows.filter(destination_id=client.partner.destination_id)
+    rows = rows.filter(**{f"{source.patient}__in": Patient.objects.filter(limit).values("pk")})
+    model = source.rows().model
+    if model is Referral:  # only the referrals sent to this partner, not others of its patients
+        destination = client.partner.destination_id if client.partner else None
+        rows = rows.filter(destination_id=destination)
+    if model is IncomingReferral:  # only the referrals its own clinicians sent
+        rows = rows.filter(referrer__partner_key=client.partner_key)
+    if model is NoteDelivery:  # the notes waiting for this partner's own clinicians
+        rows = rows.filter(partner_key=client.partner_key)
+    if model is AuditEvent:
+        rows = rows.none()  # the audit log is for the clinic's privacy officer only
     return rows
 
 
@@ -394,7 +429,7 @@ def _limit(source: Source, rows: QuerySet[Any], client: Client) -> QuerySet[Any]
 DATE_PREFIXES = {"eq": "", "ge": "__gte", "le": "__lte", "gt": "__gt", "lt": "__lt"}
 
 
-def _split_id(source: Source, value: str) -> int | None:
+def split_id(source: Source, value: str) -> int | None:
     if not value.startswith(source.prefix):
         return None
     rest = value[len(source.prefix) :]
@@ -466,7 +501,7 @@ def parse(kind: Kind, query: dict[str, list[str]]) -> Params:
         ids=ids,
         patient=one("patient"),
         identifier=one("identifier"),
-        dates=query.get("date", []),
+        dates=query.get("date", []) + query.get("_lastUpdated", []),
         statuses=statuses,
         count=count,
         offset=offset,
@@ -477,7 +512,7 @@ def filtered(source: Source, params: Params, kind: Kind) -> QuerySet[Any] | None
     """`source`'s rows matching `params`, or None when the parameters rule the source out."""
     rows = source.rows()
     if params.ids:
-        pks = [pk for pk in (_split_id(source, value) for value in params.ids) if pk is not None]
+        pks = [pk for pk in (split_id(source, value) for value in params.ids) if pk is not None]
         if not pks:
             return None
         rows = rows.filter(pk__in=pks)
@@ -533,7 +568,7 @@ def search(kind: Kind, params: Params, client: Client) -> Page:
         rows = filtered(source, params, kind)
         if rows is None:
             continue
-        rows = _limit(source, rows, client)
+        rows = limit(source, rows, client)
         parts.append(
             rows.order_by()
             .annotate(
@@ -588,10 +623,10 @@ def read(kind: Kind, id_: str, client: Client) -> tuple[Json, int | None]:
             if resource["id"] == id_:
                 return fhir.validated(resource), None
     for source in kind.sources:
-        pk = _split_id(source, id_)
+        pk = split_id(source, id_)
         if pk is None:
             continue
-        rows = _limit(source, source.fetch(source.rows()).filter(pk=pk), client)
+        rows = limit(source, source.fetch(source.rows()).filter(pk=pk), client)
         record = rows.first()
         if record is not None:
             return fhir.validated(source.to_fhir(record)), source.patient_of(record)

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 
-from fhir_api import referral_in, referral_out, search
+from fhir_api import notes_out, referral_in, referral_out, search
 from fhir_api import resources as fhir
 from fhir_api.auth import ApiError, Client, Result, api_view, fhir_response, not_found, require
 from fhir_api.models import READ
@@ -30,11 +30,15 @@ def _method_not_allowed(request: HttpRequest, allowed: str) -> ApiError:
     )
 
 
-def body_json(request: HttpRequest) -> Json:
+def any_json(request: HttpRequest) -> object:
     try:
-        data = json.loads(request.body or b"null")
+        return json.loads(request.body or b"null")
     except (ValueError, UnicodeDecodeError) as error:
         raise ApiError(400, [("", f"The body is not JSON: {error}")], "structure") from error
+
+
+def body_json(request: HttpRequest) -> Json:
+    data = any_json(request)
     if not isinstance(data, dict):
         raise ApiError(
             400, [("", "The body must be a JSON object (a FHIR resource).")], "structure"
@@ -68,7 +72,9 @@ def instance_endpoint(request: HttpRequest, client: Client, resource_type: str, 
     """GET: read. PATCH ServiceRequest/out-N: the receiving partner updates a referral's status."""
     kind = search.kind_for(resource_type)
     if request.method == "PATCH" and kind.name == "ServiceRequest":
-        updated, referral_patient = referral_out.update_status(client, id_, body_json(request))
+        updated, referral_patient = referral_out.update_status(
+            client, id_, lambda: any_json(request)
+        )
         return Result(
             body=updated,
             patients=[referral_patient],
@@ -89,20 +95,19 @@ def binary(request: HttpRequest, client: Client, id_: str) -> Result:
     if request.method != "GET":
         raise _method_not_allowed(request, "GET")
     require(client, READ)
-    document = search.KINDS["DocumentReference"]
-    record, source = None, None
-    for candidate in document.sources:
-        pk = search._split_id(candidate, id_)
-        if pk is not None:
-            rows = search._limit(candidate, candidate.fetch(candidate.rows()).filter(pk=pk), client)
-            record, source = rows.first(), candidate
-            break
-    if record is None or source is None:
+    prefix, _, number = id_.partition("-")
+    sources = dict(zip(("note", "letter"), search.KINDS["DocumentReference"].sources, strict=True))
+    source = sources.get(prefix)
+    if source is None or not number.isdigit():
         raise not_found(f"Binary/{id_}")
-    patient_id = source.patient_of(record)
+    rows = source.fetch(source.rows()).filter(pk=int(number))
+    record = search.limit(source, rows, client).first()
+    if record is None:
+        raise not_found(f"Binary/{id_}")
     html: str
-    if id_.startswith("note-"):
+    if prefix == "note":
         html = render_to_string("care_episodes/pdf/note.html", {"note": record})
+        notes_out.mark_retrieved(record, client.partner_key)
     else:
         html = referral_out.letter_html(record)
     pdf = html_to_pdf(html)
@@ -111,7 +116,7 @@ def binary(request: HttpRequest, client: Client, id_: str) -> Result:
     return Result(
         body=pdf,
         content_type="application/pdf",
-        patients=[patient_id],
+        patients=[source.patient_of(record)],
         action=AuditEvent.Action.PRINT,
         what=f"FHIR Binary/{id_} (PDF)",
         headers={"Content-Disposition": f'inline; filename="{id_}.pdf"'},

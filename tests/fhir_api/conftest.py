@@ -53,6 +53,17 @@ def get_token(client: Client, partner: Partner, scope: str | None = None) -> dic
     return {"status": response.status_code, **response.json()}
 
 
+def local(url: str) -> str:
+    """An absolute URL the API gave (links, attachments) as the test client's path."""
+    return "/fhir" + url.split("/fhir", 1)[1]
+
+
+def api_for(partner: Partner) -> Api:
+    token = get_token(Client(), partner)
+    assert token["status"] == 200, token
+    return Api(token["access_token"])
+
+
 class Api:
     """A partner system calling /fhir/ with its bearer token."""
 
@@ -80,6 +91,7 @@ class Api:
 @pytest.fixture
 def partner_api(db):
     def make(scopes: str = READ, name: str = "partner", **links) -> Api:
+        links.setdefault("sees_every_patient", True)  # the clinic's own system, unless told
         partner = make_partner(name, scopes, **links)
         token = get_token(Client(), partner)
         assert token["status"] == 200, token
