@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from django.contrib import admin
 from oauth2_provider.admin import ApplicationAdmin
-from oauth2_provider.models import get_application_model
+from oauth2_provider.models import (
+    get_access_token_model,
+    get_application_model,
+    get_grant_model,
+    get_id_token_model,
+    get_refresh_token_model,
+)
 
 from fhir_api.models import PartnerClient
 
@@ -22,6 +28,14 @@ class PartnerApplicationAdmin(ApplicationAdmin):  # type: ignore[misc]  # untype
     inlines = [PartnerClientInline]
 
 
-if admin.site.is_registered(Application):
-    admin.site.unregister(Application)
+# Tokens and grants are credentials, not something to browse: only the clients are administered.
+for model in [
+    Application,
+    get_access_token_model(),
+    get_grant_model(),
+    get_id_token_model(),
+    get_refresh_token_model(),
+]:
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)
 admin.site.register(Application, PartnerApplicationAdmin)

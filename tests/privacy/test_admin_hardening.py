@@ -179,6 +179,8 @@ ALLOWED_IN_ADMIN = {
     "referrals.destination",
     "referrals.postalcode",
     "care_episodes.exercise",
+    # The FHIR API's partner clients (their PartnerClient inline): credentials, no clinical content.
+    "oauth2_provider.application",
 }
 
 
