@@ -179,6 +179,9 @@ ALLOWED_IN_ADMIN = {
     "referrals.destination",
     "referrals.postalcode",
     "care_episodes.exercise",
+    # Issue 17: the clinicians who refer, and where partner systems hear a note is ready (ids only).
+    "intake.referrer",
+    "care_episodes.partnerendpoint",
 }
 
 
