@@ -26,6 +26,7 @@ class ExerciseAdmin(_ExerciseModelAdmin):
 class PartnerEndpointForm(_PartnerEndpointFormBase):
     """The shared secret is typed once and never shown again; left empty on a change, it stays."""
 
+    webhook_url = forms.URLField(max_length=500, assume_scheme="https")
     secret = forms.CharField(
         widget=forms.PasswordInput(render_value=False),
         required=False,

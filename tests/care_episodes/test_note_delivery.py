@@ -351,6 +351,16 @@ def test_without_a_webhook_the_note_waits_for_the_partner_to_poll(physio):
     assert note_delivery.send_due_note_deliveries() == []
 
 
+def test_the_partner_polls_its_own_notices_and_its_read_is_recorded(physio):
+    note = write_and_sign(referred_from_outside(physio, email=""), physio)
+
+    assert list(note_delivery.partner_deliveries(PARTNER)) == [webhook(note)]
+    assert list(note_delivery.partner_deliveries("another-partner")) == []
+    assert note_delivery.record_partner_read(note.pk, PARTNER) == 1
+    assert note_delivery.record_partner_read(note.pk, PARTNER) == 0  # the first read counts
+    assert webhook(note).retrieved_at is not None
+
+
 def test_an_outside_referrer_gets_an_email_without_clinical_content(physio):
     note = write_and_sign(referred_from_outside(physio, partner_key=""), physio)
 
