@@ -24,7 +24,7 @@ from uuid import uuid4
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -130,6 +130,25 @@ def email_wording(delivery: NoteDelivery) -> tuple[str, str]:
         f"pathway is ready. {where}\n\nThis message contains no patient information."
     )
     return subject, body
+
+
+def partner_deliveries(partner_key: str) -> QuerySet[NoteDelivery]:
+    """What a partner system may poll: the notices of notes for its clinicians' referrals, newest
+    first (for the API; the partner then reads each note as a DocumentReference)."""
+    return (
+        NoteDelivery.objects.filter(partner_key=partner_key, channel=Channel.WEBHOOK)
+        .exclude(partner_key="")
+        .select_related("note", "referrer")
+        .order_by("-created_at", "-id")
+    )
+
+
+def record_partner_read(note_id: int, partner_key: str, *, now: datetime | None = None) -> int:
+    """The partner's client read the note through the API: its notice is marked retrieved (the first
+    time only). Returns how many notices were marked."""
+    return NoteDelivery.objects.filter(
+        note_id=note_id, partner_key=partner_key, retrieved_at__isnull=True
+    ).update(retrieved_at=now or timezone.now())
 
 
 # Sending -------------------------------------------------------------------------------------------

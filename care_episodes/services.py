@@ -454,11 +454,7 @@ def sign_note(note: ConsultationNote, *, actor: audit.Actor) -> ConsultationNote
     recipients = note_delivery.queue_note_notices(note, now=note.signed_at)
     names = [u.get_full_name() or u.get_username() for u in recipients.staff]
     names += [r.name for r in recipients.outside]
-    to = (
-        f" to {', '.join(names)}"
-        if names
-        else " (no referring clinician or family physician on file)"
-    )
+    to = f" to {', '.join(names)}" if names else ""
     lifecycle.note_event(
         note.episode,
         f"Consultation note version {note.version} signed and sent{to}"[:300],

@@ -426,6 +426,8 @@ def physician_note_detail(request: AuthenticatedHttpRequest, note_id: int) -> Ht
             "can_write": _can_write(request),
             "replies": list(note.replies.select_related("author")),
             "is_read": note.reads.filter(reader=request.user).exists(),
+            # A physician who referred the patient receives the note, not the rest of the episode.
+            "episode_summary": getattr(request, "access_basis", None) is not Basis.REFERRER,
         },
     )
 

@@ -9,7 +9,8 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 
-from fhir_api import notes_out, referral_in, referral_out, search
+from care_episodes import note_delivery
+from fhir_api import referral_in, referral_out, search
 from fhir_api import resources as fhir
 from fhir_api.auth import ApiError, Client, Result, api_view, fhir_response, not_found, require
 from fhir_api.models import READ
@@ -107,7 +108,7 @@ def binary(request: HttpRequest, client: Client, id_: str) -> Result:
     html: str
     if prefix == "note":
         html = render_to_string("care_episodes/pdf/note.html", {"note": record})
-        notes_out.mark_retrieved(record, client.partner_key)
+        note_delivery.record_partner_read(record.pk, client.partner_key)
     else:
         html = referral_out.letter_html(record)
     pdf = html_to_pdf(html)
