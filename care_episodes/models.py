@@ -1,9 +1,11 @@
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchQuery, SearchVector, SearchVectorField
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from lbp_pathway import history
@@ -545,6 +547,96 @@ class NoteReply(models.Model):
 
     def __str__(self) -> str:
         return f"Reply to {self.note} by {self.author}"
+
+
+def _check_webhook_url(value: str) -> None:
+    """HTTPS, except to this machine (a partner's test endpoint, the tests' own server)."""
+    parts = urlsplit(value)
+    local = parts.hostname in {"localhost", "127.0.0.1", "::1"}
+    if parts.scheme != "https" and not (parts.scheme == "http" and local):
+        raise ValidationError("A partner's webhook address must start with https://.")
+
+
+class PartnerEndpoint(models.Model):
+    """Where a partner system (known by the key of its API client) wants to hear that a consultation
+    note for a patient its clinicians referred is ready. The notice carries ids only; the partner then
+    reads the note through the API. Each body is signed with HMAC-SHA256 under `secret`."""
+
+    partner_key = models.CharField(max_length=100, unique=True)
+    webhook_url = models.URLField(max_length=500, validators=[_check_webhook_url])
+    secret = models.CharField(max_length=200)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.partner_key} -> {self.webhook_url}"
+
+
+class NoteDelivery(models.Model):
+    """A signed consultation note going to a referring clinician outside the team: a webhook notice
+    to their partner system (which may also poll for these rows through the API) or an email without
+    clinical content. An outbox row written when the note is signed; care_episodes/tasks.py sends it,
+    retrying with back-off."""
+
+    class Channel(models.TextChoices):
+        WEBHOOK = "webhook", "Partner system"
+        EMAIL = "email", "Email"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        # No webhook configured for the partner: the note waits for the partner to poll for it.
+        AVAILABLE = "available", "Available to the partner"
+        FAILED = "failed", "Failed"
+
+    note = models.ForeignKey(ConsultationNote, on_delete=models.PROTECT, related_name="deliveries")
+    referrer = models.ForeignKey(
+        "intake.Referrer", on_delete=models.PROTECT, related_name="note_deliveries"
+    )
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    # Copied from the referrer when the note was signed: who could poll for this row.
+    partner_key = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    due_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # When the partner's client first read the note through the API (set by the API).
+    retrieved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "note deliveries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["note", "referrer", "channel"], name="one_note_delivery_per_channel"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="sent") | models.Q(sent_at__isnull=False),
+                name="note_delivery_sent_has_sent_at",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_at"],
+                name="note_delivery_waiting_due",
+                condition=models.Q(status__in=["pending", "sending"]),
+            ),
+            models.Index(fields=["partner_key", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"Note {self.note_id} to referrer {self.referrer_id} by {self.channel} ({self.status})"
+        )
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"note-delivery-{self.pk}"
 
 
 class CaseReview(models.Model):

@@ -39,7 +39,7 @@ from care_episodes.models import (
     note_search_query,
 )
 from intake import selectors as intake_selectors
-from intake.models import Appointment, Patient, WeeklyAvailability
+from intake.models import Appointment, IncomingReferral, Patient, WeeklyAvailability
 from triage.models import TriageDecision
 from triage.rules.eligibility import age_in_years
 
@@ -257,11 +257,14 @@ class _ReadFlag(TypedDict):
 def physician_inbox(
     user: User, query: str = ""
 ) -> QuerySet[WithAnnotations[ConsultationNote, _ReadFlag]]:
-    """Signed notes about the physician's own panel, unread first, newest first; optional search."""
+    """Signed notes about the physician's own panel and about patients they referred, unread first,
+    newest first; optional search."""
+    referred = IncomingReferral.objects.filter(
+        Q(referrer__user=user) | Q(referring_physician=user)
+    ).values("episode_id")
     notes = (
-        ConsultationNote.objects.filter(
-            signed_at__isnull=False, episode__patient__family_physician=user
-        )
+        ConsultationNote.objects.filter(signed_at__isnull=False)
+        .filter(Q(episode__patient__family_physician=user) | Q(episode_id__in=referred))
         .select_related("episode__patient", "author")
         .annotate(is_read=Exists(NoteRead.objects.filter(note=OuterRef("pk"), reader=user)))
     )

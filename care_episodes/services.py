@@ -16,7 +16,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from care_episodes import drafting, lifecycle, outcomes
+from care_episodes import drafting, lifecycle, note_delivery, outcomes
 from care_episodes.concurrency import check_version, lock_episode
 from care_episodes.lifecycle import IllegalTransition
 from care_episodes.models import (
@@ -486,8 +486,15 @@ def sign_note(note: ConsultationNote, *, actor: audit.Actor) -> ConsultationNote
     note.signed_by = actor.user
     note.save()
     reminders.cancel_note_unsigned_reminder(note.episode_id)
+    # To the referring clinician and the family physician, each told in the same transaction.
+    recipients = note_delivery.queue_note_notices(note, now=note.signed_at)
+    names = [u.get_full_name() or u.get_username() for u in recipients.staff]
+    names += [r.name for r in recipients.outside]
+    to = f" to {', '.join(names)}" if names else ""
     lifecycle.note_event(
-        note.episode, f"Consultation note version {note.version} signed and sent", by=actor.user
+        note.episode,
+        f"Consultation note version {note.version} signed and sent{to}"[:300],
+        by=actor.user,
     )
     audit.record(
         actor, Action.CHANGE, f"consultation note {note.pk} signed", patient=note.episode.patient

@@ -466,7 +466,9 @@ def note_edit(request: AuthenticatedHttpRequest, note_id: int) -> HttpResponse:
             )
         if "sign" in request.POST:
             services.sign_note(note, actor=actor)
-            messages.success(request, "Note signed and sent to the family physician.")
+            messages.success(
+                request, "Note signed and sent to the referring clinician and family physician."
+            )
             return redirect("care_episodes:episode_detail", episode_id=note.episode_id)
         messages.success(request, "Draft saved.")
         return redirect("care_episodes:note_edit", note_id=note_id)
@@ -604,6 +606,8 @@ def physician_note_detail(request: AuthenticatedHttpRequest, note_id: int) -> Ht
             "can_write": _can_write(request),
             "replies": list(note.replies.select_related("author")),
             "is_read": note.reads.filter(reader=request.user).exists(),
+            # A physician who referred the patient receives the note, not the rest of the episode.
+            "episode_summary": getattr(request, "access_basis", None) is not Basis.REFERRER,
         },
     )
 

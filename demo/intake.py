@@ -22,12 +22,14 @@ from faker import Faker
 from care_episodes import lifecycle
 from care_episodes.models import Episode
 from demo.output import Output
+from intake import services as intake_services
 from intake.identifiers import luhn_check_digit
 from intake.models import (
     Appointment,
     AppointmentType,
     IncomingReferral,
     Patient,
+    Referrer,
     Site,
     WaitlistEntry,
     WeeklyAvailability,
@@ -355,10 +357,15 @@ def _referrals_and_waitlist(
         }
         for pid in chosen
     )
+    referrers = [
+        intake_services.referrer_for_staff(p, kind=Referrer.Kind.FAMILY_PHYSICIAN)
+        for p in physicians
+    ]
     IncomingReferral.objects.bulk_create(
         IncomingReferral(
             patient_id=episode.patient_id,
-            referring_physician=rng.choice(physicians),
+            referrer=(referrer := rng.choice(referrers)),
+            referring_physician=referrer.user,
             episode=episode,
             reason=rng.choice(REASONS),
             urgency="urgent" if rng.random() < 0.25 else "routine",

@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING
 
 from django.contrib import admin
 
-from intake.models import AppointmentType, AvailabilityException, Site, WeeklyAvailability
+from intake.models import (
+    AppointmentType,
+    AvailabilityException,
+    Referrer,
+    Site,
+    WeeklyAvailability,
+)
 
 if TYPE_CHECKING:
     # ModelAdmin takes no type argument at run time; only mypy sees these.
@@ -15,9 +21,11 @@ if TYPE_CHECKING:
     _AppointmentTypeAdminBase = admin.ModelAdmin[AppointmentType]
     _WeeklyAvailabilityAdminBase = admin.ModelAdmin[WeeklyAvailability]
     _AvailabilityExceptionAdminBase = admin.ModelAdmin[AvailabilityException]
+    _ReferrerAdminBase = admin.ModelAdmin[Referrer]
 else:
     _SiteAdminBase = _AppointmentTypeAdminBase = admin.ModelAdmin
     _WeeklyAvailabilityAdminBase = _AvailabilityExceptionAdminBase = admin.ModelAdmin
+    _ReferrerAdminBase = admin.ModelAdmin
 
 
 @admin.register(Site)
@@ -39,3 +47,14 @@ class WeeklyAvailabilityAdmin(_WeeklyAvailabilityAdminBase):
 @admin.register(AvailabilityException)
 class AvailabilityExceptionAdmin(_AvailabilityExceptionAdminBase):
     list_display = ["practitioner", "first_day", "last_day", "reason"]
+
+
+@admin.register(Referrer)
+class ReferrerAdmin(_ReferrerAdminBase):
+    """The clinicians who refer (no patient data): link a clinician of the team to their account so
+    the notes for the patients they refer reach their inbox."""
+
+    list_display = ["name", "kind", "organisation", "identifier_value", "user", "partner_key"]
+    list_filter = ["kind"]
+    search_fields = ["name", "organisation", "identifier_value"]
+    raw_id_fields = ["user"]

@@ -12,6 +12,7 @@ from django.db import models
 
 from care_episodes.models import VisitMode
 from lbp_pathway import history
+from lbp_pathway.uploads import UploadValidator, private_storage, private_upload_to
 
 
 class TsTzRange(models.Func):
@@ -254,8 +255,57 @@ class Appointment(models.Model):
         return f"{self.patient} with {self.practitioner} at {self.start:%Y-%m-%d %H:%M}"
 
 
+class Referrer(models.Model):
+    """A clinician who refers patients to the physiotherapist: a family physician or nurse
+    practitioner of the team (linked to their staff account) or an outside clinician known only by a
+    licence number or a partner system's identifier. The consultation note goes back to them."""
+
+    class Kind(models.TextChoices):
+        FAMILY_PHYSICIAN = "family_physician", "Family physician"
+        NURSE_PRACTITIONER = "nurse_practitioner", "Nurse practitioner"
+        OUTSIDE_CLINICIAN = "outside_clinician", "Outside clinician"
+
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # A clinician of the team reads notes in the app; an outside one has no account.
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="referrer",
+    )
+    organisation = models.CharField(max_length=200, blank=True)
+    # Who the clinician is for the sender: a licence (CPSO, CNO) or the partner's Practitioner id.
+    identifier_system = models.CharField(max_length=200, blank=True)
+    identifier_value = models.CharField(max_length=100, blank=True)
+    email = models.EmailField(blank=True)
+    # The partner system (its API client) that sent this clinician's referrals; empty for none.
+    partner_key = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["identifier_system", "identifier_value"],
+                condition=~models.Q(identifier_value=""),
+                name="one_referrer_per_identifier",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(identifier_value="") | ~models.Q(identifier_system=""),
+                name="referrer_identifier_has_system",
+            ),
+        ]
+        indexes = [models.Index(fields=["partner_key"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()})"
+
+
 class IncomingReferral(models.Model):
-    """A family physician of the team asks the physiotherapist to see a patient."""
+    """A clinician (a family physician of the team, a nurse practitioner, an outside clinician) asks
+    the physiotherapist to see a patient: on paper, in the app, or electronically (FHIR)."""
 
     class Urgency(models.TextChoices):
         URGENT = "urgent", "Urgent"
@@ -269,8 +319,28 @@ class IncomingReferral(models.Model):
     patient = models.ForeignKey(
         Patient, on_delete=models.PROTECT, related_name="incoming_referrals"
     )
+
+    class ReceivedVia(models.TextChoices):
+        APP = "app", "In the app"
+        PAPER = "paper", "On paper or by fax"
+        FHIR = "fhir", "Received electronically"
+
+    # The staff account of a referring physician of the team; empty for outside referrers.
     referring_physician = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="referrals_sent_to_physio"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="referrals_sent_to_physio",
+    )
+    # Who referred (every referral made by this app has one; rows written in bulk by older code
+    # may name only the referring physician's account: `sender` covers both).
+    referrer = models.ForeignKey(
+        Referrer,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="incoming_referrals",
     )
     episode = models.OneToOneField(
         "care_episodes.Episode", on_delete=models.PROTECT, related_name="incoming_referral"
@@ -279,14 +349,82 @@ class IncomingReferral(models.Model):
     urgency = models.CharField(max_length=7, choices=Urgency.choices, default=Urgency.ROUTINE)
     received_on = models.DateField()
     status = models.CharField(max_length=6, choices=Status.choices, default=Status.OPEN)
+    received_via = models.CharField(
+        max_length=5,
+        choices=ReceivedVia.choices,
+        default=ReceivedVia.APP,
+        db_default=ReceivedVia.APP,
+    )
+    # The sender's own identifier of the referral (ServiceRequest.identifier): the same identifier
+    # sent again is the same referral.
+    sender_system = models.CharField(max_length=200, blank=True, db_default="")
+    sender_value = models.CharField(max_length=100, blank=True, db_default="")
+    # Coded reasons as sent ("system|code"), beside the words in `reason`.
+    reason_codes = models.JSONField(default=list, blank=True, db_default=[])
+    # The patient was registered from this referral without a health card: the front desk checks
+    # they are not already on file under another record before booking.
+    check_duplicates = models.BooleanField(default=False, db_default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["received_on", "id"]
         indexes = [models.Index(fields=["status", "urgency", "received_on"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sender_system", "sender_value"],
+                condition=~models.Q(sender_value=""),
+                name="one_referral_per_sender_identifier",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(sender_value="") | ~models.Q(sender_system=""),
+                name="referral_sender_identifier_has_system",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(referrer__isnull=False)
+                | models.Q(referring_physician__isnull=False),
+                name="referral_has_a_referrer",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Referral of {self.patient} ({self.get_urgency_display()})"
+
+    @property
+    def sender_name(self) -> str:
+        """Who referred, as the worklist shows it."""
+        if self.referrer is not None:
+            return self.referrer.name
+        physician = self.referring_physician
+        return (physician.get_full_name() or physician.username) if physician else ""
+
+    @property
+    def received_electronically(self) -> bool:
+        return self.received_via == self.ReceivedVia.FHIR
+
+
+class ReferralAttachment(models.Model):
+    """A document sent with a referral (a letter, an imaging report), checked like every upload and
+    stored privately."""
+
+    referral = models.ForeignKey(
+        IncomingReferral, on_delete=models.CASCADE, related_name="attachments"
+    )
+    title = models.CharField(max_length=200, blank=True)
+    file = models.FileField(
+        upload_to=private_upload_to,
+        storage=private_storage,
+        validators=[UploadValidator()],
+        max_length=200,
+    )
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.title or f"Attachment {self.pk}"
 
 
 class WaitlistEntry(models.Model):

@@ -597,13 +597,14 @@ def referral_worklist() -> list[IncomingReferral]:
     """Open referrals to book: urgent ones first, then oldest first."""
     return list(
         IncomingReferral.objects.filter(status=IncomingReferral.Status.OPEN)
-        .select_related("patient", "referring_physician", "episode")
+        .select_related("patient", "referring_physician", "referrer", "episode")
         .annotate(
+            attachments_count=Count("attachments"),
             urgent_first=Case(
                 When(urgency=IncomingReferral.Urgency.URGENT, then=0),
                 default=1,
                 output_field=IntegerField(),
-            )
+            ),
         )
         .order_by("urgent_first", "received_on", "id")
     )

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
@@ -18,10 +21,28 @@ from intake.models import (
     AppointmentType,
     IncomingReferral,
     Patient,
+    ReferralAttachment,
+    Referrer,
     Site,
     WaitlistEntry,
 )
+
+# The plain data of a referral received from outside, re-exported for the callers of
+# receive_external_referral.
+from intake.referral_data import AttachmentIn as AttachmentIn
+from intake.referral_data import (
+    Checked,
+    CleanPatient,
+    Problem,
+    check_referral,
+    same_person,
+)
+from intake.referral_data import Coding as Coding
+from intake.referral_data import PatientIn as PatientIn
+from intake.referral_data import ReferralIn as ReferralIn
+from intake.referral_data import ReferrerIn as ReferrerIn
 from lbp_pathway import audit
+from lbp_pathway.uploads import KINDS, SNIFF_BYTES, UploadValidator, private_storage, sniff
 from reminders import services as reminders
 
 EXCLUSION_VIOLATION = "23P01"
@@ -359,6 +380,19 @@ def reschedule_appointment(
         return new
 
 
+def referrer_for_staff(user: User, *, kind: str) -> Referrer:
+    """The Referrer row of a clinician of the team (made on their first referral)."""
+    referrer, _ = Referrer.objects.get_or_create(
+        user=user,
+        defaults={
+            "name": user.get_full_name() or user.get_username(),
+            "kind": kind,
+            "email": user.email,
+        },
+    )
+    return referrer
+
+
 def refer_patient(
     *,
     patient: Patient,
@@ -379,6 +413,7 @@ def refer_patient(
         referral = IncomingReferral.objects.create(
             patient=patient,
             referring_physician=physician,
+            referrer=referrer_for_staff(physician, kind=Referrer.Kind.FAMILY_PHYSICIAN),
             episode=episode,
             reason=reason,
             urgency=urgency,
@@ -427,3 +462,211 @@ def close_waitlist_entry(entry: WaitlistEntry, *, actor: audit.Actor) -> Waitlis
             actor, audit.Action.CHANGE, "Removed from waitlist", patient_id=entry.patient_id
         )
     return entry
+
+
+# Referrals received from outside (a partner's eReferral system, through the FHIR API). ------------
+
+
+class ReferralRejected(Exception):
+    """The referral cannot be accepted; nothing was stored. `problems` lists every (path, message)."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(f"{path}: {message}" for path, message in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class ReferralReceived:
+    referral: IncomingReferral
+    # False: the sender's identifier was known, and this is the referral received before.
+    created: bool
+    patient_created: bool = False
+
+
+def _existing_referral(sender_system: str, sender_value: str) -> IncomingReferral | None:
+    return (
+        IncomingReferral.objects.select_related("patient", "referrer", "episode")
+        .filter(sender_system=sender_system.strip(), sender_value=sender_value.strip())
+        .first()
+    )
+
+
+def _match_patient(clean: CleanPatient, checked: Checked) -> Patient | None:
+    """The patient on file with this health card, if the name and birth date agree; a different
+    person on the same card is a problem for the sender, never a merge."""
+    if clean.health_card_number is None:
+        return None
+    holder = Patient.objects.filter(health_card_number=clean.health_card_number).first()
+    if holder is None:
+        return None
+    if not same_person(
+        clean.first_name,
+        clean.last_name,
+        clean.date_of_birth,
+        (holder.first_name, holder.last_name, holder.date_of_birth),
+    ):
+        checked.add(
+            "patient.health_card_number",
+            "This health card number is registered to a patient with a different name or date "
+            "of birth: check the card and the patient's details (records are never merged "
+            "automatically).",
+        )
+    return holder
+
+
+def _check_attachments(
+    attachments: tuple[AttachmentIn, ...], checked: Checked
+) -> list[File[bytes]]:
+    files: list[File[bytes]] = []
+    for n, attachment in enumerate(attachments):
+        upload: File[bytes] = ContentFile(attachment.content, name=attachment.filename or "file")
+        try:
+            UploadValidator()(upload)
+        except ValidationError as error:
+            checked.add(f"attachments[{n}]", " ".join(error.messages))
+        files.append(upload)
+    return files
+
+
+def _referrer_for(referrer_in: ReferrerIn, partner_key: str) -> Referrer:
+    """The Referrer with the sent identifier (or, without one, the same name from the same partner),
+    made on first sight. Details on file are completed, never overwritten by a sender."""
+    system, value = referrer_in.identifier_system.strip(), referrer_in.identifier_value.strip()
+    name, organisation = referrer_in.name.strip()[:200], referrer_in.organisation.strip()[:200]
+    if value:
+        found = Referrer.objects.filter(identifier_system=system, identifier_value=value)
+    else:
+        found = Referrer.objects.filter(
+            identifier_value="", partner_key=partner_key, name=name, organisation=organisation
+        )
+    referrer = found.select_for_update().first()
+    if referrer is None:
+        return Referrer.objects.create(
+            name=name,
+            kind=referrer_in.kind,
+            organisation=organisation,
+            identifier_system=system[:200],
+            identifier_value=value[:100],
+            email=referrer_in.email.strip()[:254],
+            partner_key=partner_key[:100],
+        )
+    blanks = {
+        "email": referrer_in.email.strip()[:254],
+        "organisation": organisation,
+        "partner_key": partner_key[:100],
+    }
+    changed = [f for f, v in blanks.items() if v and not getattr(referrer, f)]
+    for name_ in changed:
+        setattr(referrer, name_, blanks[name_])
+    if changed:
+        referrer.save(update_fields=changed)
+    return referrer
+
+
+def _store_referral(
+    referral_in: ReferralIn,
+    checked: Checked,
+    files: list[File[bytes]],
+    actor: audit.Actor,
+    saved: list[str],
+) -> ReferralReceived:
+    clean = checked.patient
+    assert clean is not None and referral_in.referrer is not None  # check_referral saw to it
+    patient = _match_patient(clean, checked)
+    if checked.problems:
+        raise ReferralRejected(checked.problems)
+    patient_created = patient is None
+    duplicates = False
+    if patient is None:
+        duplicates = clean.health_card_number is None and bool(
+            selectors.likely_duplicates(
+                first_name=clean.first_name,
+                last_name=clean.last_name,
+                date_of_birth=clean.date_of_birth,
+            )
+        )
+        patient = Patient.objects.create(**asdict(clean))
+        audit.record(
+            actor,
+            audit.Action.CREATE,
+            "Patient registration (from a referral received electronically)",
+            patient=patient,
+        )
+    received_on = timezone.localdate()
+    referrer = _referrer_for(referral_in.referrer, referral_in.partner_key)
+    episode = lifecycle.open_episode(
+        patient=patient, source=Episode.Source.PHYSICIAN_REFERRAL, requested_on=received_on
+    )
+    referral = IncomingReferral.objects.create(
+        patient=patient,
+        referrer=referrer,
+        referring_physician=referrer.user,
+        episode=episode,
+        reason=checked.reason,
+        reason_codes=[coding.token for coding in referral_in.reason_codes],
+        urgency=referral_in.urgency,
+        received_on=received_on,
+        received_via=IncomingReferral.ReceivedVia.FHIR,
+        sender_system=referral_in.sender_system.strip(),
+        sender_value=referral_in.sender_value.strip(),
+        check_duplicates=duplicates,
+    )
+    for attachment, upload in zip(referral_in.attachments, files, strict=True):
+        kind = sniff(upload.read(SNIFF_BYTES)) or "txt"
+        upload.seek(0)
+        stored = ReferralAttachment.objects.create(
+            referral=referral,
+            title=(attachment.title or attachment.filename)[:200],
+            file=upload,
+            content_type=KINDS[kind][1],
+            size=len(attachment.content),
+        )
+        saved.append(str(stored.file.name))
+    audit.record(
+        actor,
+        audit.Action.CREATE,
+        f"Referral to physiotherapy received electronically from {referrer.name}"[:200],
+        patient=patient,
+    )
+    return ReferralReceived(referral, created=True, patient_created=patient_created)
+
+
+def receive_external_referral(
+    referral_in: ReferralIn, *, actor: audit.Actor, today: date | None = None
+) -> ReferralReceived:
+    """A referral sent by another system: match or register the patient (health card first, never a
+    silent merge), make or reuse the referring clinician, and put the referral on the front desk's
+    worklist with a new episode, all in one transaction.
+
+    The same sender identifier again returns the referral already received (`created=False`). Bad
+    input raises ReferralRejected naming every problem, and nothing is stored (audit row included).
+    """
+    system, value = referral_in.sender_system.strip(), referral_in.sender_value.strip()
+    existing = _existing_referral(system, value) if system and value else None
+    for attempt in range(2):
+        if existing is not None:
+            break
+        checked = check_referral(referral_in, today=today or timezone.localdate())
+        files = _check_attachments(referral_in.attachments, checked)
+        if checked.problems:
+            raise ReferralRejected(checked.problems)
+        saved: list[str] = []
+        try:
+            with transaction.atomic():
+                return _store_referral(referral_in, checked, files, actor, saved)
+        except BaseException as error:
+            for name in saved:  # the files of a referral that was not stored
+                private_storage.delete(name)
+            if not isinstance(error, IntegrityError) or attempt:
+                raise
+        # A concurrent request stored the same referral (or registered the same new patient)
+        # a moment ago: return that referral, or try once more (the patient is now on file).
+        existing = _existing_referral(system, value)
+    assert existing is not None
+    audit.record(
+        actor,
+        audit.Action.VIEW,
+        "Referral received electronically: sent again, the one on file returned",
+        patient=existing.patient,
+    )
+    return ReferralReceived(existing, created=False)

@@ -19,6 +19,7 @@ from django.apps import apps
 from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -203,6 +204,7 @@ class Basis(StrEnum):
     PANEL = "panel"
     SITE = "unassigned, at the physiotherapist's site"
     BREAK_GLASS = "break the glass"
+    REFERRER = "referred the patient"
 
 
 def _in_care(user: User, patient: PatientRecord) -> bool:
@@ -475,6 +477,22 @@ def episode_for(
     return episode
 
 
+def _reads_as_referrer(user: User | AnonymousUser, episode: EpisodeRecord) -> bool:
+    """A clinician of the team who referred the patient for this episode (by their Referrer row or,
+    for older referrals, their account), when the episode's own rule gives them nothing: they receive
+    its signed consultation notes (issue 17), and nothing else of the episode."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if has_role(user, Role.PHYSIOTHERAPIST) or episode_grant(user, episode) is not None:
+        return False
+    referral_model = apps.get_model("intake", "IncomingReferral")  # a higher floor's model, by name
+    return bool(
+        referral_model.objects.filter(episode_id=episode.pk)
+        .filter(Q(referrer__user_id=user.pk) | Q(referring_physician_id=user.pk))
+        .exists()
+    )
+
+
 def note_for(
     request: HttpRequest, pk: int, *, write: bool = False, signed_only: bool = False
 ) -> Any:
@@ -485,6 +503,11 @@ def note_for(
     )
     if (signed_only or not has_role(request.user, Role.PHYSIOTHERAPIST)) and note.signed_at is None:
         raise Http404("No such signed note.")
+    if _reads_as_referrer(request.user, note.episode):
+        # The signed note goes to whoever referred: they read it and reply (a reply is a write).
+        request.access_basis = Basis.REFERRER  # type: ignore[attr-defined]
+        request.access_grant = Grant.WRITE  # type: ignore[attr-defined]
+        return note
     _authorize(
         request,
         note.episode,

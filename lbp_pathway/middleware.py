@@ -83,6 +83,12 @@ def refresh_two_factor_state(request: HttpRequest, user: User) -> str:
     return state
 
 
+def token_only(view: Callable[..., HttpResponseBase]) -> bool:
+    """A view that a bearer token opens and a session never does (the FHIR API, fhir_api/auth.py):
+    the session checks below neither redirect it nor touch the session."""
+    return bool(getattr(view, "token_only", False))
+
+
 def _url_name(request: HttpRequest) -> str | None:
     match = getattr(request, "resolver_match", None)
     return match.view_name if match else None
@@ -113,7 +119,7 @@ class IdleTimeoutMiddleware(ViewMiddleware):
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
     ) -> HttpResponseBase | None:
-        if not request.user.is_authenticated:
+        if not request.user.is_authenticated or token_only(view):
             return None
         if seconds_left(request) <= 0:
             logout(request)
@@ -152,7 +158,7 @@ class SessionLifetimeMiddleware(ViewMiddleware):
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
     ) -> HttpResponseBase | None:
-        if not request.user.is_authenticated or not session_expired(request):
+        if not request.user.is_authenticated or token_only(view) or not session_expired(request):
             return None
         request.lbp_sign_out_reason = "session lifetime reached"  # type: ignore[attr-defined]
         logout(request)
@@ -176,7 +182,7 @@ class TwoFactorMiddleware(ViewMiddleware):
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
     ) -> HttpResponseBase | None:
-        if not request.user.is_authenticated:
+        if not request.user.is_authenticated or token_only(view):
             return None
         state = request.session.get(TWO_FACTOR)
         if state is None or (

@@ -111,6 +111,8 @@ INSTALLED_APPS = [
     "referrals",
     "reminders",
     "reporting",
+    "oauth2_provider",
+    "fhir_api",
     "demo",
 ]
 
@@ -217,6 +219,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": float(env_int("REMINDER_DISPATCH_SECONDS", 30)),
         # Ticks queued while no worker runs are dropped, not piled up; one run catches up.
         "options": {"expires": float(env_int("REMINDER_DISPATCH_SECONDS", 30)) * 2},
+    },
+    # Signed notes to outside referrers' systems and mailboxes (care_episodes/tasks.py).
+    "note-deliveries-dispatch": {
+        "task": "care_episodes.tasks.dispatch_note_deliveries",
+        "schedule": float(env_int("NOTE_DELIVERY_DISPATCH_SECONDS", 30)),
+        "options": {"expires": float(env_int("NOTE_DELIVERY_DISPATCH_SECONDS", 30)) * 2},
     },
     # Dashboard rollups: recompute the days changed since the last run (reporting/tasks.py).
     "reporting-rollups": {
@@ -346,6 +354,14 @@ if REMINDER_LEASE_SECONDS < 1:
 REMINDER_STAFF_EMAIL = env_bool("REMINDER_STAFF_EMAIL")
 REMINDER_RECORDING_FILE = env_str("REMINDER_RECORDING_FILE")
 
+# Signed consultation notes to outside referrers (care_episodes/note_delivery.py): partner webhooks and
+# emails without clinical content, retried with exponential back-off, then failed.
+NOTE_DELIVERY_DISPATCH_SECONDS = env_int("NOTE_DELIVERY_DISPATCH_SECONDS", 30)
+NOTE_WEBHOOK_TIMEOUT_SECONDS = env_int("NOTE_WEBHOOK_TIMEOUT_SECONDS", 10)
+NOTE_DELIVERY_MAX_ATTEMPTS = env_int("NOTE_DELIVERY_MAX_ATTEMPTS", 8)
+NOTE_DELIVERY_RETRY_BASE_SECONDS = env_int("NOTE_DELIVERY_RETRY_BASE_SECONDS", 60)
+NOTE_DELIVERY_CLAIM_TIMEOUT_SECONDS = env_int("NOTE_DELIVERY_CLAIM_TIMEOUT_SECONDS", 600)
+
 # Web hardening: strict cookies, HSTS and HTTPS redirect whenever we are not a local demo.
 HTTPS = env_bool("HTTPS", default=not DEMO_MODE)
 SESSION_COOKIE_SECURE = HTTPS
@@ -400,6 +416,26 @@ CONTENT_SECURITY_POLICY = {
 # No personal health information in logs: every handler scrubs health card numbers, emails and phone
 # numbers and query strings (lbp_pathway/phi_logging.py). Keep new handlers behind the same filter.
 # Change history (lbp_pathway/history.py): only writes carry the user and path of the request.
+# The FHIR API (fhir_api/): partners' systems get OAuth 2.0 client-credentials tokens
+# (django-oauth-toolkit) at /fhir/auth/token; each client may ask only for the scopes its
+# PartnerClient row allows (fhir_api/scopes.py). Users' sessions never open /fhir/.
+# The FHIR API's own base URL: identifier systems ([base]/NamingSystem/...) and attachment URLs.
+FHIR_BASE_URL = env_str("FHIR_BASE_URL", "http://localhost:8000/fhir").rstrip("/")
+OAUTH2_PROVIDER = {
+    "SCOPES": {
+        "system/*.read": "Read every resource type except the audit log",
+        "system/ServiceRequest.write": "Send referrals (POST ServiceRequest or a transaction Bundle)",
+        "system/ServiceRequest.status": "Update the status of referrals sent to this partner",
+        "system/AuditEvent.read": "Read the audit log (privacy officer)",
+    },
+    "DEFAULT_SCOPES": ["system/*.read"],
+    "SCOPES_BACKEND_CLASS": "fhir_api.scopes.PartnerScopes",
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env_int("FHIR_TOKEN_SECONDS", 3600),
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 3600,
+}
+
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+
 PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 # LOG_FORMAT: "json" (one JSON object a line, for a log collector; the default in production) or "text"

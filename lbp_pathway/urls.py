@@ -67,4 +67,6 @@ urlpatterns = [
     path("manager/", include("reporting.urls")),
     path("referrals/", include("referrals.urls")),
     path("notifications/", include("reminders.urls")),
+    # The FHIR R4 API for partner systems (bearer tokens only; fhir_api/).
+    path("fhir/", include("fhir_api.urls")),
 ]

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse
@@ -22,7 +20,7 @@ from lbp_pathway.access import (
 )
 from lbp_pathway.http import AuthenticatedHttpRequest
 from lbp_pathway.pdf import html_to_pdf
-from referrals import rules, selectors, services
+from referrals import letters, rules, selectors, services
 from referrals.forms import (
     MatchForm,
     ReferralForm,
@@ -33,7 +31,7 @@ from referrals.forms import (
 )
 from referrals.models import Referral, ReferralSuggestion, RoutingReview
 from referrals.suggestions import AssessmentFacts, triage_summary
-from triage.rules import REASON_LABELS, RED_FLAG_LABELS, Claims
+from triage.rules import Claims
 
 CLINICAL_ROLES = (Role.PHYSIOTHERAPIST, *PRIMARY_CARE)
 
@@ -127,29 +125,13 @@ def episode_referrals(request: AuthenticatedHttpRequest, episode_id: int) -> Htt
             "patient": patient,
             "form": form,
             "review": review,
-            "triage": _triage_display(review.triage_result) if review else None,
+            "triage": letters.triage_display(review.triage_result) if review else None,
             "suggestions": list(review.suggestions.all()) if review else [],
             "decision_form": SuggestionDecisionForm(),
             "referrals": referrals,
             "kinds": list(rules.KIND_LABELS.items()),
         },
     )
-
-
-def _triage_display(triage: dict[str, Any]) -> dict[str, Any]:
-    flags = triage.get("red_flags") or {}
-    rac = (triage.get("eligibility") or {}).get("rac_lbp") or {}
-    return {
-        "risk": (triage.get("start_back") or {}).get("risk", "indeterminate"),
-        "disposition": flags.get("disposition", "none"),
-        "flags": [
-            RED_FLAG_LABELS.get(code, code)
-            for code in (flags.get("emergency") or []) + (flags.get("urgent") or [])
-        ],
-        "rac_eligible": rac.get("eligible"),
-        "rac_reasons": [REASON_LABELS.get(r, r) for r in rac.get("reasons") or []],
-        "inflammatory_screen": triage.get("inflammatory_screen"),
-    }
 
 
 @require_POST
@@ -282,7 +264,7 @@ def create_referral(request: AuthenticatedHttpRequest, episode_id: int, kind: st
 def _findings_text(review: RoutingReview | None) -> str:
     if review is None:
         return ""
-    triage = _triage_display(review.triage_result)
+    triage = letters.triage_display(review.triage_result)
     parts = [f"STarT Back risk: {triage['risk']}."]
     parts.append("Red flags: " + (", ".join(triage["flags"]) if triage["flags"] else "none") + ".")
     if review.leg_dominant:
@@ -410,20 +392,6 @@ def report_file(request: AuthenticatedHttpRequest, referral_id: int) -> FileResp
     return response
 
 
-def _letter_context(referral: Referral) -> dict[str, Any]:
-    review = referral.suggestion.review if referral.suggestion is not None else None
-    if review is None:
-        review = selectors.latest_review(referral.episode)
-    return {
-        "referral": referral,
-        "patient": referral.episode.patient,
-        "episode": referral.episode,
-        "kind_label": rules.KIND_LABELS[referral.kind],
-        "triage": _triage_display(review.triage_result) if review else None,
-        "today": timezone.localdate(),
-    }
-
-
 @role_required(*CLINICAL_ROLES)
 def letter(request: AuthenticatedHttpRequest, referral_id: int) -> HttpResponse:
     referral: Referral = access.referral_for(request, referral_id)
@@ -433,13 +401,15 @@ def letter(request: AuthenticatedHttpRequest, referral_id: int) -> HttpResponse:
         f"Referral {referral.pk} letter",
         patient_id=referral.episode.patient_id,
     )
-    return render(request, "referrals/letter.html", _letter_context(referral))
+    return render(request, "referrals/letter.html", letters.letter_context(referral))
 
 
 @role_required(*CLINICAL_ROLES)
 def letter_pdf(request: AuthenticatedHttpRequest, referral_id: int) -> HttpResponse:
     referral: Referral = access.referral_for(request, referral_id)
-    pdf = html_to_pdf(render_to_string("referrals/letter_pdf.html", _letter_context(referral)))
+    pdf = html_to_pdf(
+        render_to_string("referrals/letter_pdf.html", letters.letter_context(referral))
+    )
     if pdf is None:
         raise RuntimeError("The referral letter could not be made into a PDF.")
     audit.record(

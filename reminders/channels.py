@@ -7,11 +7,17 @@ SMS backends hand it to the provider, so a send repeated after a crash is recogn
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import logging
 import re
 import smtplib
+import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -100,6 +106,66 @@ class SMSChannel:
             raise
         except OSError as error:
             raise TransientSendError(f"{type(error).__name__}: {error}") from error
+
+
+# Webhooks: a small JSON notice POSTed to a partner system, signed so the partner knows it came from
+# us and was not changed or replayed. The signature is HMAC-SHA256, under the partner's secret, of
+# "<timestamp>.<body>"; the partner recomputes it and refuses a timestamp more than a few minutes old.
+SIGNATURE_HEADER = "X-LBP-Signature"
+TIMESTAMP_HEADER = "X-LBP-Timestamp"
+DELIVERY_HEADER = "X-LBP-Delivery"
+# Answers worth trying again later: the partner is busy, down or slow, not refusing the notice.
+RETRY_STATUSES = frozenset({408, 425, 429}) | frozenset(range(500, 600))
+
+
+def webhook_signature(secret: str, timestamp: str, body: bytes) -> str:
+    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return "sha256=" + digest.hexdigest()
+
+
+def post_webhook(
+    url: str,
+    payload: dict[str, Any],
+    *,
+    secret: str,
+    idempotency_key: str,
+    timeout: float,
+    now: float | None = None,
+) -> str:
+    """POST `payload` as JSON to `url`, signed; return the answer's status line. A refused notice
+    (4xx other than 408/425/429) raises PermanentSendError; a timeout, a network error or a 5xx
+    TransientSendError. Redirects are not followed (the configured address is the address)."""
+    body = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
+    timestamp = str(int(now if now is not None else time.time()))
+    request = urllib.request.Request(
+        url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "User-Agent": "LBP-Pathway-webhook/1",
+            TIMESTAMP_HEADER: timestamp,
+            SIGNATURE_HEADER: webhook_signature(secret, timestamp, body),
+            DELIVERY_HEADER: idempotency_key,
+        },
+    )
+    opener = urllib.request.build_opener(_NoRedirect())
+    try:
+        with opener.open(request, timeout=timeout) as answer:
+            return f"HTTP {answer.status}"
+    except urllib.error.HTTPError as error:
+        detail = f"HTTP {error.code} from the partner"
+        if error.code in RETRY_STATUSES:
+            raise TransientSendError(detail) from error
+        raise PermanentSendError(detail) from error
+    except (urllib.error.URLError, TimeoutError, OSError) as error:
+        reason = getattr(error, "reason", error)
+        raise TransientSendError(f"{type(reason).__name__}: {reason}"[:300]) from error
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
 
 
 def channel_for(name: str) -> Channel:

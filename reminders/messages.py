@@ -88,6 +88,7 @@ STAFF_TITLES = {
     "appointment": "Appointment reminder",
     "outcome_due": "Outcome measures due",
     "follow_up_not_booked": "Follow-up not booked",
+    "note_signed": "Consultation note ready",
 }
 
 
@@ -140,6 +141,14 @@ def staff_notification_text(
 
 
 def staff_email_wording(kind: str, link: str) -> Wording:
+    if kind == "note_signed":  # to the referring clinician and the family physician (issue 17)
+        return Wording(
+            subject="LBP Pathway: a consultation note is ready",
+            body=(
+                "A consultation note for a patient you referred or follow is ready.\n"
+                f"Sign in to read it: {link}"
+            ),
+        )
     return Wording(
         subject="LBP Pathway: you have a new notification",
         body=(

@@ -17,6 +17,7 @@ class Reminder(models.Model):
         NOTE_UNSIGNED = "note_unsigned", "Consultation note not signed"
         REFERRAL_OVERDUE = "referral_overdue", "Referral overdue"
         PHYSICIAN_REVIEW = "physician_review", "Urgent physician review pending"
+        NOTE_SIGNED = "note_signed", "Consultation note ready"
 
     class Channel(models.TextChoices):
         EMAIL = "email", "Email"

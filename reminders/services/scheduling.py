@@ -92,12 +92,14 @@ def schedule_reminder(
     about_patient: PatientRecord | None = None,
     context: dict[str, Any] | None = None,
     now: datetime | None = None,
+    email: bool = False,
 ) -> Reminder:
     """Write (or update) the reminder with this key. Call it inside the transaction of the event.
 
     Patient reminders are postponed out of quiet hours and go by the channel the patient consented to
     (checked again when sending); staff reminders appear in the app, and by email too when
-    REMINDER_STAFF_EMAIL is on (a second reminder keyed "<key>:email").
+    REMINDER_STAFF_EMAIL is on or `email` is given (a second reminder keyed "<key>:email", whose
+    message says only that something waits in the app).
     """
     one_recipient = "a reminder goes to exactly one patient or one user"
     now = now or timezone.now()
@@ -128,7 +130,7 @@ def schedule_reminder(
         "context": context,
     }
     reminder = _upsert(key, values, now)
-    if settings.REMINDER_STAFF_EMAIL and user.email:
+    if (email or settings.REMINDER_STAFF_EMAIL) and user.email:
         _upsert(f"{key}:email", {**values, "channel": Channel.EMAIL}, now)
     return reminder
 
@@ -406,6 +408,28 @@ def cancel_referral_overdue_reminders(referral_id: int, reason: str = "referral 
 
 def cancel_physician_review_reminder(episode_id: int, reason: str = "review done") -> int:
     return cancel_reminder(f"physician_review:{episode_id}", reason=reason)
+
+
+def note_signed_key(note_id: int, user_id: int) -> str:
+    return f"note_signed:{note_id}:{user_id}"
+
+
+def schedule_note_signed_notice(
+    *, user: User, patient: PatientRecord, note_id: int, url: str, now: datetime | None = None
+) -> Reminder:
+    """A signed consultation note waits for a clinician of the team (the referrer, the family
+    physician): in the app at once, and by an email that names no patient and no clinical detail."""
+    now = now or timezone.now()
+    return schedule_reminder(
+        kind=Kind.NOTE_SIGNED,
+        key=note_signed_key(note_id, user.pk),
+        due_at=now,
+        user=user,
+        about_patient=patient,
+        context={"detail": "consultation note ready", "url": url},
+        now=now,
+        email=True,
+    )
 
 
 def notify_now(*, user: User, title: str, body: str = "", url: str = "") -> Notification:

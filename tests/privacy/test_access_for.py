@@ -17,6 +17,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
+from intake.models import IncomingReferral, Referrer
 from lbp_pathway import access
 from lbp_pathway.access import Role
 from lbp_pathway.models import AuditEvent, EmergencyAccess
@@ -148,6 +149,32 @@ def test_note_for(world, who, relationship, expected):
     assert (
         denied_rows(user, episode.patient_id) == {ALLOWED_RW: 0, ALLOWED_R: 1, REFUSED: 2}[expected]
     )
+
+
+def test_the_referring_physician_reads_and_replies_to_the_signed_note_only(world):
+    """Issue 17: the note goes to whoever referred. A physician of another panel who referred the
+    patient reads the signed note (and replies: a write), never the draft nor the episode."""
+    episode = world.episode("physician", "another panel")
+    referrer = Referrer.objects.create(
+        name="Dr Me", kind=Referrer.Kind.FAMILY_PHYSICIAN, user=world.physician
+    )
+    IncomingReferral.objects.create(
+        patient=episode.patient,
+        referrer=referrer,
+        episode=episode,
+        reason="Back pain",
+        received_on=timezone.localdate(),
+    )
+    signed = NoteFactory(
+        episode=episode, author=world.colleague, signed_at=timezone.now(), signed_by=world.colleague
+    )
+    assert outcome(access.note_for, world.physician, signed.pk) == ALLOWED_RW
+    assert outcome(access.episode_for, world.physician, episode.pk) == REFUSED
+    assert outcome(access.note_for, world.other_physician, signed.pk) == ALLOWED_RW  # their panel
+    stranger = UserFactory(role=Role.FAMILY_PHYSICIAN, username="third-md")
+    assert outcome(access.note_for, stranger, signed.pk) == REFUSED
+    with pytest.raises(Http404):
+        access.note_for(request_by(world.physician), NoteFactory(episode=episode, version=2).pk)
 
 
 def test_a_physician_never_sees_a_draft_note(world):

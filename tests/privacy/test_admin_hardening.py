@@ -179,6 +179,11 @@ ALLOWED_IN_ADMIN = {
     "referrals.destination",
     "referrals.postalcode",
     "care_episodes.exercise",
+    # The FHIR API's partner clients (their PartnerClient inline): credentials, no clinical content.
+    "oauth2_provider.application",
+    # Issue 17: the clinicians who refer, and where partner systems hear a note is ready (ids only).
+    "intake.referrer",
+    "care_episodes.partnerendpoint",
 }
 
 

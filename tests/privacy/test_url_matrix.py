@@ -76,7 +76,13 @@ def walk(resolver: URLResolver | None = None, prefix="", converters=None, admin=
 
 
 ROUTES = list(walk())
-APP_ROUTES = [route for route in ROUTES if not route.admin]
+# The FHIR API (fhir_api/) takes bearer tokens, never a session: its own rule, checked below.
+TOKEN_ROUTES = [
+    route
+    for route in ROUTES
+    if not route.admin and getattr(resolve(route.path).func, "allowed_roles", None) == "token"
+]
+APP_ROUTES = [route for route in ROUTES if not route.admin and route not in TOKEN_ROUTES]
 ADMIN_ROUTES = [route for route in ROUTES if route.admin]
 
 
@@ -168,6 +174,7 @@ SPEC: dict[str, Row] = {
         machine_guard="bearer METRICS_TOKEN: 404 while unset, 401 without it "
         "(tests/foundation/test_monitoring.py)",
     ),
+    "fhir:metadata": Row(lambda w: url("fhir:metadata"), get=PUBLIC),
     "login": Row(lambda w: url("login"), get=PUBLIC),
     "logout": Row(lambda w: url("logout"), post=PUBLIC),
     "password_change": Row(
@@ -725,6 +732,25 @@ def test_a_404_never_counts_as_allowed(world, client):
 @pytest.mark.parametrize("route", APP_ROUTES, ids=lambda r: f"{r.name} {r.path}")
 def test_no_page_is_exempt_from_csrf_protection(route):
     assert not getattr(resolve(route.path).func, "csrf_exempt", False), route.path
+
+
+def test_the_fhir_api_is_walked_as_token_only():
+    names = {route.name for route in TOKEN_ROUTES}
+    assert {"fhir:type", "fhir:instance", "fhir:binary", "fhir:base", "fhir:token"} <= names
+
+
+@pytest.mark.parametrize("route", TOKEN_ROUTES, ids=lambda r: f"{r.name} {r.path}")
+def test_token_only_urls_refuse_every_session(route, clients, client_factory):
+    """No browser session opens the FHIR API, whatever the role: 401, never a page or a redirect
+    (the token endpoint answers an OAuth error, 400 or 401, or 405 for GET, and no token)."""
+    for role, client in [(None, client_factory()), *clients.items()]:
+        for method in ("get", "post"):
+            response = getattr(client, method)(route.path)
+            expected = {400, 401, 405} if route.name == "fhir:token" else {401}
+            assert b"access_token" not in response.content
+            assert response.status_code in expected, (
+                f"{method.upper()} {route.path} as {role}: {response.status_code}"
+            )
 
 
 @pytest.mark.parametrize("route", ADMIN_ROUTES, ids=lambda r: f"{r.name} {r.path}")
