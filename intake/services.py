@@ -42,6 +42,7 @@ from intake.referral_data import PatientIn as PatientIn
 from intake.referral_data import ReferralIn as ReferralIn
 from intake.referral_data import ReferrerIn as ReferrerIn
 from lbp_pathway import audit
+from lbp_pathway.access import Role, has_role
 from lbp_pathway.uploads import KINDS, SNIFF_BYTES, UploadValidator, private_storage, sniff
 from reminders import services as reminders
 
@@ -393,6 +394,12 @@ def referrer_for_staff(user: User, *, kind: str) -> Referrer:
     return referrer
 
 
+def _referrer_kind(user: User) -> str:
+    if has_role(user, Role.NURSE_PRACTITIONER) and not has_role(user, Role.FAMILY_PHYSICIAN):
+        return Referrer.Kind.NURSE_PRACTITIONER
+    return Referrer.Kind.FAMILY_PHYSICIAN
+
+
 def refer_patient(
     *,
     patient: Patient,
@@ -413,7 +420,7 @@ def refer_patient(
         referral = IncomingReferral.objects.create(
             patient=patient,
             referring_physician=physician,
-            referrer=referrer_for_staff(physician, kind=Referrer.Kind.FAMILY_PHYSICIAN),
+            referrer=referrer_for_staff(physician, kind=_referrer_kind(physician)),
             episode=episode,
             reason=reason,
             urgency=urgency,

@@ -418,3 +418,17 @@ def test_the_in_app_referral_names_the_physician_as_referrer(make_user):
     assert first.referrer.user == physician
     assert first.referrer.name == "Ada Nguyen"
     assert first.received_via == IncomingReferral.ReceivedVia.APP
+
+
+def test_a_nurse_practitioner_of_the_team_refers_as_a_nurse_practitioner(make_user):
+    np = make_user(Role.NURSE_PRACTITIONER, first_name="Jordan", last_name="Whitehead")
+    referral = services.refer_patient(
+        patient=PatientFactory(family_physician=np),
+        physician=np,
+        reason="Back pain",
+        urgency="routine",
+        actor=audit.Actor(user=np),
+    )
+
+    assert referral.referrer.kind == Referrer.Kind.NURSE_PRACTITIONER
+    assert referral.referrer.user == np
