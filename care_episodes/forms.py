@@ -40,43 +40,13 @@ DATE = forms.DateInput(attrs={"type": "date"})
 TEXT = forms.Textarea(attrs={"rows": 2})
 
 
-class AssessmentForm(_AssessmentModelForm):
-    version = version_field()
-
-    # The form's sections, in the order a physiotherapist works (the page shows progress through
-    # them and an error summary linking to each field in error).
-    SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+# The form's sections, in the order a physiotherapist works (the page shows progress through
+# them and an error summary linking to each field in error).
+ASSESSMENT_SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    (
+        "history",
+        "History",
         (
-            "history",
-            "History",
-            (
-                "assessed_on",
-                "presenting_complaint",
-                "onset",
-                "symptom_weeks",
-                "pattern",
-                "aggravating_factors",
-                "easing_factors",
-                "previous_episodes",
-                "work_status",
-                "medications",
-                "opioid_use",
-                "yellow_flags",
-            ),
-        ),
-        ("red_flags", "Red-flag review", ("red_flag_screen",)),
-        (
-            "examination",
-            "Examination",
-            ("myotomes", "dermatomes", "reflexes", "straight_leg_raise", "neurological_details"),
-        ),
-        ("impression", "Impression", ("working_diagnosis",)),
-        ("plan", "Plan and goals", ("goals",)),
-    )
-
-    class Meta:
-        model = Assessment
-        fields = [
             "assessed_on",
             "presenting_complaint",
             "onset",
@@ -89,15 +59,27 @@ class AssessmentForm(_AssessmentModelForm):
             "medications",
             "opioid_use",
             "yellow_flags",
-            "red_flag_screen",
-            "myotomes",
-            "dermatomes",
-            "reflexes",
-            "straight_leg_raise",
-            "neurological_details",
-            "working_diagnosis",
-            "goals",
-        ]
+        ),
+    ),
+    ("red_flags", "Red-flag review", ("red_flag_screen",)),
+    (
+        "examination",
+        "Examination",
+        ("myotomes", "dermatomes", "reflexes", "straight_leg_raise", "neurological_details"),
+    ),
+    ("impression", "Impression", ("working_diagnosis",)),
+    ("plan", "Plan and goals", ("goals",)),
+)
+
+
+class AssessmentForm(_AssessmentModelForm):
+    version = version_field()
+
+    SECTIONS = ASSESSMENT_SECTIONS
+
+    class Meta:
+        model = Assessment
+        fields = [name for _, _, names in ASSESSMENT_SECTIONS for name in names]
         widgets = {
             "assessed_on": DATE,
             "presenting_complaint": TEXT,
