@@ -16,6 +16,7 @@ from intake.identifiers import (
     normalise_version_code,
 )
 from intake.models import IncomingReferral, Patient, Site, WaitlistEntry
+from intake.phones import InvalidPhoneNumber, to_e164
 from intake.services import PATIENT_FIELDS
 from intake.slots import AFTERNOON, MORNING
 from lbp_pathway.access import Role
@@ -102,6 +103,15 @@ class PatientForm(_PatientFormBase):
         try:
             return normalise_postal_code(value)
         except InvalidIdentifier as error:
+            raise forms.ValidationError(str(error)) from error
+
+    def clean_phone(self) -> str:
+        value = self.cleaned_data.get("phone", "")
+        if not value.strip():
+            return ""
+        try:
+            return to_e164(value)
+        except InvalidPhoneNumber as error:
             raise forms.ValidationError(str(error)) from error
 
     def validate_unique(self) -> None:

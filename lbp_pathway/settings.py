@@ -313,6 +313,17 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "LBP Pathway <no-reply@localh
 # Reminders (reminders/): patients are never messaged in quiet hours ("" turns them off); SMS goes
 # through a pluggable backend (the logging one writes to the log); staff reminders also by email if on.
 SMS_BACKEND = env_str("SMS_BACKEND", "reminders.channels.LoggingSMSBackend")
+# Twilio (SMS_BACKEND=reminders.channels.TwilioSMSBackend): credentials from the environment only.
+TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")
+TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN")
+TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER")
+TWILIO_BASE_URL = env_str("TWILIO_BASE_URL", "https://api.twilio.com")
+TWILIO_TIMEOUT_SECONDS = env_int("TWILIO_TIMEOUT_SECONDS", 10)
+# Patients' phone numbers without a country code are read as numbers of this region (E.164 storage).
+PHONE_DEFAULT_REGION = env_str("PHONE_DEFAULT_REGION", "CA")
+# Self-booking (patients/): a booked slot can be cancelled or moved from the link until this many
+# hours before it starts.
+SELF_BOOKING_CUTOFF_HOURS = env_int("SELF_BOOKING_CUTOFF_HOURS", 24)
 REMINDER_QUIET_HOURS = env_str(
     "REMINDER_QUIET_HOURS", "21:00-08:00 America/Toronto", keep_empty=True
 )
