@@ -28,11 +28,20 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: str
+    mimetype: str
+
+
+@dataclass(frozen=True)
 class OutgoingMessage:
     idempotency_key: str
     to: str
     subject: str
     body: str
+    # Files for channels that carry them (email); SMS sends the body only, which then holds a link.
+    attachments: tuple[Attachment, ...] = ()
 
 
 class TransientSendError(Exception):
@@ -67,6 +76,8 @@ class EmailChannel:
             to=[message.to],
             headers={"Message-ID": message_id, "X-Idempotency-Key": message.idempotency_key},
         )
+        for attachment in message.attachments:
+            email.attach(attachment.filename, attachment.content, attachment.mimetype)
         try:
             get_connection(fail_silently=False).send_messages([email])
         except smtplib.SMTPRecipientsRefused as error:

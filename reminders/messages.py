@@ -37,6 +37,19 @@ PATIENT_MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "{site} vous invite à répondre à un court questionnaire : {url}",
         ),
     },
+    "booking_confirmed": {
+        "en": (
+            "Your appointment at {site} is booked",
+            "Your appointment at {site}, {address}, is booked for {when}. Add it to your calendar: "
+            "{calendar_url} To cancel or change it (up to {cutoff_hours} hours before): {url}",
+        ),
+        "fr": (
+            "Votre rendez-vous à {site} est confirmé",
+            "Votre rendez-vous à {site}, {address}, est fixé au {when}. Ajoutez-le à votre "
+            "calendrier : {calendar_url} Pour l'annuler ou le changer (jusqu'à {cutoff_hours} heures "
+            "avant) : {url}",
+        ),
+    },
     "follow_up_not_booked": {
         "en": (
             "Please book your next visit",
@@ -73,6 +86,7 @@ STAFF_TITLES = {
     "appointment": "Appointment reminder",
     "outcome_due": "Outcome measures due",
     "follow_up_not_booked": "Follow-up not booked",
+    "booking_confirmed": "Booking confirmed",
 }
 
 

@@ -17,6 +17,7 @@ class Reminder(models.Model):
         NOTE_UNSIGNED = "note_unsigned", "Consultation note not signed"
         REFERRAL_OVERDUE = "referral_overdue", "Referral overdue"
         PHYSICIAN_REVIEW = "physician_review", "Urgent physician review pending"
+        BOOKING_CONFIRMED = "booking_confirmed", "Booking confirmed (self-booking)"
 
     class Channel(models.TextChoices):
         EMAIL = "email", "Email"
