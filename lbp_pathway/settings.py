@@ -329,6 +329,8 @@ PHONE_DEFAULT_REGION = env_str("PHONE_DEFAULT_REGION", "CA")
 # Self-booking (patients/): a booked slot can be cancelled or moved from the link until this many
 # hours before it starts.
 SELF_BOOKING_CUTOFF_HOURS = env_int("SELF_BOOKING_CUTOFF_HOURS", 24)
+# A booking link sent by the front desk (or given after a self-referral) works for this many days.
+BOOKING_LINK_DAYS = env_int("BOOKING_LINK_DAYS", 14)
 REMINDER_QUIET_HOURS = env_str(
     "REMINDER_QUIET_HOURS", "21:00-08:00 America/Toronto", keep_empty=True
 )

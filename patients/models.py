@@ -69,3 +69,9 @@ class SelfReferral(models.Model):
     @property
     def priority(self) -> int:
         return list(self.Outcome.values).index(self.outcome)
+
+
+# Booking links live in their own module (self-booking, patients/booking.py).
+from patients.booking_models import BookingLink  # noqa: E402
+
+__all__ = ["BookingLink", "SelfReferral"]

@@ -31,6 +31,7 @@ PATIENT_KINDS = {
     Kind.OUTCOME_DUE,
     Kind.FOLLOW_UP_NOT_BOOKED,
     Kind.BOOKING_CONFIRMED,
+    Kind.BOOKING_LINK,
 }
 # A link is easier to open from an email; a time and place read well as a text message.
 CHANNEL_PREFERENCE: dict[str, tuple[str, ...]] = {Kind.OUTCOME_DUE: ("email", "sms")}
