@@ -23,6 +23,7 @@ from lbp_pathway.http import AuthenticatedHttpRequest
 from patients import booking
 from patients.booking import LinkRefused, LinkState
 from patients.booking_models import BookingLink
+from patients.models import SelfReferral
 from reminders import calendar
 
 GONE = {LinkState.UNKNOWN: 404, LinkState.EXPIRED: 410, LinkState.CLOSED: 410}
@@ -184,9 +185,19 @@ def book_calendar(request: HttpRequest, token: str) -> HttpResponse:
 @role_required(Role.FRONT_DESK)
 def send_booking_link(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     patient = access.patient_for(request, pk, what="Send a booking link")
+    # From the self-referral worklist: only an eligible referral matched to this very patient counts.
+    referral_id = request.POST.get("self_referral", "")
+    referral = (
+        SelfReferral.objects.filter(
+            pk=int(referral_id), matched_patient=patient, outcome=SelfReferral.Outcome.CALLBACK
+        ).first()
+        if referral_id.isdigit()
+        else None
+    )
     booking.issue_booking_link(
         patient=patient,
         actor=audit.actor(request),
+        self_referral_id=referral.pk if referral else None,
         url_for=lambda token: request.build_absolute_uri(reverse("patients:book", args=[token])),
     )
     if (

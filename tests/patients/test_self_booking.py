@@ -13,6 +13,7 @@ from intake.models import Appointment
 from lbp_pathway.audit import SYSTEM
 from patients import booking
 from patients.booking_models import BookingLink
+from patients.models import SelfReferral
 from referrals.models import PostalCode
 from reminders.models import Reminder
 from tests.factories import PatientFactory, SiteFactory
@@ -266,3 +267,28 @@ def test_two_patients_racing_for_the_last_slot_end_with_exactly_one_booking():
     assert Appointment.objects.filter(site=site).exclude(status="cancelled").count() == 1
     # the loser's link is still open to choose another time
     assert sorted(BookingLink.objects.values_list("used_at", flat=True), key=bool)[0] is None
+
+
+def test_an_eligible_matched_self_referral_gets_a_booking_link_from_the_worklist(
+    client_for, front_desk
+):
+    patient = PatientFactory(email="a@example.org", consent_email_reminders=True)
+    referral = SelfReferral.objects.create(
+        reference="LBP-TEST-0001",
+        first_name=patient.first_name,
+        last_name=patient.last_name,
+        date_of_birth=patient.date_of_birth,
+        postal_code="K7M 4Z4",
+        description="Low back pain for two weeks",
+        rule_version="test",
+        outcome=SelfReferral.Outcome.CALLBACK,
+        matched_patient=patient,
+        handled_by=front_desk,
+        handled_at=timezone.now(),
+    )
+    desk = client_for(front_desk)
+    assert 'name="self_referral"' in desk.get(reverse("patients:worklist")).content.decode()
+    desk.post(
+        reverse("patients:send_booking_link", args=[patient.pk]), {"self_referral": referral.pk}
+    )
+    assert BookingLink.objects.get().self_referral == referral
