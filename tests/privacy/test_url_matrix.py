@@ -24,6 +24,8 @@ from django.utils import timezone
 from django.utils.regex_helper import normalize
 
 from lbp_pathway.access import Role
+from lbp_pathway.audit import SYSTEM
+from patients import booking
 from patients.models import SelfReferral
 from tests.factories import TEST_PASSWORD
 from tests.privacy.factories import AccessWorld, pdf_upload
@@ -143,6 +145,10 @@ def _patient_form(w: AccessWorld) -> dict:
         "postal_code": "K7L 1A1",
         "preferred_language": "en",
     }
+
+
+def _booking_token(w: AccessWorld) -> str:
+    return booking.issue_booking_link(patient=w.patient, actor=SYSTEM, url_for=str)[1]
 
 
 def _self_referral() -> SelfReferral:
@@ -489,6 +495,19 @@ SPEC: dict[str, Row] = {
     "patients:worklist_match": Row(
         lambda w: url("patients:worklist_match", _self_referral().pk, patient=w.patient.pk),
         post=only(FD),
+    ),
+    # Self-booking: anyone holding a link (the token is the key; booking, cancelling and moving
+    # through it are tested in tests/patients/test_self_booking.py); the front desk sends links.
+    "patients:book": Row(lambda w: url("patients:book", _booking_token(w)), get=PUBLIC),
+    "patients:book_done": Row(lambda w: url("patients:book_done", _booking_token(w)), get=PUBLIC),
+    "patients:book_cancelled": Row(
+        lambda w: url("patients:book_cancelled", _booking_token(w)), get=PUBLIC
+    ),
+    "patients:book_calendar": Row(
+        lambda w: url("patients:book_calendar", _booking_token(w)), get=PUBLIC
+    ),
+    "patients:send_booking_link": Row(
+        lambda w: url("patients:send_booking_link", w.patient.pk), post=only(FD)
     ),
 }
 
