@@ -310,6 +310,7 @@ REFUSALS = {
 
 REFUSALS_BAD_CHOICE = _("This time is not offered: choose one of the listed times.")
 TAKEN_MESSAGE = _("Sorry, someone else has just booked this time. Please choose another one.")
+NOT_ONLINE_MESSAGE = _("This visit cannot be booked online. Please call the clinic.")
 CALENDAR_SUMMARY = _("Physiotherapy visit:")
 
 

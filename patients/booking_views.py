@@ -113,9 +113,12 @@ def book(request: HttpRequest, token: str) -> HttpResponse:
             booking.book_with_link(link, choice, urls=_urls(request, token), actor=actor)
     except SlotTaken:
         return _page(request, token, link, error=str(booking.TAKEN_MESSAGE), status=409)
-    except (LinkRefused, BookingRefused) as refused:
+    except LinkRefused as refused:
         link.refresh_from_db()
         return _page(request, token, link, error=str(refused), status=409)
+    except BookingRefused:
+        # The staff wording (a hold names its clinical reason) never reaches the patient's page.
+        return _page(request, token, link, error=str(booking.NOT_ONLINE_MESSAGE), status=409)
     return redirect("patients:book_done", token=token)
 
 

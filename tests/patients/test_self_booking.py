@@ -292,3 +292,23 @@ def test_an_eligible_matched_self_referral_gets_a_booking_link_from_the_worklist
         reverse("patients:send_booking_link", args=[patient.pk]), {"self_referral": referral.pk}
     )
     assert BookingLink.objects.get().self_referral == referral
+
+
+def test_a_patient_on_hold_is_told_to_call_without_the_clinical_reason(client):
+    clinic = place_clinic()
+    patient, _, token = patient_with_link()
+    patient.booking_hold = "Emergency red flag: saddle anaesthesia reported"
+    patient.save()
+    response = client.post(
+        reverse("patients:book", args=[token]),
+        {
+            "action": "book",
+            "practitioner": clinic.physio.pk,
+            "site": clinic.west.pk,
+            "start": at(clinic.tuesday, 13).isoformat(),
+        },
+    )
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert "cannot be booked online" in html and "saddle" not in html
+    assert not Appointment.objects.exists()
