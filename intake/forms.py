@@ -24,6 +24,7 @@ from intake.models import (
     Site,
     WaitlistEntry,
 )
+from intake.phones import InvalidPhoneNumber, to_e164
 from intake.services import PATIENT_FIELDS
 from intake.slots import AFTERNOON, MORNING
 from intake.visit_modes import VisitModeRefused, check_video_link
@@ -111,6 +112,15 @@ class PatientForm(_PatientFormBase):
         try:
             return normalise_postal_code(value)
         except InvalidIdentifier as error:
+            raise forms.ValidationError(str(error)) from error
+
+    def clean_phone(self) -> str:
+        value = self.cleaned_data.get("phone", "")
+        if not value.strip():
+            return ""
+        try:
+            return to_e164(value)
+        except InvalidPhoneNumber as error:
             raise forms.ValidationError(str(error)) from error
 
     def validate_unique(self) -> None:

@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "lbp_pathway",
     "intake",
     "triage",
+    "patients",
     "care_episodes",
     "referrals",
     "reminders",
@@ -122,6 +123,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After sessions, before CommonMiddleware: the language cookie of the patient pages (patients/).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -295,6 +298,8 @@ TIME_ZONE = "America/Toronto"
 # health card (the foundation may not import intake; see lbp_pathway.selectors.find_patients).
 PATIENT_SEARCH = "intake.selectors.search_patients"
 USE_I18N = True
+# Patient pages (patients/) are in English and French; staff pages are in English.
+LANGUAGES = [("en", "English"), ("fr", "Français")]
 USE_TZ = True
 
 STATIC_URL = "static/"
@@ -337,6 +342,19 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "LBP Pathway <no-reply@localh
 # Reminders (reminders/): patients are never messaged in quiet hours ("" turns them off); SMS goes
 # through a pluggable backend (the logging one writes to the log); staff reminders also by email if on.
 SMS_BACKEND = env_str("SMS_BACKEND", "reminders.channels.LoggingSMSBackend")
+# Twilio (SMS_BACKEND=reminders.channels.TwilioSMSBackend): credentials from the environment only.
+TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")
+TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN")
+TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER")
+TWILIO_BASE_URL = env_str("TWILIO_BASE_URL", "https://api.twilio.com")
+TWILIO_TIMEOUT_SECONDS = env_int("TWILIO_TIMEOUT_SECONDS", 10)
+# Patients' phone numbers without a country code are read as numbers of this region (E.164 storage).
+PHONE_DEFAULT_REGION = env_str("PHONE_DEFAULT_REGION", "CA")
+# Self-booking (patients/): a booked slot can be cancelled or moved from the link until this many
+# hours before it starts.
+SELF_BOOKING_CUTOFF_HOURS = env_int("SELF_BOOKING_CUTOFF_HOURS", 24)
+# A booking link sent by the front desk (or given after a self-referral) works for this many days.
+BOOKING_LINK_DAYS = env_int("BOOKING_LINK_DAYS", 14)
 REMINDER_QUIET_HOURS = env_str(
     "REMINDER_QUIET_HOURS", "21:00-08:00 America/Toronto", keep_empty=True
 )

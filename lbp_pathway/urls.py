@@ -69,4 +69,5 @@ urlpatterns = [
     path("notifications/", include("reminders.urls")),
     # The FHIR R4 API for partner systems (bearer tokens only; fhir_api/).
     path("fhir/", include("fhir_api.urls")),
+    path("p/", include("patients.urls")),
 ]

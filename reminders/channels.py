@@ -7,6 +7,7 @@ SMS backends hand it to the provider, so a send repeated after a crash is recogn
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -15,6 +16,7 @@ import re
 import smtplib
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -29,11 +31,20 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: str
+    mimetype: str
+
+
+@dataclass(frozen=True)
 class OutgoingMessage:
     idempotency_key: str
     to: str
     subject: str
     body: str
+    # Files for channels that carry them (email); SMS sends the body only, which then holds a link.
+    attachments: tuple[Attachment, ...] = ()
 
 
 class TransientSendError(Exception):
@@ -68,6 +79,8 @@ class EmailChannel:
             to=[message.to],
             headers={"Message-ID": message_id, "X-Idempotency-Key": message.idempotency_key},
         )
+        for attachment in message.attachments:
+            email.attach(attachment.filename, attachment.content, attachment.mimetype)
         try:
             get_connection(fail_silently=False).send_messages([email])
         except smtplib.SMTPRecipientsRefused as error:
@@ -93,6 +106,85 @@ class RecordingSMSBackend:
 
     def send(self, message: OutgoingMessage) -> str:
         return record("sms", message.to, message.subject, message.body, message.idempotency_key)
+
+
+class TwilioSMSBackend:
+    """SMS through Twilio's REST API: POST /2010-04-01/Accounts/{AccountSid}/Messages.json, HTTP Basic
+    auth (account SID : auth token), form-encoded To/From/Body; 201 answers with the message's `sid`.
+
+    Configured by environment (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM_NUMBER and
+    TWILIO_BASE_URL, which tests point at a local server). Twilio's answers are mapped to the outbox's
+    two kinds of failure: a refused number (400 with code 21211 and the other 4xx 'bad request' codes,
+    or 401/403/404: retrying cannot help) is permanent; 429 (rate limited), 5xx and network errors or
+    timeouts are transient. The reminder's idempotency key goes in the I-Twilio-Idempotency-Token
+    header so a repeated send can be matched in Twilio's request logs.
+    """
+
+    # Twilio codes for a number that can never receive this message.
+    PERMANENT_CODES = frozenset({21211, 21214, 21408, 21610, 21612, 21614})
+
+    def __init__(self) -> None:
+        self.account_sid = settings.TWILIO_ACCOUNT_SID
+        self.auth_token = settings.TWILIO_AUTH_TOKEN
+        self.from_number = settings.TWILIO_FROM_NUMBER
+        self.base_url = settings.TWILIO_BASE_URL.rstrip("/")
+        self.timeout = settings.TWILIO_TIMEOUT_SECONDS
+
+    def send(self, message: OutgoingMessage) -> str:
+        if not (self.account_sid and self.auth_token and self.from_number):
+            # A configuration gap, not the patient's number: retried once the settings are fixed.
+            raise TransientSendError(
+                "Twilio is not configured: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and "
+                "TWILIO_FROM_NUMBER."
+            )
+        url = (
+            f"{self.base_url}/2010-04-01/Accounts/"
+            f"{urllib.parse.quote(self.account_sid, safe='')}/Messages.json"
+        )
+        data = urllib.parse.urlencode(
+            {"To": message.to, "From": self.from_number, "Body": message.body}
+        ).encode()
+        credentials = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
+        request = urllib.request.Request(  # noqa: S310 (the URL is the configured provider's)
+            url,
+            data=data,
+            method="POST",
+            headers={
+                "Authorization": f"Basic {credentials}",
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Accept": "application/json",
+                "I-Twilio-Idempotency-Token": message.idempotency_key,
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+                answer = _json_or_empty(response.read())
+        except urllib.error.HTTPError as error:
+            raise _twilio_error(error.code, _json_or_empty(error.read())) from error
+        except (urllib.error.URLError, TimeoutError, OSError) as error:
+            raise TransientSendError(f"Twilio unreachable: {error}") from error
+        sid = answer.get("sid")
+        if not isinstance(sid, str) or not sid:
+            raise TransientSendError("Twilio accepted the request without a message sid")
+        return f"twilio:{sid}"
+
+
+def _json_or_empty(raw: bytes) -> dict[str, object]:
+    try:
+        value = json.loads(raw or b"{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _twilio_error(status: int, answer: dict[str, object]) -> Exception:
+    code = answer.get("code")
+    text = f"Twilio {status}" + (f" error {code}: {answer.get('message', '')}" if code else "")
+    if status == 429 or status >= 500:
+        return TransientSendError(text)
+    if code in TwilioSMSBackend.PERMANENT_CODES or status in (400, 401, 403, 404):
+        return PermanentSendError(text)
+    return TransientSendError(text)
 
 
 class SMSChannel:

@@ -37,6 +37,32 @@ PATIENT_MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "{site} vous invite à répondre à un court questionnaire : {url}",
         ),
     },
+    "booking_confirmed": {
+        "en": (
+            "Your appointment at {site} is booked",
+            "Your appointment at {site}, {address}, is booked for {when}. Add it to your calendar: "
+            "{calendar_url} To cancel or change it (up to {cutoff_hours} hours before): {url}",
+        ),
+        "fr": (
+            "Votre rendez-vous à {site} est confirmé",
+            "Votre rendez-vous à {site}, {address}, est fixé au {when}. Ajoutez-le à votre "
+            "calendrier : {calendar_url} Pour l'annuler ou le changer (jusqu'à {cutoff_hours} heures "
+            "avant) : {url}",
+        ),
+    },
+    "booking_link": {
+        "en": (
+            "Book your physiotherapy visit",
+            "Hello {first_name}, choose the day and place of your first physiotherapy visit for "
+            "back pain here: {url} This link works once, until {expires}.",
+        ),
+        "fr": (
+            "Prenez rendez-vous en physiothérapie",
+            "Bonjour {first_name}, choisissez le jour et le lieu de votre première visite de "
+            "physiothérapie pour le mal de dos ici : {url} Ce lien fonctionne une fois, jusqu'au "
+            "{expires}.",
+        ),
+    },
     "follow_up_not_booked": {
         "en": (
             "Please book your next visit",
@@ -89,6 +115,8 @@ STAFF_TITLES = {
     "outcome_due": "Outcome measures due",
     "follow_up_not_booked": "Follow-up not booked",
     "note_signed": "Consultation note ready",
+    "booking_confirmed": "Booking confirmed",
+    "booking_link": "Booking link sent",
 }
 
 
@@ -121,6 +149,8 @@ def patient_wording(kind: str, preferred_language: str, context: dict[str, Any])
     values = _Blank(context)
     if context.get("starts_at"):
         values["when"] = local_when(context["starts_at"], language)
+    if context.get("expires_at"):
+        values["expires"] = local_when(context["expires_at"], language)
     if context.get("phone"):
         body += PHONE_LINES[language]
     return Wording(subject.format_map(values), body.format_map(values))

@@ -18,6 +18,8 @@ class Reminder(models.Model):
         REFERRAL_OVERDUE = "referral_overdue", "Referral overdue"
         PHYSICIAN_REVIEW = "physician_review", "Urgent physician review pending"
         NOTE_SIGNED = "note_signed", "Consultation note ready"
+        BOOKING_CONFIRMED = "booking_confirmed", "Booking confirmed (self-booking)"
+        BOOKING_LINK = "booking_link", "Booking link (self-booking)"
 
     class Channel(models.TextChoices):
         EMAIL = "email", "Email"

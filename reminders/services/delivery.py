@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 from uuid import uuid4
 
 from django.conf import settings
@@ -18,13 +19,15 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from lbp_pathway import audit
-from reminders.channels import Channel as MessageChannel
+from reminders import calendar
 from reminders.channels import (
+    Attachment,
     OutgoingMessage,
     PermanentSendError,
     TransientSendError,
     channel_for,
 )
+from reminders.channels import Channel as MessageChannel
 from reminders.messages import patient_wording, staff_email_wording, staff_notification_text
 from reminders.models import Delivery, DeliveryLog, Notification, Reminder
 from reminders.rules import retry_delay
@@ -229,8 +232,25 @@ def _check(reminder: Reminder, now: datetime) -> tuple[str, OutgoingMessage | No
             reminder.context.get("url") or "/notifications/"
         )
         wording = staff_email_wording(reminder.kind, link)
-    message = OutgoingMessage(reminder.delivery_key, address, wording.subject, wording.body)
+    attachments: tuple[Attachment, ...] = ()
+    if reminder.kind == Reminder.Kind.BOOKING_CONFIRMED and reminder.channel == Channel.EMAIL:
+        attachments = (booking_calendar_file(reminder.context, wording.subject, now),)
+    message = OutgoingMessage(
+        reminder.delivery_key, address, wording.subject, wording.body, attachments
+    )
     return "send", message
+
+
+def booking_calendar_file(context: dict[str, Any], summary: str, now: datetime) -> Attachment:
+    event = calendar.CalendarEvent(
+        uid=f"{context['uid']}@lbp-pathway",
+        start=datetime.fromisoformat(context["starts_at"]),
+        end=datetime.fromisoformat(context["ends_at"]),
+        summary=summary,
+        location=", ".join(v for v in (context.get("site"), context.get("address")) if v),
+        url=context.get("url", ""),
+    )
+    return Attachment("appointment.ics", calendar.ics(event, now=now), "text/calendar")
 
 
 def _prepare(ids: list[int], token: str, now: datetime) -> tuple[dict[int, str], list[Send]]:

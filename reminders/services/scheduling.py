@@ -26,7 +26,13 @@ log = logging.getLogger(__name__)
 Kind = Reminder.Kind
 Status = Reminder.Status
 Channel = Reminder.Channel
-PATIENT_KINDS = {Kind.APPOINTMENT, Kind.OUTCOME_DUE, Kind.FOLLOW_UP_NOT_BOOKED}
+PATIENT_KINDS = {
+    Kind.APPOINTMENT,
+    Kind.OUTCOME_DUE,
+    Kind.FOLLOW_UP_NOT_BOOKED,
+    Kind.BOOKING_CONFIRMED,
+    Kind.BOOKING_LINK,
+}
 # A link is easier to open from an email; a time and place read well as a text message.
 CHANNEL_PREFERENCE: dict[str, tuple[str, ...]] = {Kind.OUTCOME_DUE: ("email", "sms")}
 DEFAULT_PREFERENCE: tuple[str, ...] = ("sms", "email")
@@ -237,6 +243,56 @@ def set_appointment_reminder_mode(appointment_id: int, *, mode: str, video_link:
         reminder.save(update_fields=["context"])
         changed += 1
     return changed
+
+
+def booking_confirmation_key(appointment_id: int, channel: str) -> str:
+    return f"booking_confirmed:{appointment_id}:{channel}"
+
+
+def schedule_booking_confirmation(
+    *,
+    patient: ContactablePatient,
+    appointment_id: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    site: str,
+    address: str,
+    url: str,
+    calendar_url: str,
+    cutoff_hours: int,
+    phone: str = "",
+    now: datetime | None = None,
+) -> list[Reminder]:
+    """A booking confirmation by every channel the patient consented to (email carries the .ics
+    file, SMS a link to it), due now but out of quiet hours like every patient message. Call it in
+    the booking's transaction."""
+    now = now or timezone.now()
+    context = {
+        "site": site,
+        "address": address,
+        "phone": phone,
+        "starts_at": starts_at.isoformat(),
+        "ends_at": ends_at.isoformat(),
+        "url": url,
+        "calendar_url": calendar_url,
+        "cutoff_hours": cutoff_hours,
+        "uid": f"appointment-{appointment_id}",
+    }
+    rows = []
+    for channel in ("email", "sms"):
+        if patient_channel(patient, Kind.BOOKING_CONFIRMED, channel) != channel:
+            continue
+        values = {
+            "kind": Kind.BOOKING_CONFIRMED,
+            "patient": patient,
+            "user": None,
+            "about_patient": None,
+            "channel": channel,
+            "due_at": _patient_due(now),
+            "context": context,
+        }
+        rows.append(_upsert(booking_confirmation_key(appointment_id, channel), values, now))
+    return rows
 
 
 def cancel_appointment_reminders(appointment_id: int) -> int:

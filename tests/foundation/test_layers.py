@@ -22,6 +22,7 @@ APPS = [
     "referrals",
     "reporting",
     "fhir_api",
+    "patients",
 ]
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 

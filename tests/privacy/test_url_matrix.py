@@ -25,6 +25,9 @@ from django.utils import timezone
 from django.utils.regex_helper import normalize
 
 from lbp_pathway.access import Role
+from lbp_pathway.audit import SYSTEM
+from patients import booking
+from patients.models import SelfReferral
 from tests.factories import TEST_PASSWORD
 from tests.privacy.factories import AccessWorld, pdf_upload
 
@@ -156,6 +159,24 @@ def _patient_form(w: AccessWorld) -> dict:
         "postal_code": "K7L 1A1",
         "preferred_language": "en",
     }
+
+
+def _booking_token(w: AccessWorld) -> str:
+    return booking.issue_booking_link(patient=w.patient, actor=SYSTEM, url_for=str)[1]
+
+
+def _self_referral() -> SelfReferral:
+    return SelfReferral.objects.create(
+        reference=f"LBP-MTRX-{SelfReferral.objects.count():04d}",
+        first_name="Matrix",
+        last_name="Selfref",
+        date_of_birth="1970-05-04",
+        phone="613-555-0199",
+        postal_code="K7L 1A1",
+        description="Back pain",
+        rule_version="matrix",
+        outcome=SelfReferral.Outcome.CALLBACK,
+    )
 
 
 def _triage_form() -> dict:
@@ -593,6 +614,34 @@ SPEC: dict[str, Row] = {
         # NP: the page is theirs for their own panel; this patient is in MD's.
         lambda w: url("reminders:patient_history", w.patient.pk),
         get=STAFF - {NP},
+    ),
+    # --- patient pages (patients/): public, no account; the self-referral worklist is the desk's --
+    "patients:refer": Row(lambda w: url("patients:refer"), get=PUBLIC),
+    "patients:refer_done": Row(lambda w: url("patients:refer_done"), get=PUBLIC),
+    "patients:emergency": Row(lambda w: url("patients:emergency"), get=PUBLIC),
+    "patients:set_language": Row(
+        lambda w: url("patients:set_language", language="fr", next="/p/refer/"), post=PUBLIC
+    ),
+    "patients:worklist": Row(lambda w: url("patients:worklist"), get=only(FD)),
+    "patients:worklist_item": Row(
+        lambda w: url("patients:worklist_item", _self_referral().pk), get=only(FD)
+    ),
+    "patients:worklist_match": Row(
+        lambda w: url("patients:worklist_match", _self_referral().pk, patient=w.patient.pk),
+        post=only(FD),
+    ),
+    # Self-booking: anyone holding a link (the token is the key; booking, cancelling and moving
+    # through it are tested in tests/patients/test_self_booking.py); the front desk sends links.
+    "patients:book": Row(lambda w: url("patients:book", _booking_token(w)), get=PUBLIC),
+    "patients:book_done": Row(lambda w: url("patients:book_done", _booking_token(w)), get=PUBLIC),
+    "patients:book_cancelled": Row(
+        lambda w: url("patients:book_cancelled", _booking_token(w)), get=PUBLIC
+    ),
+    "patients:book_calendar": Row(
+        lambda w: url("patients:book_calendar", _booking_token(w)), get=PUBLIC
+    ),
+    "patients:send_booking_link": Row(
+        lambda w: url("patients:send_booking_link", w.patient.pk), post=only(FD)
     ),
 }
 
