@@ -11,7 +11,7 @@ from tests.intake.test_patient_pages import NEW
 
 pytestmark = pytest.mark.django_db
 
-migration = importlib.import_module("intake.migrations.0010_phone_numbers_e164")
+migration = importlib.import_module("intake.migrations.0013_phone_numbers_e164")
 
 
 @pytest.mark.parametrize(
