@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from care_episodes import lifecycle, outcomes, selectors, services
+from care_episodes import lifecycle, outcomes, selectors, services, worsening
 from care_episodes.forms import (
     AssessmentForm,
     DischargeForm,
@@ -71,6 +71,7 @@ def physio_home(request: AuthenticatedHttpRequest) -> HttpResponse:
             "overdue": [row for row in rows if row.note_overdue],
             "replies": replies,
             "sign_days": selectors.note_sign_days(),
+            "worse": worsening.worse_since_last_time(request.user),
         },
     )
 

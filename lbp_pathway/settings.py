@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "care_episodes",
     "referrals",
     "reminders",
+    "followup_measures",
     "reporting",
     "demo",
 ]

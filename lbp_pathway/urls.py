@@ -9,6 +9,7 @@ handler403 = "lbp_pathway.views.permission_denied"
 handler500 = "lbp_pathway.views.server_error"
 
 urlpatterns = [
+    path("p/questionnaire/", include("followup_measures.urls")),
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("metrics", monitoring.metrics, name="metrics"),

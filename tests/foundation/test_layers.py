@@ -13,7 +13,16 @@ import pytest
 from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
-APPS = ["lbp_pathway", "reminders", "care_episodes", "intake", "triage", "referrals", "reporting"]
+APPS = [
+    "lbp_pathway",
+    "reminders",
+    "care_episodes",
+    "intake",
+    "triage",
+    "referrals",
+    "followup_measures",
+    "reporting",
+]
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 
 pytestmark = pytest.mark.skipif(not LINT_IMPORTS.exists(), reason="import-linter not installed")

@@ -1,0 +1,72 @@
+"""The physio's "worse since last time" list: episodes whose newest outcome is meaningfully worse
+than the measurement before it (outcomes.meaningful_change, the one rule for change)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.contrib.auth.models import User
+from django.utils import timezone
+
+from care_episodes import outcomes
+from care_episodes.models import Episode, OutcomeMeasurement
+
+WORSE_WINDOW_DAYS = 30
+SCORED = (
+    outcomes.Instrument.NPRS,
+    outcomes.Instrument.RMDQ,
+    outcomes.Instrument.PSFS,
+    outcomes.Instrument.ODI,
+)
+
+
+@dataclass(frozen=True)
+class Worsening:
+    episode: Episode
+    label: str
+    previous: str
+    current: str
+
+
+def worse_since_last_time(user: User, *, limit: int = 10) -> list[Worsening]:
+    """The physio's episodes whose newest outcome (last 30 days) is meaningfully worse than the one
+    before it, by the rules of outcomes.meaningful_change."""
+    since = timezone.localdate() - timedelta(days=WORSE_WINDOW_DAYS)
+    recent = (
+        OutcomeMeasurement.objects.filter(episode__physiotherapist=user, measured_on__gte=since)
+        .select_related("episode__patient")
+        .order_by("-measured_on", "-id")[:200]
+    )
+    seen: set[int] = set()
+    rows: list[Worsening] = []
+    for latest in recent:
+        if latest.episode_id in seen:
+            continue
+        seen.add(latest.episode_id)
+        previous = (
+            OutcomeMeasurement.objects.filter(episode_id=latest.episode_id)
+            .exclude(pk=latest.pk)
+            .filter(measured_on__lte=latest.measured_on)
+            .order_by("-measured_on", "-id")
+            .first()
+        )
+        if previous is None:
+            continue
+        for instrument in SCORED:
+            before, now = getattr(previous, instrument.value), getattr(latest, instrument.value)
+            if before is None or now is None:
+                continue
+            change = outcomes.meaningful_change(instrument, before, now)
+            if change is not None and change.direction is outcomes.Direction.WORSE:
+                rows.append(
+                    Worsening(
+                        latest.episode,
+                        outcomes.LABELS[instrument],
+                        outcomes.display(before),
+                        outcomes.display(now),
+                    )
+                )
+        if len(rows) >= limit:
+            break
+    return rows[:limit]
