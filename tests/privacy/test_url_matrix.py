@@ -25,6 +25,7 @@ from django.utils.regex_helper import normalize
 
 from lbp_pathway.access import Role
 from tests.factories import TEST_PASSWORD
+from tests.followup_measures.factories import invite_token
 from tests.privacy.factories import AccessWorld, pdf_upload
 
 DUMMY = {"int": "1", "slug": "dummy-token", "str": "dummy-token", "path": "dummy", "uuid": None}
@@ -296,6 +297,13 @@ SPEC: dict[str, Row] = {
     ),
     "triage:patient_questionnaire": Row(
         lambda w: url("triage:patient_questionnaire", w.questionnaire_token(), sb_1="agree"),
+        get=PUBLIC,
+        post=PUBLIC,
+    ),
+    "followup_measures:answer": Row(
+        lambda w: url(
+            "followup_measures:answer", w._once("invite", lambda: invite_token(w.episode))
+        ),
         get=PUBLIC,
         post=PUBLIC,
     ),
