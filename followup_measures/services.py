@@ -21,8 +21,10 @@ from care_episodes import services as care
 from care_episodes.models import Episode, OutcomeMeasurement
 from followup_measures import schedule
 from followup_measures.models import QuestionnaireInvite
+from intake.models import Appointment
 from lbp_pathway import audit
 from reminders import services as reminders
+from triage import services as triage
 from triage.models import hash_token
 
 PATIENT_LINK_REASON = "Outcome questionnaire answered by the patient (secure link)"
@@ -121,6 +123,53 @@ def send_due_questionnaires(*, today: date | None = None, now: datetime | None =
                 continue
             with transaction.atomic():
                 count += _invite(episode, due.timepoint, now)
+    return count
+
+
+START_BACK_LOOKBACK_DAYS = 7
+
+
+def start_back_key(episode_id: int) -> str:
+    return f"outcome_due:{episode_id}:start_back"
+
+
+def send_start_back_links(*, now: datetime | None = None) -> int:
+    """STarT Back at intake: a booked episode not yet triaged gets the existing patient link
+    (triage.services.create_questionnaire_link, created in the name of whoever booked) by the
+    channel the patient consented to; once per episode. Returns how many were sent."""
+    now = now or timezone.now()
+    since = timezone.localdate(now) - timedelta(days=START_BACK_LOOKBACK_DAYS)
+    episodes = (
+        Episode.objects.filter(status=Episode.Status.BOOKED, booked_on__gte=since, risk="")
+        .exclude(questionnaire_responses__isnull=False)
+        .exclude(questionnaire_links__isnull=False)
+        .select_related("patient", "site")
+        .order_by("pk")
+    )
+    count = 0
+    for episode in episodes:
+        if reminders.patient_channel(episode.patient, "outcome_due") is None:
+            continue
+        appointment = (
+            Appointment.objects.filter(episode=episode, status=Appointment.Status.BOOKED)
+            .order_by("-created_at")
+            .first()
+        )
+        if appointment is None:
+            continue
+        person = appointment.booked_by or appointment.practitioner
+        with transaction.atomic():
+            _link, token = triage.create_questionnaire_link(episode, actor=audit.as_actor(person))
+            reminders.schedule_outcome_reminder(
+                patient=episode.patient,
+                key=start_back_key(episode.pk),
+                due_at=now,
+                site=episode.site.name if episode.site is not None else "",
+                questionnaire_url=base_url()
+                + reverse("triage:patient_questionnaire", args=[token]),
+            )
+            lifecycle.note_event(episode, "STarT Back link sent to the patient")
+        count += 1
     return count
 
 

@@ -1,4 +1,5 @@
-"""`manage.py send_questionnaires`: send the outcome questionnaires due today (run daily)."""
+"""`manage.py send_questionnaires`: send STarT Back links to newly booked
+patients and the outcome questionnaires due today (run hourly or daily)."""
 
 from __future__ import annotations
 
@@ -13,5 +14,6 @@ class Command(BaseCommand):
     help = "Send the outcome questionnaires due today through the reminders outbox."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        start_back = services.send_start_back_links()
         sent = services.send_due_questionnaires()
-        self.stdout.write(f"{sent} questionnaire(s) sent.")
+        self.stdout.write(f"{start_back} STarT Back link(s) and {sent} questionnaire(s) sent.")
