@@ -89,7 +89,7 @@ class OutcomeQuestionnaireForm(forms.Form):
                 self.add_error(
                     f"psfs_score_{row}", "Give both the activity and its score, or neither."
                 )
-            elif name:
+            elif name and score is not None:
                 rows.append((name, float(score)))
         if rows and len(rows) < PSFS_ROWS:
             self.add_error(None, f"Please name {PSFS_ROWS} activities, or leave them all empty.")

@@ -477,7 +477,8 @@ def alert_for(request: HttpRequest, pk: int, *, write: bool = False) -> Any:
     alert = get_object_or_404(
         alert_model.objects.select_related("patient", "episode", "decision"), pk=pk
     )
-    current = alert.patient.family_physician_id
+    # A self-referral's alert (no patient matched yet) is every family physician's.
+    current = alert.patient.family_physician_id if alert.patient is not None else None
     mine = current is None or current == request.user.pk
     if not (has_role(request.user, Role.FAMILY_PHYSICIAN) and mine):
         refuse(

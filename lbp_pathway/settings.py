@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "lbp_pathway",
     "intake",
     "triage",
+    "patients",
     "care_episodes",
     "referrals",
     "reminders",
@@ -121,6 +122,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After sessions, before CommonMiddleware: the language cookie of the patient pages (patients/).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -284,6 +287,8 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = "en-ca"
 TIME_ZONE = "America/Toronto"
 USE_I18N = True
+# Patient pages (patients/) are in English and French; staff pages are in English.
+LANGUAGES = [("en", "English"), ("fr", "Français")]
 USE_TZ = True
 
 STATIC_URL = "static/"

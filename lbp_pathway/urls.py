@@ -67,4 +67,5 @@ urlpatterns = [
     path("manager/", include("reporting.urls")),
     path("referrals/", include("referrals.urls")),
     path("notifications/", include("reminders.urls")),
+    path("p/", include("patients.urls")),
 ]

@@ -182,8 +182,14 @@ class PhysicianAlert(models.Model):
         on_delete=models.PROTECT,
         related_name="physician_alerts",
     )
+    # Null only for a public self-referral (patients/): the person is not matched to a record yet,
+    # so every family physician of the team sees the alert, with the details in the message.
     patient = models.ForeignKey(
-        "intake.Patient", on_delete=models.PROTECT, related_name="physician_alerts"
+        "intake.Patient",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="physician_alerts",
     )
     # The patient's family physician when the alert was raised (null: none on file).
     physician = models.ForeignKey(

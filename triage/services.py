@@ -151,7 +151,7 @@ def _refresh_patient_hold(patient: Patient) -> None:
 
 def _raise_alert(
     *,
-    patient: Patient,
+    patient: Patient | None,
     episode: Episode | None,
     kind: str,
     message: str,
@@ -172,7 +172,7 @@ def _raise_alert(
     alert = PhysicianAlert.objects.create(
         episode=episode,
         patient=patient,
-        physician=patient.family_physician,
+        physician=patient.family_physician if patient is not None else None,
         kind=kind,
         message=message[:500],
         decision=decision,
@@ -202,10 +202,14 @@ def _remind_physician(alert: PhysicianAlert) -> None:
             reminders.notify_now(
                 user=physician,
                 title="Emergency red flag",
-                body=f"{alert.patient.full_name}: {alert.message}",
+                body=(
+                    f"{alert.patient.full_name}: {alert.message}"
+                    if alert.patient is not None
+                    else alert.message
+                ),
                 url=url,
             )
-    elif alert.physician is not None and alert.episode_id is not None:
+    elif alert.physician is not None and alert.episode_id is not None and alert.patient is not None:
         reminders.schedule_physician_review_reminder(
             physician=alert.physician,
             patient=alert.patient,
@@ -315,7 +319,7 @@ def may_clear(alert: PhysicianAlert, physician: User | None) -> bool:
     physician's to review, so no alert (and no hold) is left without someone who can act on it."""
     if physician is None or not physician.groups.filter(name=Role.FAMILY_PHYSICIAN).exists():
         return False
-    current = alert.patient.family_physician_id
+    current = alert.patient.family_physician_id if alert.patient is not None else None
     return current is None or current == physician.pk
 
 
@@ -360,7 +364,8 @@ def clear_alert(alert: PhysicianAlert, *, note: str, actor: audit.Actor) -> Phys
                 description="Emergency cleared by the family physician: back to the pathway",
             )
         lifecycle.set_booking_hold(episode, hold)
-    _refresh_patient_hold(alert.patient)
+    if alert.patient is not None:
+        _refresh_patient_hold(alert.patient)
     audit.record(
         actor,
         audit.Action.CHANGE,
@@ -423,6 +428,15 @@ def record_phone_screen(
         _refresh_patient_hold(patient)
     audit.record(actor, audit.Action.CREATE, f"Phone screen: {screen.outcome}", patient=patient)
     return screen
+
+
+@transaction.atomic
+def raise_self_referral_emergency_alert(*, message: str) -> PhysicianAlert:
+    """A public self-referral answered an emergency question: the same emergency alert as the phone
+    screen, to every family physician of the team (nobody is matched to a record yet)."""
+    return _raise_alert(
+        patient=None, episode=None, kind=PhysicianAlert.Kind.EMERGENCY, message=message
+    )
 
 
 def link_days() -> int:

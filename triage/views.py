@@ -248,7 +248,8 @@ def clear_alert(request: AuthenticatedHttpRequest, alert_id: int) -> HttpRespons
             except services.AlertClearanceError as error:
                 form.add_error("note", str(error))
             else:
-                messages.success(request, f"Alert cleared for {alert.patient.full_name}.")
+                who = alert.patient.full_name if alert.patient is not None else "the self-referral"
+                messages.success(request, f"Alert cleared for {who}.")
                 return redirect("care_episodes:physician_home")
     else:
         form = ClearAlertForm()

@@ -22,6 +22,7 @@ APPS = [
     "referrals",
     "followup_measures",
     "reporting",
+    "patients",
 ]
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 

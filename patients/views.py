@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
+from django.views.decorators.http import require_POST
+
+from lbp_pathway import access, audit
+from lbp_pathway.access import Role, public, role_required
+from lbp_pathway.http import AuthenticatedHttpRequest
+from patients import selectors, services, throttle
+from patients.forms import SelfReferralForm
+from patients.models import SelfReferral
+from patients.questions import EMERGENCY_QUESTIONS, URGENT_QUESTIONS
+
+# A self-referral is a few kilobytes; anything far larger is refused before it is parsed.
+MAX_BODY_BYTES = 64 * 1024
+SESSION_KEY = "patients_self_referral"
+
+
+def _too_large(request: HttpRequest) -> bool:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY_BYTES
+    except ValueError:
+        return True
+
+
+@public
+def refer(request: HttpRequest) -> HttpResponse:
+    """The public self-referral form (no account)."""
+    if request.method == "POST":
+        if _too_large(request):
+            return render(request, "patients/too_large.html", status=413)
+        form = SelfReferralForm(request.POST)
+        if form.is_bot():
+            return render(request, "patients/thanks.html", {"referral": None})
+        if not throttle.allow_submission(audit.client_address(request)):
+            return render(request, "patients/too_many.html", status=429)
+        emergency = form.emergency_flags()
+        if emergency and not form.is_valid():
+            # Safety first: the emergency page even if another answer is wrong; nothing is stored.
+            return render(request, "patients/emergency.html", {"referral": None})
+        if form.is_valid():
+            data = form.cleaned_data
+            referral = services.submit_self_referral(
+                services.Details(
+                    first_name=data["first_name"].strip(),
+                    last_name=data["last_name"].strip(),
+                    date_of_birth=data["date_of_birth"],
+                    postal_code=data["postal_code"],
+                    phone=data["phone"],
+                    email=data["email"],
+                    description=data["description"],
+                    back_pain_main_reason=data["back_pain_main_reason"],
+                    language=(get_language() or "en")[:2],
+                ),
+                red_flag_codes=form.red_flags(),
+                actor=audit.actor(request),
+            )
+            request.session[SESSION_KEY] = referral.pk
+            if referral.outcome == SelfReferral.Outcome.EMERGENCY:
+                return redirect("patients:emergency")
+            return redirect("patients:refer_done")
+        status = 400
+    else:
+        form = SelfReferralForm()
+        status = 200
+    return render(
+        request,
+        "patients/refer.html",
+        {
+            "form": form,
+            "emergency_count": len(EMERGENCY_QUESTIONS),
+            "urgent_count": len(URGENT_QUESTIONS),
+        },
+        status=status,
+    )
+
+
+def _own_referral(request: HttpRequest) -> SelfReferral | None:
+    """The referral this browser just sent (the session says which): no reference is looked up."""
+    pk = request.session.get(SESSION_KEY)
+    return SelfReferral.objects.filter(pk=pk).first() if isinstance(pk, int) else None
+
+
+@public
+def emergency(request: HttpRequest) -> HttpResponse:
+    return render(request, "patients/emergency.html", {"referral": _own_referral(request)})
+
+
+@public
+def refer_done(request: HttpRequest) -> HttpResponse:
+    referral = _own_referral(request)
+    if referral is None:
+        return redirect("patients:refer")
+    if referral.outcome == SelfReferral.Outcome.EMERGENCY:
+        return redirect("patients:emergency")
+    return render(request, "patients/thanks.html", {"referral": referral})
+
+
+@role_required(Role.FRONT_DESK)
+def worklist(request: AuthenticatedHttpRequest) -> HttpResponse:
+    referrals = list(selectors.open_self_referrals())
+    audit.record(request, audit.Action.VIEW, f"Self-referral worklist ({len(referrals)} open)")
+    return render(
+        request,
+        "patients/worklist.html",
+        {"referrals": referrals, "matched": selectors.recently_matched()},
+    )
+
+
+@role_required(Role.FRONT_DESK)
+def worklist_item(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    referral = get_object_or_404(SelfReferral, pk=pk)
+    query = f"{referral.last_name} {referral.date_of_birth:%Y-%m-%d}"
+    audit.record(request, audit.Action.VIEW, f"Self-referral {referral.reference}")
+    return render(
+        request,
+        "patients/worklist_item.html",
+        {"referral": referral, "query": query},
+    )
+
+
+@require_POST
+@role_required(Role.FRONT_DESK)
+def worklist_match(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    referral = get_object_or_404(SelfReferral, pk=pk)
+    patient_id = request.POST.get("patient", "")
+    if not patient_id.isdigit():
+        return render(
+            request,
+            "patients/worklist_item.html",
+            {
+                "referral": referral,
+                "query": f"{referral.last_name} {referral.date_of_birth:%Y-%m-%d}",
+                "error": "Enter the patient's record number (from the search or the new record).",
+            },
+            status=400,
+        )
+    patient = access.patient_for(request, patient_id, what="Self-referral match")
+    services.match_self_referral(referral, patient=patient, actor=audit.actor(request))
+    return redirect("patients:worklist")

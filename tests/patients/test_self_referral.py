@@ -1,0 +1,241 @@
+"""The public self-referral (issue 15): red-flag stop, urgent first, reference, abuse and bad input."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.test import Client, override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from intake.models import Appointment
+from lbp_pathway.access import Role
+from lbp_pathway.models import AuditEvent
+from patients.models import SelfReferral
+from patients.questions import EMERGENCY_QUESTIONS, URGENT_QUESTIONS
+from reminders.models import Notification
+from tests.factories import PatientFactory
+from tests.patients.conftest import answers
+from triage import rules
+from triage.models import PhysicianAlert
+
+pytestmark = pytest.mark.django_db
+REFER = "/p/refer/"
+
+
+def test_the_form_opens_without_an_account_and_asks_every_noticeable_emergency_flag(client):
+    html = client.get(REFER).content.decode()
+    assert "Refer yourself for back pain" in html
+    assert "trouble passing urine" in html
+    # Same codes as staff triage: every patient question is a rules code of the right tier.
+    assert set(EMERGENCY_QUESTIONS) <= set(rules.EMERGENCY_FLAGS)
+    assert set(URGENT_QUESTIONS) <= set(rules.URGENT_FLAGS)
+    # The cauda equina questions are all asked (clinical-rules: emergency).
+    assert {
+        "ces_urinary_retention_or_overflow_incontinence",
+        "ces_saddle_or_perineal_anaesthesia",
+        "ces_new_bilateral_radicular_symptoms",
+    } <= set(EMERGENCY_QUESTIONS)
+
+
+def test_an_emergency_answer_stops_with_the_emergency_page_and_alerts_every_physician(
+    client, physician, make_user
+):
+    second = make_user(Role.FAMILY_PHYSICIAN, username="md2")
+    response = client.post(
+        REFER, answers(emergency=["ces_saddle_or_perineal_anaesthesia"]), follow=True
+    )
+    html = response.content.decode()
+    assert "Go to the nearest Emergency Department now, or call 911." in html
+    assert "No appointment has been booked." in html
+    referral = SelfReferral.objects.get()
+    assert referral.outcome == "emergency"
+    assert referral.rule_version == rules.RULE_VERSION
+    alert = PhysicianAlert.objects.get()
+    assert alert.kind == "emergency" and alert.patient is None
+    assert referral.reference in alert.message and "Alex Tremblay" in alert.message
+    assert referral.alert == alert
+    # The same in-app emergency notice as the phone screen, to each family physician.
+    assert set(Notification.objects.values_list("user", flat=True)) == {physician.pk, second.pk}
+    assert not Appointment.objects.exists()
+    # The physician sees it on their home and can open it.
+    doctor = Client()
+    doctor.force_login(physician)
+    home = doctor.get(reverse("care_episodes:physician_home")).content.decode()
+    assert "Self-referral, not yet matched to a record" in home
+    assert doctor.get(reverse("triage:clear_alert", args=[alert.pk])).status_code == 200
+
+
+def test_an_emergency_answer_wins_even_when_another_answer_is_wrong(client):
+    data = answers(emergency=["significant_trauma"], postal_code="99999", first_name="")
+    response = client.post(REFER, data)
+    assert "Go to the nearest Emergency Department now" in response.content.decode()
+    assert not SelfReferral.objects.exists()
+
+
+def test_an_urgent_answer_says_what_happens_and_comes_first_on_the_worklist(
+    client, front_desk, client_for
+):
+    client.post(REFER, answers(first_name="Early"))
+    response = client.post(REFER, answers(first_name="Later", urgent=["history_of_cancer"]))
+    page = client.get(response["Location"]).content.decode()
+    assert "a doctor should look at your back pain before physiotherapy" in page
+    assert not PhysicianAlert.objects.exists()
+    rows = client_for(front_desk).get("/p/staff/self-referrals/").content.decode()
+    assert rows.index("Later Tremblay") < rows.index("Early Tremblay")
+
+
+def test_an_eligible_referral_gets_a_reference_and_a_callback_promise(client):
+    response = client.post(REFER, answers())
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    referral = SelfReferral.objects.get()
+    assert referral.outcome == "callback"
+    assert referral.reference in page
+    assert "will call you within 2 business days" in page
+    assert referral.postal_code == "K7L 3N6" and referral.phone == "613-555-0199"
+    assert referral.answers["eligibility"]["eligible"] is True
+    # Short, readable, not sequential: LBP-XXXX-XXXX with no 0/O/1/I/L.
+    assert len(referral.reference) == 13 and referral.reference.startswith("LBP-")
+    assert not set(referral.reference[4:].replace("-", "")) & set("01OIL")
+
+
+def test_references_are_unique_and_unguessable(client):
+    for n in range(5):
+        client.post(REFER, answers(first_name=f"P{n}"))
+    refs = list(SelfReferral.objects.values_list("reference", flat=True))
+    assert len(set(refs)) == 5
+
+
+def test_someone_under_18_is_told_to_see_their_family_doctor(client):
+    born = timezone.localdate().replace(year=timezone.localdate().year - 16)
+    response = client.post(REFER, answers(date_of_birth=born.isoformat()))
+    page = client.get(response["Location"]).content.decode()
+    assert "may not be the right place for you" in page
+    assert SelfReferral.objects.get().outcome == "not_eligible"
+
+
+def test_the_answer_never_depends_on_whether_the_person_is_registered(client):
+    PatientFactory(first_name="Alex", last_name="Known", date_of_birth="1978-05-14")
+    token = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+    pages = []
+    for last_name in ("Nobody", "Known"):
+        response = client.post(REFER, answers(last_name=last_name))
+        assert response.status_code == 302
+        page = client.get(response["Location"]).content.decode()
+        reference = SelfReferral.objects.get(last_name=last_name).reference
+        pages.append(token.sub("", page.replace(reference, "REF")))
+    assert pages[0] == pages[1]
+
+
+# --- bad input: a clear message, nothing stored ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        (
+            "date_of_birth",
+            (timezone.localdate() + timedelta(days=1)).isoformat(),
+            "cannot be in the future",
+        ),
+        ("date_of_birth", "1790-01-01", "check the year of birth"),
+        ("postal_code", "Z9Z 9Z9", "Canadian postal code"),
+        ("postal_code", "12345", "Canadian postal code"),
+        ("phone", "555", "10-digit phone number"),
+        ("description", "", "describe your back pain"),
+        ("flag_history_of_cancer", "", "answer yes or no"),
+    ],
+)
+def test_bad_input_gets_a_clear_message_and_stores_nothing(client, field, value, message):
+    response = client.post(REFER, answers(**{field: value}))
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not SelfReferral.objects.exists()
+
+
+def test_no_way_to_reach_the_person_is_refused(client):
+    response = client.post(REFER, answers(phone="", email=""))
+    assert "phone number or an email address" in response.content.decode()
+    assert not SelfReferral.objects.exists()
+
+
+def test_a_10_mb_body_is_refused_with_a_message(client):
+    response = client.post(REFER, answers(description="x" * (10 * 1024 * 1024)))
+    assert response.status_code == 413
+    assert "nothing was saved" in response.content.decode()
+    assert not SelfReferral.objects.exists()
+
+
+def test_script_in_free_text_is_stored_as_typed_and_shown_escaped(client, front_desk, client_for):
+    script = "<script>alert('x')</script> sore back"
+    client.post(REFER, answers(description=script))
+    referral = SelfReferral.objects.get()
+    assert referral.description == script
+    html = client_for(front_desk).get(f"/p/staff/self-referrals/{referral.pk}/").content.decode()
+    assert "<script>alert(" not in html
+    assert "&lt;script&gt;alert(" in html
+
+
+def test_the_honeypot_thanks_the_bot_and_stores_nothing(client):
+    response = client.post(REFER, answers(website="http://spam.example"))
+    assert response.status_code == 200
+    assert "Thank you" in response.content.decode()
+    assert not SelfReferral.objects.exists()
+
+
+@override_settings(SELF_REFERRAL_RATE_LIMIT=2)
+def test_submissions_are_rate_limited_per_address(client):
+    for n in range(2):
+        assert client.post(REFER, answers(first_name=f"P{n}")).status_code == 302
+    response = client.post(REFER, answers(first_name="Third"))
+    assert response.status_code == 429
+    assert "try again in an hour" in response.content.decode()
+    assert SelfReferral.objects.count() == 2
+    other = client.post(REFER, answers(first_name="Elsewhere"), REMOTE_ADDR="10.1.2.3")
+    assert other.status_code == 302
+
+
+# --- the front desk ------------------------------------------------------------------------------
+
+
+def test_the_front_desk_matches_a_self_referral_to_a_patient(client, front_desk, client_for):
+    client.post(REFER, answers())
+    referral = SelfReferral.objects.get()
+    patient = PatientFactory(first_name="Alex", last_name="Tremblay")
+    desk = client_for(front_desk)
+    item = desk.get(f"/p/staff/self-referrals/{referral.pk}/").content.decode()
+    assert "Search patients for" in item and "Register a new patient" in item
+    desk.post(f"/p/staff/self-referrals/{referral.pk}/match/", {"patient": patient.pk})
+    referral.refresh_from_db()
+    assert referral.matched_patient == patient and referral.handled_by == front_desk
+    worklist = desk.get("/p/staff/self-referrals/").content.decode()
+    assert "No self-referral is waiting." in worklist
+    assert AuditEvent.objects.filter(patient_id=patient.pk, action="change").exists()
+
+
+def test_the_worklist_is_for_the_front_desk_only(client, physio, client_for):
+    assert client.get("/p/staff/self-referrals/").status_code in (302, 403)
+    assert client_for(physio).get("/p/staff/self-referrals/").status_code == 403
+
+
+# --- French ---------------------------------------------------------------------------------------
+
+
+def test_the_french_page_is_in_french(client):
+    client.post("/p/language/", {"language": "fr", "next": REFER})
+    html = client.get(REFER).content.decode()
+    assert 'lang="fr-CA"' in html
+    assert "Demander une consultation pour le mal de dos" in html
+    assert "Questions de sécurité" in html
+    assert "Refer yourself for back pain" not in html
+    response = client.post(REFER, answers(emergency=["significant_trauma"]), follow=True)
+    assert (
+        "Rendez-vous immédiatement au service d'urgence le plus proche" in response.content.decode()
+    )
+    assert SelfReferral.objects.get().language == "fr"
+
+
+def test_an_accept_language_header_picks_french(client):
+    html = client.get(REFER, HTTP_ACCEPT_LANGUAGE="fr-CA,fr;q=0.9").content.decode()
+    assert "Votre mal de dos" in html
