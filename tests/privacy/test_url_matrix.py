@@ -307,6 +307,9 @@ SPEC: dict[str, Row] = {
         get=PUBLIC,
         post=PUBLIC,
     ),
+    "learn:index": Row(lambda w: url("learn:index"), get=PUBLIC),
+    "learn:for_stratum": Row(lambda w: url("learn:for_stratum", "high"), get=PUBLIC),
+    "learn:topic": Row(lambda w: url("learn:topic", "staying-active"), get=PUBLIC),
     # --- the physiotherapist's clinical work (their own patients) -----------------------------------
     "care_episodes:physio_home": Row(lambda w: url("care_episodes:physio_home"), get=only(PT)),
     "care_episodes:episode_detail": Row(
