@@ -30,29 +30,26 @@ class Worsening:
 
 
 def worse_since_last_time(user: User, *, limit: int = 10) -> list[Worsening]:
-    """The physio's episodes whose newest outcome (last 30 days) is meaningfully worse than the one
-    before it, by the rules of outcomes.meaningful_change."""
+    """The physio's episodes whose newest outcome (measured in the last 30 days) is meaningfully
+    worse than the measurement before it. One query, whatever the number of episodes."""
     since = timezone.localdate() - timedelta(days=WORSE_WINDOW_DAYS)
     recent = (
         OutcomeMeasurement.objects.filter(episode__physiotherapist=user, measured_on__gte=since)
-        .select_related("episode__patient")
-        .order_by("-measured_on", "-id")[:200]
+        .order_by("-measured_on", "-id")
+        .values_list("episode_id", flat=True)[:500]
     )
-    seen: set[int] = set()
+    by_episode: dict[int, list[OutcomeMeasurement]] = {}
+    for measurement in (
+        OutcomeMeasurement.objects.filter(episode_id__in=recent)
+        .select_related("episode__patient")
+        .order_by("-measured_on", "-id")
+    ):
+        by_episode.setdefault(measurement.episode_id, []).append(measurement)
     rows: list[Worsening] = []
-    for latest in recent:
-        if latest.episode_id in seen:
+    for measurements in by_episode.values():
+        if len(measurements) < 2:
             continue
-        seen.add(latest.episode_id)
-        previous = (
-            OutcomeMeasurement.objects.filter(episode_id=latest.episode_id)
-            .exclude(pk=latest.pk)
-            .filter(measured_on__lte=latest.measured_on)
-            .order_by("-measured_on", "-id")
-            .first()
-        )
-        if previous is None:
-            continue
+        latest, previous = measurements[0], measurements[1]
         for instrument in SCORED:
             before, now = getattr(previous, instrument.value), getattr(latest, instrument.value)
             if before is None or now is None:
@@ -67,6 +64,5 @@ def worse_since_last_time(user: User, *, limit: int = 10) -> list[Worsening]:
                         outcomes.display(now),
                     )
                 )
-        if len(rows) >= limit:
-            break
+    rows.sort(key=lambda row: row.episode.patient.full_name)
     return rows[:limit]
