@@ -6,37 +6,41 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from followup_measures.services import Answers
 
 RMDQ_ITEMS = 24
 PSFS_ROWS = 3
 GRC_CHOICES = [
-    (7, "+7 A very great deal better"),
+    (7, _("+7 A very great deal better")),
     (6, "+6"),
     (5, "+5"),
     (4, "+4"),
     (3, "+3"),
     (2, "+2"),
-    (1, "+1 A little better"),
-    (0, "0 About the same"),
-    (-1, "-1 A little worse"),
+    (1, _("+1 A little better")),
+    (0, _("0 About the same")),
+    (-1, _("-1 A little worse")),
     (-2, "-2"),
     (-3, "-3"),
     (-4, "-4"),
     (-5, "-5"),
     (-6, "-6"),
-    (-7, "-7 A very great deal worse"),
+    (-7, _("-7 A very great deal worse")),
 ]
 
 
 def placeholder(number: int, total: int) -> str:
-    return f"Item {number} of {total}: wording to be loaded by the clinic"
+    return str(
+        _("Item %(number)s of %(total)s: wording to be loaded by the clinic")
+        % {"number": number, "total": total}
+    )
 
 
 class OutcomeQuestionnaireForm(forms.Form):
     nprs = forms.TypedChoiceField(
-        label="How bad is your back pain right now? (0 = no pain, 10 = worst pain imaginable)",
+        label=_("How bad is your back pain right now? (0 = no pain, 10 = worst pain imaginable)"),
         choices=[(n, str(n)) for n in range(11)],
         coerce=int,
         widget=forms.RadioSelect,
@@ -53,12 +57,13 @@ class OutcomeQuestionnaireForm(forms.Form):
             self.fields[f"rmdq_{number}"] = forms.BooleanField(label=text, required=False)
         for row in range(1, PSFS_ROWS + 1):
             self.fields[f"psfs_activity_{row}"] = forms.CharField(
-                label=f"Activity {row} you find hard because of your back",
+                label=_("Activity %(row)s you find hard because of your back") % {"row": row},
                 max_length=100,
                 required=False,
             )
             self.fields[f"psfs_score_{row}"] = forms.TypedChoiceField(
-                label=f"How well can you do activity {row}? (0 = unable, 10 = as before)",
+                label=_("How well can you do activity %(row)s? (0 = unable, 10 = as before)")
+                % {"row": row},
                 choices=[("", "-"), *[(n, str(n)) for n in range(11)]],
                 coerce=int,
                 empty_value=None,
@@ -66,7 +71,7 @@ class OutcomeQuestionnaireForm(forms.Form):
             )
         if ask_grc:
             self.fields["grc"] = forms.TypedChoiceField(
-                label="Since your back care started, how has your back changed?",
+                label=_("Since your back care started, how has your back changed?"),
                 choices=GRC_CHOICES,
                 coerce=int,
             )
@@ -87,12 +92,16 @@ class OutcomeQuestionnaireForm(forms.Form):
             score = data.get(f"psfs_score_{row}")
             if bool(name) != (score is not None):
                 self.add_error(
-                    f"psfs_score_{row}", "Give both the activity and its score, or neither."
+                    f"psfs_score_{row}", _("Give both the activity and its score, or neither.")
                 )
             elif name and score is not None:
                 rows.append((name, float(score)))
         if rows and len(rows) < PSFS_ROWS:
-            self.add_error(None, f"Please name {PSFS_ROWS} activities, or leave them all empty.")
+            self.add_error(
+                None,
+                _("Please name %(count)s activities, or leave them all empty.")
+                % {"count": PSFS_ROWS},
+            )
         data["psfs_rows"] = rows
         return data
 

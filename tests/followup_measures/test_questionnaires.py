@@ -222,3 +222,14 @@ def test_a_worse_score_shows_on_the_physios_home(client, client_for, physio) -> 
     assert worse.patient.full_name in section
     assert "Pain (NPRS 0-10) 3 → 7" in section
     assert steady.patient.full_name not in section
+
+
+def test_the_questionnaire_reads_in_french(client) -> None:
+    episode = consented_episode()
+    token = invite_token(episode, "six_weeks")
+    url = reverse("followup_measures:answer", args=[token])
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode().replace("&#x27;", "'")
+    assert f"Bonjour {episode.patient.first_name}." in page
+    assert "Énoncé 3 sur 24 : texte à charger par la clinique" in page
+    assert "Depuis le début de vos soins, comment votre dos a-t-il changé?" in page
+    assert "Envoyer mes réponses" in page
