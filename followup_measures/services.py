@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -121,8 +121,11 @@ def send_due_questionnaires(*, today: date | None = None, now: datetime | None =
         ):
             if (episode.pk, due.timepoint) in sent_before:
                 continue
-            with transaction.atomic():
-                count += _invite(episode, due.timepoint, now)
+            try:
+                with transaction.atomic():
+                    count += _invite(episode, due.timepoint, now)
+            except IntegrityError:
+                continue  # another sweep sent this one at the same moment
     return count
 
 
@@ -159,6 +162,10 @@ def send_start_back_links(*, now: datetime | None = None) -> int:
             continue
         person = appointment.booked_by or appointment.practitioner
         with transaction.atomic():
+            # Lock the episode so that two sweeps at once send one link, not two.
+            locked = Episode.objects.select_for_update().get(pk=episode.pk)
+            if locked.questionnaire_links.exists():
+                continue
             _link, token = triage.create_questionnaire_link(episode, actor=audit.as_actor(person))
             reminders.schedule_outcome_reminder(
                 patient=episode.patient,

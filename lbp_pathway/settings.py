@@ -228,6 +228,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": float(env_int("ROLLUP_REFRESH_SECONDS", 60)),
         "options": {"expires": float(env_int("ROLLUP_REFRESH_SECONDS", 60)) * 2},
     },
+    # STarT Back links for new bookings and the outcome questionnaires due (followup_measures).
+    "questionnaires-send": {
+        "task": "followup_measures.tasks.send_questionnaires",
+        "schedule": float(env_int("QUESTIONNAIRE_SWEEP_SECONDS", 900)),
+        "options": {"expires": float(env_int("QUESTIONNAIRE_SWEEP_SECONDS", 900))},
+    },
     # The worker heartbeat that /healthz?full=1 and /metrics report (lbp_pathway/monitoring.py).
     "worker-heartbeat": {
         "task": "lbp_pathway.tasks.worker_heartbeat",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from followup_measures import services
+from followup_measures import services, tasks
 from intake import services as intake
 from lbp_pathway.audit import as_actor
 from reminders.models import Reminder
@@ -50,3 +50,15 @@ def test_a_booked_patient_who_consented_gets_the_start_back_link_once(client) ->
     path = message.context["url"].split("localhost:8000", 1)[1]
     assert path.startswith(reverse("triage:patient_questionnaire", args=["x"]).rsplit("x", 1)[0])
     assert client.get(path).status_code == 200
+
+
+def test_the_beat_schedule_sends_questionnaires(settings) -> None:
+    entries = [
+        entry
+        for entry in settings.CELERY_BEAT_SCHEDULE.values()
+        if entry["task"] == "followup_measures.tasks.send_questionnaires"
+    ]
+    assert len(entries) == 1 and entries[0]["schedule"] <= 3600
+    clinic = Clinic()
+    book(clinic, PatientFactory(consent_email_reminders=True), 9)
+    assert tasks.send_questionnaires() == 1
