@@ -28,7 +28,6 @@ from triage import services as triage
 from triage.models import hash_token
 
 PATIENT_LINK_REASON = "Outcome questionnaire answered by the patient (secure link)"
-DEFAULT_BASE_URL = "http://localhost:8000"
 
 
 class LinkUnavailable(Exception):
@@ -44,7 +43,7 @@ class Answers:
 
 
 def base_url() -> str:
-    return str(getattr(settings, "PATIENT_LINK_BASE_URL", DEFAULT_BASE_URL)).rstrip("/")
+    return str(settings.PATIENT_LINK_BASE_URL).rstrip("/")
 
 
 def reminder_key(episode_id: int, timepoint: str) -> str:

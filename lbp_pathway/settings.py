@@ -341,6 +341,8 @@ if REMINDER_LEASE_SECONDS < 1:
     raise ImproperlyConfigured("REMINDER_LEASE_SECONDS must be at least 1.")
 REMINDER_STAFF_EMAIL = env_bool("REMINDER_STAFF_EMAIL")
 REMINDER_RECORDING_FILE = env_str("REMINDER_RECORDING_FILE")
+# The address patients' questionnaire links start with (followup_measures/services.py).
+PATIENT_LINK_BASE_URL = env_str("PATIENT_LINK_BASE_URL", "http://localhost:8000")
 
 # Web hardening: strict cookies, HSTS and HTTPS redirect whenever we are not a local demo.
 HTTPS = env_bool("HTTPS", default=not DEMO_MODE)
