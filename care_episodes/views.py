@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from care_episodes import lifecycle, outcomes, selectors, services, visits
+from care_episodes import lifecycle, outcomes, selectors, services, visits, worsening
 from care_episodes.concurrency import (
     StaleRecord,
     conflict_context,
@@ -93,6 +93,7 @@ def physio_home(request: AuthenticatedHttpRequest) -> HttpResponse:
             "overdue": [row for row in rows if row.note_overdue],
             "replies": replies,
             "sign_days": selectors.note_sign_days(),
+            "worse": worsening.worse_since_last_time(request.user),
         },
     )
 

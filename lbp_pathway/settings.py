@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "care_episodes",
     "referrals",
     "reminders",
+    "followup_measures",
     "reporting",
     "oauth2_provider",
     "fhir_api",
@@ -234,6 +235,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "reporting.tasks.refresh_rollups",
         "schedule": float(env_int("ROLLUP_REFRESH_SECONDS", 60)),
         "options": {"expires": float(env_int("ROLLUP_REFRESH_SECONDS", 60)) * 2},
+    },
+    # STarT Back links for new bookings and the outcome questionnaires due (followup_measures).
+    "questionnaires-send": {
+        "task": "followup_measures.tasks.send_questionnaires",
+        "schedule": float(env_int("QUESTIONNAIRE_SWEEP_SECONDS", 900)),
+        "options": {"expires": float(env_int("QUESTIONNAIRE_SWEEP_SECONDS", 900))},
     },
     # The worker heartbeat that /healthz?full=1 and /metrics report (lbp_pathway/monitoring.py).
     "worker-heartbeat": {
@@ -371,6 +378,8 @@ if REMINDER_LEASE_SECONDS < 1:
     raise ImproperlyConfigured("REMINDER_LEASE_SECONDS must be at least 1.")
 REMINDER_STAFF_EMAIL = env_bool("REMINDER_STAFF_EMAIL")
 REMINDER_RECORDING_FILE = env_str("REMINDER_RECORDING_FILE")
+# The address patients' questionnaire links start with (followup_measures/services.py).
+PATIENT_LINK_BASE_URL = env_str("PATIENT_LINK_BASE_URL", "http://localhost:8000")
 
 # Signed consultation notes to outside referrers (care_episodes/note_delivery.py): partner webhooks and
 # emails without clinical content, retried with exponential back-off, then failed.

@@ -9,6 +9,8 @@ handler403 = "lbp_pathway.views.permission_denied"
 handler500 = "lbp_pathway.views.server_error"
 
 urlpatterns = [
+    path("p/questionnaire/", include("followup_measures.urls")),
+    path("p/learn/", include("followup_measures.learn_urls")),
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("metrics", monitoring.metrics, name="metrics"),

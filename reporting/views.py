@@ -23,6 +23,7 @@ from lbp_pathway.access import Role, role_required
 from lbp_pathway.dbrouter import reads_from_replica
 from lbp_pathway.http import AuthenticatedHttpRequest
 from reporting import queries as q
+from reporting import questionnaires
 from reporting import rollups as r
 
 
@@ -371,6 +372,7 @@ def manager_home(request: AuthenticatedHttpRequest) -> HttpResponse:
         "waitlist": _suppressed_waitlist(r.waitlist(filters)),
         "target_days": q.wait_target_days(),
         "chart": chart,
+        "questionnaire_rates": questionnaires.response_rates(filters),
         "query_string": request.GET.urlencode(),
     }
     return render(request, "reporting/dashboard.html", context)

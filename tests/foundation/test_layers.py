@@ -20,6 +20,7 @@ APPS = [
     "intake",
     "triage",
     "referrals",
+    "followup_measures",
     "reporting",
     "fhir_api",
     "patients",

@@ -29,6 +29,7 @@ from lbp_pathway.audit import SYSTEM
 from patients import booking
 from patients.models import SelfReferral
 from tests.factories import TEST_PASSWORD
+from tests.followup_measures.factories import invite_token
 from tests.privacy.factories import AccessWorld, pdf_upload
 
 DUMMY = {"int": "1", "slug": "dummy-token", "str": "dummy-token", "path": "dummy", "uuid": None}
@@ -412,6 +413,16 @@ SPEC: dict[str, Row] = {
         get=PUBLIC,
         post=PUBLIC,
     ),
+    "followup_measures:answer": Row(
+        lambda w: url(
+            "followup_measures:answer", w._once("invite", lambda: invite_token(w.episode))
+        ),
+        get=PUBLIC,
+        post=PUBLIC,
+    ),
+    "learn:index": Row(lambda w: url("learn:index"), get=PUBLIC),
+    "learn:for_stratum": Row(lambda w: url("learn:for_stratum", "high"), get=PUBLIC),
+    "learn:topic": Row(lambda w: url("learn:topic", "staying-active"), get=PUBLIC),
     # --- the physiotherapist's clinical work (their own patients) -----------------------------------
     "care_episodes:physio_home": Row(lambda w: url("care_episodes:physio_home"), get=only(PT)),
     "care_episodes:episode_detail": Row(
