@@ -54,6 +54,17 @@ def patient_with_link(**fields):
     return patient, link, token
 
 
+def book_tuesday(clinic, link, hour):
+    """Book the link's visit with the physio at the west site on Tuesday at `hour`."""
+    return booking.book_with_link(
+        link,
+        booking.Choice(clinic.physio.pk, clinic.west.pk, at(clinic.tuesday, hour)),
+        urls=URLS,
+        actor=SYSTEM,
+        now=clinic.now,
+    )
+
+
 def test_the_page_greets_by_first_name_only_and_lists_the_nearest_site_first(client):
     place_clinic()
     _, link, token = patient_with_link()
@@ -101,13 +112,7 @@ def test_booking_a_listed_slot_confirms_it_and_queues_the_confirmation(client):
 def test_a_used_link_cannot_book_a_second_visit(client):
     clinic = place_clinic()
     _, link, token = patient_with_link()
-    booking.book_with_link(
-        link,
-        booking.Choice(clinic.physio.pk, clinic.west.pk, at(clinic.tuesday, 13)),
-        urls=URLS,
-        actor=SYSTEM,
-        now=clinic.now,
-    )
+    book_tuesday(clinic, link, 13)
     response = client.post(
         reverse("patients:book", args=[token]),
         {
@@ -137,13 +142,7 @@ def test_unknown_and_expired_links_are_answered_clearly(client):
 def test_cancel_before_the_cutoff_frees_the_slot_and_spends_the_link(client):
     clinic = place_clinic()
     _, link, token = patient_with_link()
-    booking.book_with_link(
-        link,
-        booking.Choice(clinic.physio.pk, clinic.west.pk, at(clinic.tuesday, 13)),
-        urls=URLS,
-        actor=SYSTEM,
-        now=clinic.now,
-    )
+    book_tuesday(clinic, link, 13)
     response = client.post(reverse("patients:book", args=[token]), {"action": "cancel"})
     assert response.status_code == 302
     assert Appointment.objects.get().status == "cancelled"
@@ -154,13 +153,7 @@ def test_cancel_before_the_cutoff_frees_the_slot_and_spends_the_link(client):
 def test_reschedule_moves_the_visit_and_sends_a_new_confirmation(client):
     clinic = place_clinic()
     patient, link, token = patient_with_link()
-    first = booking.book_with_link(
-        link,
-        booking.Choice(clinic.physio.pk, clinic.west.pk, at(clinic.tuesday, 13)),
-        urls=URLS,
-        actor=SYSTEM,
-        now=clinic.now,
-    )
+    first = book_tuesday(clinic, link, 13)
     response = client.post(
         reverse("patients:book", args=[token]),
         {
