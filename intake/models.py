@@ -213,10 +213,15 @@ class Appointment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
     # Telehealth: a video visit has its https link (given in the reminder); a phone visit none.
+    # Database defaults too: bulk loaders (demo volume, bench) insert appointments with raw SQL.
     mode = models.CharField(
-        "Visit mode", max_length=10, choices=VisitMode.choices, default=VisitMode.IN_PERSON
+        "Visit mode",
+        max_length=10,
+        choices=VisitMode.choices,
+        default=VisitMode.IN_PERSON,
+        db_default=VisitMode.IN_PERSON,
     )
-    video_link = models.URLField("Video link", max_length=500, blank=True)
+    video_link = models.URLField("Video link", max_length=500, blank=True, db_default="")
 
     class Meta:
         ordering = ["start"]

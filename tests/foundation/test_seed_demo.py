@@ -16,11 +16,13 @@ def test_seed_demo_creates_one_account_per_role_and_is_idempotent(monkeypatch, s
     users = User.objects.count()
     call_command("seed_demo", "--patients", "3")
     assert User.objects.count() == users
-    assert len(first) == 5
+    assert len(first) == 7
     assert {name: roles for name, roles in first.items()} == {
         "frontdesk": [Role.FRONT_DESK],
         "physio": [Role.PHYSIOTHERAPIST],
         "physician": [Role.FAMILY_PHYSICIAN],
+        "np": [Role.NURSE_PRACTITIONER],
+        "lead": [Role.PRACTICE_LEAD],
         "manager": [Role.MANAGER],
         "admin": [Role.ADMINISTRATOR],
     }

@@ -49,7 +49,7 @@ def test_update_patient_keeps_the_earlier_card_phone_and_postal_code_visible(
         date_of_birth="1980-02-02",
         health_card_number=FIRST_CARD,
         health_card_version="AB",
-        phone="613-555-0101",
+        phone="+16135550101",  # stored in E.164, as the patient form stores it (issue 15)
         postal_code="K7L 3N6",
     )
     client = client_for(front_desk)
@@ -63,7 +63,7 @@ def test_update_patient_keeps_the_earlier_card_phone_and_postal_code_visible(
     # … and the history the old ones, with who changed them.
     for before, after in [
         (FIRST_CARD, SECOND_CARD),
-        ("613-555-0101", "613-555-0199"),
+        ("+16135550101", "+16135550199"),  # typed as 613-555-0199, stored in E.164
         ("K7L 3N6", "K1A 0B1"),
     ]:
         assert f"<td>{before}</td><td>{after}</td>" in shown
