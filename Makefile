@@ -14,19 +14,8 @@ $(BIN)/.installed: requirements.lock
 run: $(BIN)/.installed
 	$(BIN)/python -m lbp_pathway.devstack run
 
-# The suite runs as two pytest processes at once, each on its own embedded PostgreSQL and Redis
-# (LBP_DATA_DIR): the browser and slow tests (Chromium, real workers, the launcher) beside the rest, so
-# CI stays under 25 minutes on 2 cores. The second group's output follows the first's. A group with no
-# test among PYTEST_ARGS (pytest's exit status 5) is not a failure.
-TEST_DATA := $(CURDIR)/.devdata/test
 test: $(BIN)/.installed lint
-	@mkdir -p $(TEST_DATA)
-	@DEMO_MODE=1 LBP_DATA_DIR=$(TEST_DATA)/slow $(BIN)/python -m pytest -m "browser or slow" $(PYTEST_ARGS) >$(TEST_DATA)/slow.log 2>&1 & slow=$$!; \
-	DEMO_MODE=1 LBP_DATA_DIR=$(TEST_DATA)/main $(BIN)/python -m pytest -m "not (browser or slow)" $(PYTEST_ARGS); main=$$?; \
-	wait $$slow; slow_rc=$$?; \
-	echo "=== browser and slow tests (run beside the others) ==="; cat $(TEST_DATA)/slow.log; \
-	echo "=== exit: main group $$main, browser and slow group $$slow_rc ==="; \
-	case "$$main$$slow_rc" in 00|05|50) exit 0;; *) exit 1;; esac
+	DEMO_MODE=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
