@@ -29,6 +29,32 @@ def require_tool(available: bool, what: str, install: str, environ=os.environ) -
     pytest.skip(f"{message}: test skipped; under CI=true this would fail")
 
 
+def pytest_collection_modifyitems(config, items):
+    """A transactional test must restore the serialized database (serialized_rollback=True). Without it
+    Django's flush afterwards re-creates content types and permissions, and the next test that does
+    restore collides with them ("duplicate key ... django_content_type"): a failure that appears only
+    in some random orders. Refuse such a test at collection, whatever order this run takes."""
+    unsafe = []
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        transactional = (
+            "transactional_db" in item.fixturenames or "live_server" in item.fixturenames
+        )
+        if marker is not None:
+            transactional = transactional or bool(
+                marker.kwargs.get("transaction", marker.args[0] if marker.args else False)
+            )
+        serialized = marker is not None and marker.kwargs.get("serialized_rollback", False)
+        if transactional and not serialized:
+            unsafe.append(item.nodeid)
+    if unsafe:
+        raise pytest.UsageError(
+            "transactional tests without serialized_rollback=True (mark them "
+            "@pytest.mark.django_db(transaction=True, serialized_rollback=True)):\n  "
+            + "\n  ".join(unsafe)
+        )
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     """pytest-randomly shuffles the tests and names its seed in the header, which -q hides: say it at
     the end too, so that any failing run can be replayed in the same order."""
@@ -71,6 +97,16 @@ def manager(make_user):
 @pytest.fixture
 def administrator(make_user):
     return make_user(Role.ADMINISTRATOR, username="adm", is_staff=True)
+
+
+@pytest.fixture
+def nurse_practitioner(make_user):
+    return make_user(Role.NURSE_PRACTITIONER, username="np")
+
+
+@pytest.fixture
+def practice_lead(make_user):
+    return make_user(Role.PRACTICE_LEAD, username="lead")
 
 
 @pytest.fixture

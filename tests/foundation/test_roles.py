@@ -11,6 +11,8 @@ ROLE_FIXTURES = {
     Role.FAMILY_PHYSICIAN: "physician",
     Role.MANAGER: "manager",
     Role.ADMINISTRATOR: "administrator",
+    Role.NURSE_PRACTITIONER: "nurse_practitioner",
+    Role.PRACTICE_LEAD: "practice_lead",
 }
 
 

@@ -57,7 +57,7 @@ def test_a_patient_has_one_place_and_a_cancelled_place_frees_it():
     ]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_desks_booking_the_last_place_at_once_fill_it_only_once():
     session = make_session(capacity=1)
     patients = PatientFactory.create_batch(2)

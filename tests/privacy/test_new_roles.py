@@ -23,13 +23,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def nurse_practitioner(make_user):
-    return make_user(Role.NURSE_PRACTITIONER, username="np")
-
-
-@pytest.fixture
-def lead(make_user):
-    return make_user(Role.PRACTICE_LEAD, username="lead")
+def lead(practice_lead):
+    return practice_lead
 
 
 def _signed_note(physio, patient):

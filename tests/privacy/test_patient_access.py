@@ -168,7 +168,14 @@ def test_privacy_officer_reviews_break_the_glass_grants(administrator, physician
 
 
 def test_the_matrix_keeps_clinical_records_from_front_desk_managers_and_administrators():
-    assert roles_with(Area.CLINICAL_RECORDS) == {Role.PHYSIOTHERAPIST, Role.FAMILY_PHYSICIAN}
+    # Clinicians only: the nurse practitioner refers and follows her patients like a family physician,
+    # and the practice lead reviews complex cases (read-only, docs/roles.md).
+    assert roles_with(Area.CLINICAL_RECORDS) == {
+        Role.PHYSIOTHERAPIST,
+        Role.FAMILY_PHYSICIAN,
+        Role.NURSE_PRACTITIONER,
+        Role.PRACTICE_LEAD,
+    }
     assert ACCESS[Role.MANAGER] == {Area.AGGREGATES: Scope.ALL}
     assert Area.TRIAGE_DISPOSITION in ACCESS[Role.FRONT_DESK]
 
