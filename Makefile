@@ -22,6 +22,7 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/mypy
+	$(BIN)/python tools/messages.py --check
 
 format: $(BIN)/.installed
 	$(BIN)/ruff check --fix .
