@@ -63,7 +63,7 @@ class Message:
     msgid: str
     plural: str | None
     context: str | None
-    path: Path
+    path: Path  # relative to the project's root
     line: int
 
     @property
@@ -71,7 +71,7 @@ class Message:
         return (self.context, self.msgid)
 
     def where(self) -> str:
-        return f"{self.path.relative_to(ROOT)}:{self.line}"
+        return f"{self.path}:{self.line}"
 
 
 def apps(root: Path = ROOT) -> list[str]:
@@ -87,8 +87,9 @@ def sources(root: Path = ROOT) -> Iterator[Path]:
                 yield path
 
 
-def app_of(path: Path, root: Path = ROOT) -> str:
-    top = path.relative_to(root).parts[0]
+def app_of(path: Path) -> str:
+    """The app whose catalogue holds the messages of `path` (relative to the project's root)."""
+    top = path.parts[0]
     return PROJECT_APP if top == "templates" else top
 
 
@@ -150,10 +151,11 @@ def extract(root: Path = ROOT) -> list[Message]:
     found: list[Message] = []
     for path in sources(root):
         text = path.read_text(encoding="utf-8")
+        relative = path.relative_to(root)
         if path.suffix == ".py":
-            found.extend(_python_messages(path, text))
+            found.extend(_python_messages(relative, text))
         else:
-            found.extend(_template_messages(path, text))
+            found.extend(_template_messages(relative, text))
     return found
 
 
@@ -214,7 +216,7 @@ def update(root: Path = ROOT) -> int:
     added = 0
     opened: dict[Path, polib.POFile] = {}
     for message in missing(root):
-        path = catalogue_path(app_of(message.path, root), root)
+        path = catalogue_path(app_of(message.path), root)
         if path not in opened:
             if path.exists():
                 opened[path] = polib.pofile(str(path))
@@ -222,7 +224,7 @@ def update(root: Path = ROOT) -> int:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 catalogue = polib.POFile()
                 catalogue.metadata = {
-                    "Project-Id-Version": f"LBP Pathway {app_of(message.path, root)}",
+                    "Project-Id-Version": f"LBP Pathway {app_of(message.path)}",
                     "Language": "fr_CA",
                     "MIME-Version": "1.0",
                     "Content-Type": "text/plain; charset=UTF-8",
@@ -240,7 +242,7 @@ def update(root: Path = ROOT) -> int:
                     msgctxt=message.context,
                     msgstr="",
                     msgstr_plural={0: "", 1: ""} if message.plural else {},
-                    occurrences=[(str(message.path.relative_to(root)), str(message.line))],
+                    occurrences=[(str(message.path), str(message.line))],
                 )
             )
             added += 1
