@@ -3,6 +3,7 @@ import shutil
 
 import pytest
 from django.db import connections
+from django.test import override_settings
 
 from lbp_pathway.access import Role
 from tests.factories import UserFactory
@@ -64,6 +65,16 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
             f"Test order: --randomly-seed={seed} (pass it again to replay this order; "
             "-p no:randomly runs in file order)"
         )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing():
+    """Django's PBKDF2 takes about half a second a password on this machine, and the suite creates and
+    signs in thousands of users: hash with MD5 in tests (Django's own advice for test settings). The
+    hashing strength itself is Django's business; the processes that tests start (`make run`) keep the
+    real hasher."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture
