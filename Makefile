@@ -14,8 +14,14 @@ $(BIN)/.installed: requirements.lock
 run: $(BIN)/.installed
 	$(BIN)/python -m lbp_pathway.devstack run
 
+# The suite in two steps: everything but the `slow` tests in TEST_WORKERS processes at once
+# (pytest-xdist; each worker has its own test database and its own Redis, tests/embedded_services.py),
+# then the `slow` tests (real workers, the `make run` launcher, process kills) alone, so their timings
+# are not squeezed by the rest. A step with no test among PYTEST_ARGS (pytest's exit status 5) is fine.
+TEST_WORKERS ?= 2
 test: $(BIN)/.installed lint
-	DEMO_MODE=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
+	DEMO_MODE=1 $(BIN)/python -m pytest -m "not slow" -n $(TEST_WORKERS) $(PYTEST_ARGS) || [ $$? = 5 ]
+	DEMO_MODE=1 $(BIN)/python -m pytest -m slow $(PYTEST_ARGS) || [ $$? = 5 ]
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
