@@ -265,3 +265,14 @@ def test_beat_schedules_the_nightly_backup_only_with_backup_dir(tmp_path):
     assert on.stdout.split() == ["lbp_pathway.tasks.nightly_backup", "14"], on.stderr
     off = manage("shell", "-v", "0", "-c", code, env=production_env(BACKUP_KEEP_DAYS="3"))
     assert off.stdout.split() == ["off", "3"], off.stderr
+
+
+def test_compose_serves_metrics_from_every_web_worker_once_a_token_is_set():
+    root = Path(__file__).resolve().parents[2]
+    compose = yaml.safe_load((root / "docker-compose.yml").read_text())
+    web = compose["services"]["web"]["environment"]
+    assert web["METRICS_TOKEN"] == "${METRICS_TOKEN:-}"  # off until the operator sets one
+    assert web["PROMETHEUS_MULTIPROC_DIR"]  # gunicorn's workers share their samples
+    assert web["DATABASE_URL"].startswith(
+        "postgres://lbp_app:"
+    )  # the anchor's settings still apply
