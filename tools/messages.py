@@ -115,7 +115,9 @@ def _python_messages(path: Path, text: str) -> Iterator[Message]:
 
 
 def _template_messages(path: Path, text: str) -> Iterator[Message]:
-    converted = templatize(text, origin=str(path))
+    # templatize writes each message on one line (as a Python literal); its indentation follows the
+    # template's, which Python's tokenizer may reject, so every line is read without it.
+    converted = "\n".join(line.lstrip() for line in templatize(text, origin=str(path)).splitlines())
     tokens = [
         token
         for token in tokenize.generate_tokens(io.StringIO(converted).readline)

@@ -20,6 +20,7 @@ def project(tmp_path):
         '{% load i18n %}\n<h1>{% translate "Today\'s patients" %}</h1>\n'
         "<p>{% blocktranslate trimmed with name=patient.name %}\n  Booked for {{ name }}\n"
         "{% endblocktranslate %}</p>\n"
+        "<ul>\n    <li>\n  {% translate 'Indented out of step' %}</li>\n</ul>\n"
     )
     (app / "views.py").write_text(
         "from django.utils.translation import gettext as _, ngettext, pgettext\n\n"
@@ -50,6 +51,7 @@ def test_each_message_without_french_is_named_with_its_place(project):
         (None, "%(n)s visit"),
         ("button", "Book"),
         (None, "Sign out"),
+        (None, "Indented out of step"),
     }
     assert found[(None, "%(n)s visit")].plural == "%(n)s visits"
     assert found[(None, "Saved.")].where() == "clinic/views.py:4"
@@ -63,7 +65,7 @@ def test_check_names_the_fuzzy_entry_and_the_missing_compiled_file(project):
 
 
 def test_update_puts_each_message_in_its_apps_catalogue(project):
-    assert messages.update(project) == 4  # "Saved." is there already, fuzzy
+    assert messages.update(project) == 5  # "Saved." is there already, fuzzy
     clinic = polib.pofile(str(messages.catalogue_path("clinic", project)))
     assert clinic.find("Book", msgctxt="button").msgstr == ""
     assert clinic.find("%(n)s visit").msgid_plural == "%(n)s visits"
