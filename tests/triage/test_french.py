@@ -16,7 +16,7 @@ from django.utils import timezone
 from lbp_pathway import audit
 from tests.factories import EpisodeFactory
 from tests.triage.factories import HIGH_RISK_ANSWERS, TriageEpisodeFactory, facts
-from triage import services
+from triage import selectors, services
 from triage.models import InstrumentText, PhysicianAlert, TriageDecision
 
 pytestmark = pytest.mark.django_db
@@ -221,3 +221,13 @@ def test_the_alert_clearance_page_renders_in_french(physio, client_for):
     assert "Pourquoi l'alerte peut être levée" in page
     assert "Clear the alert" not in page
     assert "Emergency red flag, sent to the Emergency Department" not in page
+
+
+def test_the_rmdq_wording_loads_per_language_and_never_falls_back_to_another(tmp_path):
+    path = tmp_path / "rmdq-fr.json"
+    statements = {"items": [f"FR S{n}" for n in range(1, 25)], "copyright_notice": "FR notice"}
+    path.write_text(json.dumps(statements), encoding="utf-8")
+    call_command("load_instrument_text", str(path), "--instrument", "rmdq", "--language", "fr")
+    french = selectors.instrument_text("rmdq", "fr-ca")
+    assert french is not None and french.items[23] == "FR S24"
+    assert selectors.instrument_text("rmdq", "en") is None
