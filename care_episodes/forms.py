@@ -23,6 +23,7 @@ from care_episodes.models import (
     VisitNote,
 )
 from triage.models import InstrumentText
+from triage.selectors import instrument_text
 
 # ModelForm is generic only for the type checker (Django's class takes no subscript at run time).
 if TYPE_CHECKING:
@@ -135,8 +136,9 @@ RMDQ_MISSING_WORDING = (
 
 
 def rmdq_wording() -> InstrumentText | None:
-    """The licensed RMDQ wording the clinic loaded, if any (never shipped with the code)."""
-    return InstrumentText.objects.filter(instrument="rmdq").first()
+    """The licensed RMDQ wording the clinic loaded in the page's language, if any (never shipped
+    with the code)."""
+    return instrument_text("rmdq")
 
 
 def rmdq_choices(wording: InstrumentText | None) -> list[tuple[str, str]]:

@@ -6,25 +6,32 @@ from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext
 
-from referrals import rules, selectors
+from referrals import labels, selectors
 from referrals.models import Referral
-from triage.rules import REASON_LABELS, RED_FLAG_LABELS
+from triage.rules import INFLAMMATORY_SCREEN_LABELS, REASON_LABELS, RED_FLAG_LABELS
+
+
+def _words(labels: dict[str, str], code: str) -> str:
+    return gettext(labels[code]) if code in labels else code
 
 
 def triage_display(triage: dict[str, Any]) -> dict[str, Any]:
+    """The routing review's triage in words, in the reader's language."""
     flags = triage.get("red_flags") or {}
     rac = (triage.get("eligibility") or {}).get("rac_lbp") or {}
+    screen = triage.get("inflammatory_screen")
     return {
-        "risk": (triage.get("start_back") or {}).get("risk", "indeterminate"),
+        "risk": labels.risk_label((triage.get("start_back") or {}).get("risk", "indeterminate")),
         "disposition": flags.get("disposition", "none"),
         "flags": [
-            RED_FLAG_LABELS.get(code, code)
+            _words(RED_FLAG_LABELS, code)
             for code in (flags.get("emergency") or []) + (flags.get("urgent") or [])
         ],
         "rac_eligible": rac.get("eligible"),
-        "rac_reasons": [REASON_LABELS.get(r, r) for r in rac.get("reasons") or []],
-        "inflammatory_screen": triage.get("inflammatory_screen"),
+        "rac_reasons": [_words(REASON_LABELS, r) for r in rac.get("reasons") or []],
+        "inflammatory_screen": _words(INFLAMMATORY_SCREEN_LABELS, screen) if screen else None,
     }
 
 
@@ -36,7 +43,7 @@ def letter_context(referral: Referral) -> dict[str, Any]:
         "referral": referral,
         "patient": referral.episode.patient,
         "episode": referral.episode,
-        "kind_label": rules.KIND_LABELS[referral.kind],
+        "kind_label": labels.kind_label(referral.kind),
         "triage": triage_display(review.triage_result) if review else None,
         "today": timezone.localdate(),
     }

@@ -6,13 +6,16 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from lbp_pathway import history
 from referrals import rules
 from referrals.suggestions import SUGGESTION_LABELS
 
-KIND_CHOICES = list(rules.KIND_LABELS.items())
-STATUS_CHOICES = list(rules.STATUS_LABELS.items())
+# Labels translated when shown (get_kind_display, get_status_display, forms).
+KIND_CHOICES = [(kind, _(label)) for kind, label in rules.KIND_LABELS.items()]
+STATUS_CHOICES = [(status, _(label)) for status, label in rules.STATUS_LABELS.items()]
 
 
 class PostalCode(models.Model):
@@ -45,13 +48,13 @@ class Destination(models.Model):
     Department. Its location comes from the postal-code table."""
 
     class Eligibility(models.TextChoices):
-        NONE = "", "No program criteria"
-        RAC_LBP = "rac_lbp", "Rapid Access Clinic for LBP criteria"
+        NONE = "", _("No program criteria")
+        RAC_LBP = "rac_lbp", _("Rapid Access Clinic for LBP criteria")
 
     class Gender(models.TextChoices):
-        FEMALE = "female", "Female"
-        MALE = "male", "Male"
-        NON_BINARY = "non_binary", "Non-binary"
+        FEMALE = "female", _("Female")
+        MALE = "male", _("Male")
+        NON_BINARY = "non_binary", _("Non-binary")
 
     name = models.CharField(max_length=160)
     kind = models.CharField(max_length=20, choices=KIND_CHOICES)
@@ -129,13 +132,15 @@ class ReferralSuggestion(models.Model):
     """One suggested destination kind with its reasons, and the physiotherapist's decision."""
 
     class Decision(models.TextChoices):
-        PENDING = "pending", "Not decided"
-        ACCEPTED = "accepted", "Accepted"
-        CHANGED = "changed", "Changed"
-        DECLINED = "declined", "Declined"
+        PENDING = "pending", _("Not decided")
+        ACCEPTED = "accepted", _("Accepted")
+        CHANGED = "changed", _("Changed")
+        DECLINED = "declined", _("Declined")
 
     review = models.ForeignKey(RoutingReview, on_delete=models.CASCADE, related_name="suggestions")
-    kind = models.CharField(max_length=20, choices=list(SUGGESTION_LABELS.items()))
+    kind = models.CharField(
+        max_length=20, choices=[(kind, _(label)) for kind, label in SUGGESTION_LABELS.items()]
+    )
     reasons = models.JSONField(default=list)
     referable = models.BooleanField(default=True)
     unmet_need = models.BooleanField(default=False)
@@ -167,7 +172,7 @@ class ReferralSuggestion(models.Model):
 
     @property
     def label(self) -> str:
-        return SUGGESTION_LABELS[self.kind]
+        return gettext(SUGGESTION_LABELS[self.kind])
 
     @property
     def referral_kind(self) -> str:
@@ -200,11 +205,11 @@ class Referral(models.Model):
     """
 
     class OverrideReason(models.TextChoices):
-        NONE = "", "No override"
-        PREFERENCE = "preference", "Patient preference (e.g. near work)"
-        GENDER = "gender", "Provider gender"
-        LANGUAGE = "language", "Language"
-        OTHER = "other", "Other"
+        NONE = "", _("No override")
+        PREFERENCE = "preference", _("Patient preference (e.g. near work)")
+        GENDER = "gender", _("Provider gender")
+        LANGUAGE = "language", _("Language")
+        OTHER = "other", _("Other")
 
     episode = models.ForeignKey(
         "care_episodes.Episode", on_delete=models.PROTECT, related_name="referrals"
@@ -230,13 +235,13 @@ class Referral(models.Model):
     override_note = models.CharField(max_length=300, blank=True)
     status = models.CharField(max_length=20, choices=STATUS_CHOICES, default=rules.DRAFT)
     # The letter.
-    reason = models.TextField("Reason for referral")
-    findings = models.TextField("Findings", blank=True)
-    tried = models.TextField("What has been tried", blank=True)
-    question = models.TextField("The question asked")
+    reason = models.TextField(_("Reason for referral"))
+    findings = models.TextField(_("Findings"), blank=True)
+    tried = models.TextField(_("What has been tried"), blank=True)
+    question = models.TextField(_("The question asked"))
     imaging_outside_guideline = models.BooleanField(default=False)
     imaging_reason = models.CharField(
-        "Reason for imaging outside the guideline", max_length=300, blank=True
+        _("Reason for imaging outside the guideline"), max_length=300, blank=True
     )
     sent_on = models.DateField(null=True, blank=True)
     due_on = models.DateField(null=True, blank=True, help_text="Service-level date to be seen")
@@ -278,7 +283,7 @@ class Referral(models.Model):
 
     @property
     def next_statuses(self) -> list[tuple[str, str]]:
-        return [(s, rules.STATUS_LABELS[s]) for s in rules.next_statuses(self.status)]
+        return [(s, gettext(rules.STATUS_LABELS[s])) for s in rules.next_statuses(self.status)]
 
 
 class ReferralEvent(models.Model):

@@ -11,6 +11,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Final
 
+
+def gettext_noop(message: str) -> str:
+    """Marks an English label for the French catalogue (tools/messages.py) and returns it as is:
+    the rules keep codes and English; the screens translate the label when they show it."""
+    return message
+
+
 # --- Destination kinds ----------------------------------------------------------------------------
 
 COMMUNITY_PHYSIO: Final = "community_physio"
@@ -23,14 +30,14 @@ EMERGENCY: Final = "emergency"
 FAMILY_PHYSICIAN: Final = "family_physician"
 
 KIND_LABELS: Final[dict[str, str]] = {
-    COMMUNITY_PHYSIO: "Community physiotherapy",
-    RAC_LBP: "Rapid Access Clinic for LBP",
-    SPINE_SURGEON: "Spine surgeon / practice lead",
-    IMAGING: "Imaging",
-    RHEUMATOLOGY: "Rheumatology",
-    PAIN_PROGRAM: "Interdisciplinary pain program",
-    EMERGENCY: "Emergency Department",
-    FAMILY_PHYSICIAN: "Family physician",
+    COMMUNITY_PHYSIO: gettext_noop("Community physiotherapy"),
+    RAC_LBP: gettext_noop("Rapid Access Clinic for LBP"),
+    SPINE_SURGEON: gettext_noop("Spine surgeon / practice lead"),
+    IMAGING: gettext_noop("Imaging"),
+    RHEUMATOLOGY: gettext_noop("Rheumatology"),
+    PAIN_PROGRAM: gettext_noop("Interdisciplinary pain program"),
+    EMERGENCY: gettext_noop("Emergency Department"),
+    FAMILY_PHYSICIAN: gettext_noop("Family physician"),
 }
 KINDS: Final[tuple[str, ...]] = tuple(KIND_LABELS)
 
@@ -60,15 +67,15 @@ CLOSED: Final = "closed"
 CANCELLED: Final = "cancelled"
 
 STATUS_LABELS: Final[dict[str, str]] = {
-    DRAFT: "Draft",
-    SENT: "Sent",
-    ACCEPTED: "Accepted",
-    DECLINED: "Declined",
-    APPOINTMENT_BOOKED: "Appointment booked",
-    SEEN: "Seen",
-    REPORT_RECEIVED: "Report received",
-    CLOSED: "Closed",
-    CANCELLED: "Cancelled",
+    DRAFT: gettext_noop("Draft"),
+    SENT: gettext_noop("Sent"),
+    ACCEPTED: gettext_noop("Accepted"),
+    DECLINED: gettext_noop("Declined"),
+    APPOINTMENT_BOOKED: gettext_noop("Appointment booked"),
+    SEEN: gettext_noop("Seen"),
+    REPORT_RECEIVED: gettext_noop("Report received"),
+    CLOSED: gettext_noop("Closed"),
+    CANCELLED: gettext_noop("Cancelled"),
 }
 STATUSES: Final[tuple[str, ...]] = tuple(STATUS_LABELS)
 
@@ -91,7 +98,13 @@ FINISHED: Final[frozenset[str]] = frozenset({CLOSED, CANCELLED})
 
 
 class IllegalReferralMove(ValueError):
-    """A status change the rules refuse; the message is for the user."""
+    """A status change the rules refuse; the message is for the user (in English: the screens
+    say it in the reader's language from `from_status` and `to_status` when they are set)."""
+
+    def __init__(self, message: str, *, from_status: str = "", to_status: str = "") -> None:
+        super().__init__(message)
+        self.from_status = from_status
+        self.to_status = to_status
 
 
 def next_statuses(status: str) -> tuple[str, ...]:
@@ -109,7 +122,9 @@ def check_move(from_status: str, to_status: str) -> None:
         options = ", ".join(STATUS_LABELS[s].lower() for s in allowed) or "nothing (it has ended)"
         raise IllegalReferralMove(
             f"A referral that is {STATUS_LABELS[from_status].lower()} cannot become "
-            f"{STATUS_LABELS[to_status].lower()}; it can become: {options}."
+            f"{STATUS_LABELS[to_status].lower()}; it can become: {options}.",
+            from_status=from_status,
+            to_status=to_status,
         )
 
 

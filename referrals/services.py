@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from care_episodes.models import Episode
 from lbp_pathway import audit
@@ -245,7 +246,7 @@ def _move(
     locked = Referral.objects.select_for_update().get(pk=referral.pk)
     if locked.status != referral.status:
         raise rules.IllegalReferralMove(
-            "This referral was changed by someone else; reload the page and try again."
+            gettext("This referral was changed by someone else; reload the page and try again.")
         )
     rules.check_move(referral.status, to_status)
     from_status = referral.status
@@ -288,8 +289,11 @@ def attach_report(
     """
     if referral.status not in REPORT_ACCEPTED_FROM:
         raise rules.IllegalReferralMove(
-            "A report can be attached once the appointment is booked or the patient was seen; "
-            f"this referral is {rules.STATUS_LABELS[referral.status].lower()}."
+            gettext(
+                "A report can be attached once the appointment is booked or the patient was "
+                "seen; this referral is %(status)s."
+            )
+            % {"status": gettext(rules.STATUS_LABELS[referral.status]).lower()}
         )
     with transaction.atomic():
         if referral.status == rules.APPOINTMENT_BOOKED:

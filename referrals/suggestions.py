@@ -19,8 +19,24 @@ from triage.rules import REASON_LABELS
 # Not a destination: care continues in the team; recorded so unmet need shows on dashboards (D).
 CONTINUE_IN_TEAM: Final = "continue_in_team"
 SUGGESTION_LABELS: Final[dict[str, str]] = rules.KIND_LABELS | {
-    CONTINUE_IN_TEAM: "Continue care in the team"
+    CONTINUE_IN_TEAM: rules.gettext_noop("Continue care in the team")
 }
+# Reasons with a value in them: stored in English with the value, shown in the reader's language
+# (referrals/labels.py finds the value again from these templates).
+LEG_DOMINANT_REASON: Final = rules.gettext_noop(
+    "Leg-dominant pain for %(weeks)s weeks despite care"
+)
+RAC_NOT_ELIGIBLE_REASON: Final = rules.gettext_noop(
+    "Not eligible for the Rapid Access Clinic: %(reasons)s"
+)
+NOT_IMPROVING_REASON: Final = rules.gettext_noop(
+    "High STarT Back risk and not improving at %(weeks)s weeks"
+)
+COURSE_OF_PHYSIO_REASONS: Final[dict[str, str]] = {
+    "medium": rules.gettext_noop("Medium STarT Back risk: a course of physiotherapy"),
+    "high": rules.gettext_noop("High STarT Back risk: a course of physiotherapy"),
+}
+TEMPLATED_REASONS: Final = (LEG_DOMINANT_REASON, RAC_NOT_ELIGIBLE_REASON, NOT_IMPROVING_REASON)
 # Section 6: "leg-dominant pain >= 6-12 weeks despite care"; the lower bound opens the door.
 LEG_DOMINANT_MIN_WEEKS: Final = 6
 # Section 6: "high risk not improving at 6-12 weeks".
@@ -75,7 +91,7 @@ def suggest(triage: Mapping[str, Any], facts: AssessmentFacts) -> list[Suggestio
         return [
             Suggestion(
                 rules.EMERGENCY,
-                ("Emergency red flag: send to the Emergency Department now",),
+                (rules.gettext_noop("Emergency red flag: send to the Emergency Department now"),),
             )
         ]
 
@@ -85,8 +101,10 @@ def suggest(triage: Mapping[str, Any], facts: AssessmentFacts) -> list[Suggestio
             Suggestion(
                 rules.FAMILY_PHYSICIAN,
                 (
-                    "Urgent red flag: family physician review before routine care",
-                    "Imaging, if needed, is decided at that review",
+                    rules.gettext_noop(
+                        "Urgent red flag: family physician review before routine care"
+                    ),
+                    rules.gettext_noop("Imaging, if needed, is decided at that review"),
                 ),
             )
         )
@@ -101,26 +119,32 @@ def suggest(triage: Mapping[str, Any], facts: AssessmentFacts) -> list[Suggestio
         and disposition == "none"
     ):
         base = (
-            f"Leg-dominant pain for {weeks} weeks despite care",
-            "Possible surgical candidate",
+            LEG_DOMINANT_REASON % {"weeks": weeks},
+            rules.gettext_noop("Possible surgical candidate"),
         )
         eligible, reasons = _rac(triage)
         if eligible:
             suggestions.append(
                 Suggestion(
                     rules.RAC_LBP,
-                    base + ("Eligible for the Rapid Access Clinic", "Imaging decided there"),
+                    base
+                    + (
+                        rules.gettext_noop("Eligible for the Rapid Access Clinic"),
+                        rules.gettext_noop("Imaging decided there"),
+                    ),
                 )
             )
         else:
             why = (
-                "Not eligible for the Rapid Access Clinic: "
-                + "; ".join(REASON_LABELS.get(r, r) for r in reasons)
+                RAC_NOT_ELIGIBLE_REASON
+                % {"reasons": "; ".join(REASON_LABELS.get(r, r) for r in reasons)}
                 if reasons
-                else "Rapid Access Clinic eligibility not known"
+                else rules.gettext_noop("Rapid Access Clinic eligibility not known")
             )
             suggestions.append(
-                Suggestion(rules.SPINE_SURGEON, base + (why, "Imaging decided there"))
+                Suggestion(
+                    rules.SPINE_SURGEON, base + (why, rules.gettext_noop("Imaging decided there"))
+                )
             )
 
     screen = triage.get("inflammatory_screen")
@@ -129,8 +153,10 @@ def suggest(triage: Mapping[str, Any], facts: AssessmentFacts) -> list[Suggestio
             Suggestion(
                 rules.RHEUMATOLOGY,
                 (
-                    "Inflammatory back pain screen: 4 or more features (NICE NG65)",
-                    "Refer via the family physician",
+                    rules.gettext_noop(
+                        "Inflammatory back pain screen: 4 or more features (NICE NG65)"
+                    ),
+                    rules.gettext_noop("Refer via the family physician"),
                 ),
             )
         )
@@ -139,17 +165,17 @@ def suggest(triage: Mapping[str, Any], facts: AssessmentFacts) -> list[Suggestio
             Suggestion(
                 rules.FAMILY_PHYSICIAN,
                 (
-                    "Inflammatory back pain screen: 3 features (NICE NG65)",
-                    "Ask the family physician for an HLA-B27 test",
+                    rules.gettext_noop("Inflammatory back pain screen: 3 features (NICE NG65)"),
+                    rules.gettext_noop("Ask the family physician for an HLA-B27 test"),
                 ),
             )
         )
 
     pain_reasons: list[str] = []
     if risk == "high" and facts.not_improving and weeks >= NOT_IMPROVING_MIN_WEEKS:
-        pain_reasons.append(f"High STarT Back risk and not improving at {weeks} weeks")
+        pain_reasons.append(NOT_IMPROVING_REASON % {"weeks": weeks})
     if facts.opioid_concerns:
-        pain_reasons.append("Concerns about opioid use")
+        pain_reasons.append(rules.gettext_noop("Concerns about opioid use"))
     if pain_reasons:
         suggestions.append(Suggestion(rules.PAIN_PROGRAM, tuple(pain_reasons)))
 
@@ -159,8 +185,8 @@ def suggest(triage: Mapping[str, Any], facts: AssessmentFacts) -> list[Suggestio
                 Suggestion(
                     rules.COMMUNITY_PHYSIO,
                     (
-                        f"{risk.capitalize()} STarT Back risk: a course of physiotherapy",
-                        "Has private physiotherapy coverage",
+                        COURSE_OF_PHYSIO_REASONS[risk],
+                        rules.gettext_noop("Has private physiotherapy coverage"),
                     ),
                 )
             )
@@ -169,8 +195,11 @@ def suggest(triage: Mapping[str, Any], facts: AssessmentFacts) -> list[Suggestio
                 Suggestion(
                     CONTINUE_IN_TEAM,
                     (
-                        f"{risk.capitalize()} STarT Back risk: a course of physiotherapy",
-                        "No private physiotherapy coverage: continue care in the team (unmet need)",
+                        COURSE_OF_PHYSIO_REASONS[risk],
+                        rules.gettext_noop(
+                            "No private physiotherapy coverage: continue care in the team "
+                            "(unmet need)"
+                        ),
                     ),
                     referable=False,
                     unmet_need=True,

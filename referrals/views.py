@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from care_episodes.models import Episode
@@ -20,7 +21,7 @@ from lbp_pathway.access import (
 )
 from lbp_pathway.http import AuthenticatedHttpRequest
 from lbp_pathway.pdf import html_to_pdf
-from referrals import letters, rules, selectors, services
+from referrals import labels, letters, rules, selectors, services
 from referrals.forms import (
     MatchForm,
     ReferralForm,
@@ -36,14 +37,18 @@ from triage.rules import Claims
 CLINICAL_ROLES = (Role.PHYSIOTHERAPIST, *PRIMARY_CARE)
 
 DEFAULT_QUESTIONS = {
-    rules.RAC_LBP: "Please assess for surgical or injection candidacy and advise on management.",
-    rules.SPINE_SURGEON: "Please assess for surgical or injection candidacy.",
-    rules.IMAGING: "Please image the lumbar spine to answer the question below.",
-    rules.RHEUMATOLOGY: "Please assess for axial spondyloarthritis.",
-    rules.PAIN_PROGRAM: "Please assess for your interdisciplinary pain program.",
-    rules.EMERGENCY: "Please assess urgently for the red flag described.",
-    rules.FAMILY_PHYSICIAN: "Please review before routine physiotherapy care continues.",
-    rules.COMMUNITY_PHYSIO: "Please continue a course of physiotherapy.",
+    rules.RAC_LBP: gettext_lazy(
+        "Please assess for surgical or injection candidacy and advise on management."
+    ),
+    rules.SPINE_SURGEON: gettext_lazy("Please assess for surgical or injection candidacy."),
+    rules.IMAGING: gettext_lazy("Please image the lumbar spine to answer the question below."),
+    rules.RHEUMATOLOGY: gettext_lazy("Please assess for axial spondyloarthritis."),
+    rules.PAIN_PROGRAM: gettext_lazy("Please assess for your interdisciplinary pain program."),
+    rules.EMERGENCY: gettext_lazy("Please assess urgently for the red flag described."),
+    rules.FAMILY_PHYSICIAN: gettext_lazy(
+        "Please review before routine physiotherapy care continues."
+    ),
+    rules.COMMUNITY_PHYSIO: gettext_lazy("Please continue a course of physiotherapy."),
 }
 
 
@@ -109,7 +114,7 @@ def episode_referrals(request: AuthenticatedHttpRequest, episode_id: int) -> Htt
             services.record_review(
                 episode=episode, triage_result=triage, facts=facts, actor=audit.actor(request)
             )
-            messages.success(request, "Suggestions updated.")
+            messages.success(request, gettext("Suggestions updated."))
             return redirect("referrals:episode_referrals", episode_id=episode.pk)
     else:
         form = RoutingReviewForm(initial=selectors.routing_initial(episode))
@@ -129,7 +134,7 @@ def episode_referrals(request: AuthenticatedHttpRequest, episode_id: int) -> Htt
             "suggestions": list(review.suggestions.all()) if review else [],
             "decision_form": SuggestionDecisionForm(),
             "referrals": referrals,
-            "kinds": list(rules.KIND_LABELS.items()),
+            "kinds": labels.kind_choices(),
         },
     )
 
@@ -161,7 +166,11 @@ def decide_suggestion(request: AuthenticatedHttpRequest, suggestion_id: int) -> 
         return redirect(
             f"{_create_url(episode.pk, suggestion.referral_kind)}?suggestion={suggestion.pk}"
         )
-    messages.success(request, f"{suggestion.label}: {suggestion.get_decision_display().lower()}.")
+    messages.success(
+        request,
+        gettext("%(suggestion)s: %(decision)s.")
+        % {"suggestion": suggestion.label, "decision": suggestion.get_decision_display().lower()},
+    )
     return redirect("referrals:episode_referrals", episode_id=episode.pk)
 
 
@@ -225,12 +234,18 @@ def create_referral(request: AuthenticatedHttpRequest, episode_id: int, kind: st
                 suggestion=suggestion,
                 actor=audit.actor(request),
             )
-            messages.success(request, f"Draft referral to {referral.destination.name} created.")
+            messages.success(
+                request,
+                gettext("Draft referral to %(name)s created.")
+                % {"name": referral.destination.name},
+            )
             return redirect("referrals:detail", referral_id=referral.pk)
     else:
         form = ReferralForm(
             initial={
-                "reason": "; ".join(suggestion.reasons) if suggestion else "",
+                "reason": "; ".join(labels.reason_text(r) for r in suggestion.reasons)
+                if suggestion
+                else "",
                 "findings": _findings_text(review),
                 "question": DEFAULT_QUESTIONS.get(kind, ""),
                 "from_postal_code": options.get("from_postal_code", ""),
@@ -249,7 +264,7 @@ def create_referral(request: AuthenticatedHttpRequest, episode_id: int, kind: st
             "episode": episode,
             "patient": patient,
             "kind": kind,
-            "kind_label": rules.KIND_LABELS[kind],
+            "kind_label": labels.kind_label(kind),
             "suggestion": suggestion,
             "match_form": match_form,
             "form": form,
@@ -265,15 +280,16 @@ def _findings_text(review: RoutingReview | None) -> str:
     if review is None:
         return ""
     triage = letters.triage_display(review.triage_result)
-    parts = [f"STarT Back risk: {triage['risk']}."]
-    parts.append("Red flags: " + (", ".join(triage["flags"]) if triage["flags"] else "none") + ".")
+    parts = [gettext("STarT Back risk: %(risk)s.") % {"risk": triage["risk"]}]
+    flags = ", ".join(triage["flags"]) if triage["flags"] else gettext("none")
+    parts.append(gettext("Red flags: %(flags)s.") % {"flags": flags})
     if review.leg_dominant:
-        parts.append("Leg-dominant pain.")
-    parts.append(f"Symptoms for {review.weeks_of_symptoms} weeks.")
+        parts.append(gettext("Leg-dominant pain."))
+    parts.append(gettext("Symptoms for %(weeks)s weeks.") % {"weeks": review.weeks_of_symptoms})
     if review.not_improving:
-        parts.append("Not improving despite care.")
+        parts.append(gettext("Not improving despite care."))
     if review.surgical_candidate:
-        parts.append("Possible surgical candidate.")
+        parts.append(gettext("Possible surgical candidate."))
     return " ".join(parts)
 
 
@@ -304,7 +320,7 @@ def referral_detail(request: AuthenticatedHttpRequest, referral_id: int) -> Http
             "report_form": ReportForm()
             if writes and referral.status in services.REPORT_ACCEPTED_FROM
             else None,
-            "kind_label": rules.KIND_LABELS[referral.kind],
+            "kind_label": labels.kind_label(referral.kind),
             "changes": history.changes(referral),
         },
     )
@@ -325,9 +341,13 @@ def move_referral(request: AuthenticatedHttpRequest, referral_id: int) -> HttpRe
                 note=form.cleaned_data["note"],
             )
         except rules.IllegalReferralMove as error:
-            messages.error(request, str(error))
+            messages.error(request, labels.move_refused(error))
         else:
-            messages.success(request, f"Referral is now {referral.get_status_display().lower()}.")
+            messages.success(
+                request,
+                gettext("Referral is now %(status)s.")
+                % {"status": referral.get_status_display().lower()},
+            )
     else:
         for errors in form.errors.values():
             for problem in errors:
@@ -351,7 +371,9 @@ def attach_report(request: AuthenticatedHttpRequest, referral_id: int) -> HttpRe
         except rules.IllegalReferralMove as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, "Report attached: the referral is now report received.")
+            messages.success(
+                request, gettext("Report attached: the referral is now report received.")
+            )
             return redirect("referrals:detail", referral_id=referral.pk)
     events = selectors.referral_events(referral)
     return render(
@@ -362,7 +384,7 @@ def attach_report(request: AuthenticatedHttpRequest, referral_id: int) -> HttpRe
             "events": events,
             "status_form": None,
             "report_form": form,
-            "kind_label": rules.KIND_LABELS[referral.kind],
+            "kind_label": labels.kind_label(referral.kind),
         },
         status=400 if form.errors else 200,
     )

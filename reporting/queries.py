@@ -98,6 +98,8 @@ def _wait_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 ALL_SITES = "All sites"
 ONE_SITE_TOTAL = "Total (chosen site only)"
+# A row of appointments or episodes with no site (shown translated by the views).
+NO_SITE = "No site"
 
 
 def total_label(filters: Filters) -> str:

@@ -11,6 +11,7 @@ from datetime import datetime, time
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from care_episodes.models import OutcomeMeasurement
 from followup_measures.models import QuestionnaireInvite
@@ -18,7 +19,12 @@ from reporting import queries as q
 
 TIMEPOINTS = ("baseline", "six_weeks", "three_months", "six_months", "twelve_months")
 TIMEPOINT_LABELS = dict(OutcomeMeasurement.Timepoint.choices)
-STRATA = {"low": "Low", "medium": "Medium", "high": "High", "": "Not stratified"}
+STRATA = {
+    "low": gettext_lazy("Low"),
+    "medium": gettext_lazy("Medium"),
+    "high": gettext_lazy("High"),
+    "": gettext_lazy("Not stratified"),
+}
 
 
 @dataclass(frozen=True)
@@ -98,8 +104,8 @@ def response_rates(filters: q.Filters) -> list[RateRow]:
             )
             rows.append(
                 RateRow(
-                    stratum_label,
-                    TIMEPOINT_LABELS[timepoint],
+                    str(stratum_label),
+                    str(TIMEPOINT_LABELS[timepoint]),
                     _count(sent[key]),
                     _count(answered[key]),
                     rate,

@@ -21,6 +21,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from care_episodes.models import (
     Assessment,
@@ -181,32 +182,32 @@ def patient_record(patient: Patient, *, exported_by: str) -> PatientRecordExport
     referrals = Referral.objects.filter(of_episodes)
     reviews = RoutingReview.objects.filter(of_episodes)
     parts: list[tuple[str, str, Iterable[models.Model]]] = [
-        ("demographics", "Demographics", [patient]),
-        ("episodes", "Episodes of care", episodes.order_by("pk")),
-        ("episode_events", "Episode timeline", EpisodeEvent.objects.filter(of_episodes).order_by("pk")),
-        ("phone_screens", "Phone screens", PhoneScreen.objects.filter(Q(patient=patient) | of_episodes).order_by("pk")),
-        ("questionnaire_responses", "Questionnaire responses", QuestionnaireResponse.objects.filter(of_episodes).order_by("pk")),
-        ("triage_decisions", "Triage decisions", TriageDecision.objects.filter(Q(patient=patient) | of_episodes).order_by("pk")),
-        ("red_flag_alerts", "Red-flag alerts to the family physician", PhysicianAlert.objects.filter(Q(patient=patient) | of_episodes).order_by("pk")),
-        ("assessments", "Assessments", Assessment.objects.filter(of_episodes).order_by("pk")),
-        ("outcomes", "Outcome measures", OutcomeMeasurement.objects.filter(of_episodes).order_by("pk")),
-        ("self_management_plans", "Self-management plans", SelfManagementPlan.objects.filter(of_episodes).order_by("pk")),
-        ("follow_up_plans", "Follow-up plans", FollowUpPlan.objects.filter(of_episodes).order_by("pk")),
-        ("discharges", "Discharges", Discharge.objects.filter(of_episodes).order_by("pk")),
-        ("consultation_notes", "Consultation notes and addenda", ConsultationNote.objects.filter(of_episodes).order_by("episode_id", "pk")),
-        ("note_replies", "Replies to consultation notes", NoteReply.objects.filter(note__episode__patient=patient).order_by("pk")),
-        ("note_reads", "Consultation notes read by the family physician", NoteRead.objects.filter(note__episode__patient=patient).order_by("pk")),
-        ("incoming_referrals", "Referrals to physiotherapy", IncomingReferral.objects.filter(patient=patient).order_by("pk")),
-        ("routing_reviews", "Referral routing reviews", reviews.order_by("pk")),
-        ("referral_suggestions", "Referral suggestions", ReferralSuggestion.objects.filter(review__in=reviews).order_by("pk")),
-        ("referrals", "Referrals onward", referrals.order_by("pk")),
-        ("referral_events", "Referral tracking", ReferralEvent.objects.filter(referral__in=referrals).order_by("pk")),
-        ("appointments", "Appointments", Appointment.objects.filter(patient=patient).order_by("start", "pk")),
-        ("waitlist", "Waitlist entries", WaitlistEntry.objects.filter(patient=patient).order_by("pk")),
-        ("messages", "Messages and reminders", reminders.order_by("due_at", "pk")),
-        ("message_deliveries", "Message deliveries", Delivery.objects.filter(reminder__in=reminders).order_by("pk")),
-        ("emergency_access", "Break-the-glass access", EmergencyAccess.objects.filter(patient_id=patient.pk).order_by("pk")),
-        ("access_audit", "Who accessed the record (audit log)", AuditEvent.objects.filter(patient_id=patient.pk).order_by("seq", "pk")),
+        ("demographics", gettext("Demographics"), [patient]),
+        ("episodes", gettext("Episodes of care"), episodes.order_by("pk")),
+        ("episode_events", gettext("Episode timeline"), EpisodeEvent.objects.filter(of_episodes).order_by("pk")),
+        ("phone_screens", gettext("Phone screens"), PhoneScreen.objects.filter(Q(patient=patient) | of_episodes).order_by("pk")),
+        ("questionnaire_responses", gettext("Questionnaire responses"), QuestionnaireResponse.objects.filter(of_episodes).order_by("pk")),
+        ("triage_decisions", gettext("Triage decisions"), TriageDecision.objects.filter(Q(patient=patient) | of_episodes).order_by("pk")),
+        ("red_flag_alerts", gettext("Red-flag alerts to the family physician"), PhysicianAlert.objects.filter(Q(patient=patient) | of_episodes).order_by("pk")),
+        ("assessments", gettext("Assessments"), Assessment.objects.filter(of_episodes).order_by("pk")),
+        ("outcomes", gettext("Outcome measures"), OutcomeMeasurement.objects.filter(of_episodes).order_by("pk")),
+        ("self_management_plans", gettext("Self-management plans"), SelfManagementPlan.objects.filter(of_episodes).order_by("pk")),
+        ("follow_up_plans", gettext("Follow-up plans"), FollowUpPlan.objects.filter(of_episodes).order_by("pk")),
+        ("discharges", gettext("Discharges"), Discharge.objects.filter(of_episodes).order_by("pk")),
+        ("consultation_notes", gettext("Consultation notes and addenda"), ConsultationNote.objects.filter(of_episodes).order_by("episode_id", "pk")),
+        ("note_replies", gettext("Replies to consultation notes"), NoteReply.objects.filter(note__episode__patient=patient).order_by("pk")),
+        ("note_reads", gettext("Consultation notes read by the family physician"), NoteRead.objects.filter(note__episode__patient=patient).order_by("pk")),
+        ("incoming_referrals", gettext("Referrals to physiotherapy"), IncomingReferral.objects.filter(patient=patient).order_by("pk")),
+        ("routing_reviews", gettext("Referral routing reviews"), reviews.order_by("pk")),
+        ("referral_suggestions", gettext("Referral suggestions"), ReferralSuggestion.objects.filter(review__in=reviews).order_by("pk")),
+        ("referrals", gettext("Referrals onward"), referrals.order_by("pk")),
+        ("referral_events", gettext("Referral tracking"), ReferralEvent.objects.filter(referral__in=referrals).order_by("pk")),
+        ("appointments", gettext("Appointments"), Appointment.objects.filter(patient=patient).order_by("start", "pk")),
+        ("waitlist", gettext("Waitlist entries"), WaitlistEntry.objects.filter(patient=patient).order_by("pk")),
+        ("messages", gettext("Messages and reminders"), reminders.order_by("due_at", "pk")),
+        ("message_deliveries", gettext("Message deliveries"), Delivery.objects.filter(reminder__in=reminders).order_by("pk")),
+        ("emergency_access", gettext("Break-the-glass access"), EmergencyAccess.objects.filter(patient_id=patient.pk).order_by("pk")),
+        ("access_audit", gettext("Who accessed the record (audit log)"), AuditEvent.objects.filter(patient_id=patient.pk).order_by("seq", "pk")),
     ]  # fmt: skip
     return PatientRecordExport(
         patient=patient,

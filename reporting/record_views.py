@@ -13,6 +13,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from intake.models import Patient
 from lbp_pathway import audit
@@ -26,22 +27,26 @@ PRIVACY_OFFICER = tuple(sorted(roles_with(Area.AUDIT_LOG)))
 
 
 class FindPatientForm(forms.Form):
-    patient_id = forms.IntegerField(label="Patient id", min_value=1)
+    patient_id = forms.IntegerField(label=_("Patient id"), min_value=1)
 
 
 class ExportForm(forms.Form):
     KINDS = [
-        ("zip", "Both, in a zip (PDF, JSON and the patient's uploaded documents)"),
-        ("pdf", "PDF, to give to the patient"),
-        ("json", "JSON bundle, machine-readable"),
+        ("zip", _("Both, in a zip (PDF, JSON and the patient's uploaded documents)")),
+        ("pdf", _("PDF, to give to the patient")),
+        ("json", _("JSON bundle, machine-readable")),
     ]
     reason = forms.CharField(
-        label="Access request",
+        label=_("Access request"),
         max_length=300,
-        help_text="Who asked and your reference, e.g. 'Patient's written request, ref. AR-2026-014'. "
-        "It is kept in the audit log with the export.",
+        help_text=_(
+            "Who asked and your reference, e.g. 'Patient's written request, ref. AR-2026-014'. "
+            "It is kept in the audit log with the export."
+        ),
     )
-    kind = forms.ChoiceField(label="Format", choices=KINDS, initial="zip", widget=forms.RadioSelect)
+    kind = forms.ChoiceField(
+        label=_("Format"), choices=KINDS, initial="zip", widget=forms.RadioSelect
+    )
 
 
 @role_required(*PRIVACY_OFFICER)

@@ -15,6 +15,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.functional import Promise
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from care_episodes.models import Episode
 from intake.models import Site
@@ -30,9 +33,10 @@ from reporting import rollups as r
 def quarter_choices(today: date | None = None) -> list[tuple[str, str]]:
     today = today or date.today()
     year, quarter = today.year, (today.month - 1) // 3 + 1
-    choices = [("", "Custom dates")]
-    for _ in range(8):
-        choices.append((f"{year}-Q{quarter}", f"Q{quarter} {year}"))
+    choices = [("", gettext("Custom dates"))]
+    for _count in range(8):
+        label = gettext("Q%(quarter)s %(year)s") % {"quarter": quarter, "year": year}
+        choices.append((f"{year}-Q{quarter}", label))
         year, quarter = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
     return choices
 
@@ -49,19 +53,24 @@ def _full_name(user: User) -> str:
 
 
 class DashboardFilterForm(forms.Form):
-    quarter = forms.ChoiceField(choices=quarter_choices, required=False, label="Quarter")
-    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
-    site = forms.ModelChoiceField(Site.objects.all(), required=False, empty_label="All sites")
+    quarter = forms.ChoiceField(choices=quarter_choices, required=False, label=_("Quarter"))
+    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    site = forms.ModelChoiceField(
+        Site.objects.all(), required=False, empty_label=_("All sites"), label=_("Site")
+    )
     practitioner = forms.ModelChoiceField(
         get_user_model()
         .objects.filter(groups__name=Role.PHYSIOTHERAPIST.value)
         .order_by("last_name"),
         required=False,
-        empty_label="All physiotherapists",
+        empty_label=_("All physiotherapists"),
+        label=_("Practitioner"),
     )
     risk = forms.ChoiceField(
-        choices=[("", "All strata"), *Episode.Risk.choices], required=False, label="Risk stratum"
+        choices=[("", _("All strata")), *Episode.Risk.choices],
+        required=False,
+        label=_("Risk stratum"),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -79,9 +88,11 @@ class DashboardFilterForm(forms.Form):
             self.errors.pop("end", None)
         start, end = data.get("start"), data.get("end")
         if start and end and start > end:
-            raise forms.ValidationError("The start date must be on or before the end date.")
+            raise forms.ValidationError(
+                gettext("The start date must be on or before the end date.")
+            )
         if start and end and (end - start).days > 3 * 366:
-            raise forms.ValidationError("Choose a period of three years or less.")
+            raise forms.ValidationError(gettext("Choose a period of three years or less."))
         return data
 
     def filters(self) -> q.Filters:
@@ -95,44 +106,48 @@ class DashboardFilterForm(forms.Form):
         )
 
 
+StrOrPromise = str | Promise
+
+
 @dataclass(frozen=True)
 class Table:
-    title: str
+    # Title and column labels are translated when shown (the page, the CSV, the monthly report).
+    title: StrOrPromise
     rows: Callable[[q.Filters], list[dict[str, Any]]]
-    columns: tuple[tuple[str, str], ...]
+    columns: tuple[tuple[str, StrOrPromise], ...]
     count_keys: tuple[str, ...]
 
 
 WAIT_COLUMNS = (
-    ("episodes", "Assessed"),
-    ("median_days", "Median wait (days)"),
-    ("p90_days", "90th percentile (days)"),
-    ("share_within_target", "Seen within target (%)"),
+    ("episodes", _("Assessed")),
+    ("median_days", _("Median wait (days)")),
+    ("p90_days", _("90th percentile (days)")),
+    ("share_within_target", _("Seen within target (%)")),
 )
 TABLES: dict[str, Table] = {
     "wait_by_site": Table(
-        "Wait from request to first assessment, by site",
+        _("Wait from request to first assessment, by site"),
         r.wait_by_site,
-        (("site", "Site"), *WAIT_COLUMNS),
+        (("site", _("Site")), *WAIT_COLUMNS),
         ("episodes",),
     ),
     "wait_by_week": Table(
-        "Wait from request to first assessment, by week of request",
+        _("Wait from request to first assessment, by week of request"),
         r.wait_by_week,
-        (("week", "Week of"), *WAIT_COLUMNS),
+        (("week", _("Week of")), *WAIT_COLUMNS),
         ("episodes",),
     ),
     "volumes": Table(
-        "Volumes and pathway mix",
+        _("Volumes and pathway mix"),
         lambda f: [r.volumes(f)],
         (
-            ("new_episodes", "New episodes"),
-            ("direct_bookings", "Direct (first-contact) bookings"),
-            ("physician_referrals", "Physician referrals"),
-            ("direct_share", "Direct share (%)"),
-            ("emergency_diversions", "Emergency diversions"),
-            ("assessed", "Assessed"),
-            ("discharged", "Discharged"),
+            ("new_episodes", _("New episodes")),
+            ("direct_bookings", _("Direct (first-contact) bookings")),
+            ("physician_referrals", _("Physician referrals")),
+            ("direct_share", _("Direct share (%)")),
+            ("emergency_diversions", _("Emergency diversions")),
+            ("assessed", _("Assessed")),
+            ("discharged", _("Discharged")),
         ),
         (
             "new_episodes",
@@ -144,61 +159,61 @@ TABLES: dict[str, Table] = {
         ),
     ),
     "visits": Table(
-        "Visits and no-shows",
+        _("Visits and no-shows"),
         lambda f: [r.visits(f)],
         (
-            ("visits", "Visits attended"),
-            ("new_patients_seen", "New patients seen"),
-            ("no_shows", "No-shows"),
-            ("no_show_rate", "No-show rate (%)"),
-            ("cancellations", "Cancellations"),
-            ("visit_notes", "Follow-up visit notes"),
+            ("visits", _("Visits attended")),
+            ("new_patients_seen", _("New patients seen")),
+            ("no_shows", _("No-shows")),
+            ("no_show_rate", _("No-show rate (%)")),
+            ("cancellations", _("Cancellations")),
+            ("visit_notes", _("Follow-up visit notes")),
         ),
         ("visits", "new_patients_seen", "no_shows", "cancellations", "visit_notes"),
     ),
     "utilisation": Table(
-        "Practitioner utilisation by site (booked / available minutes)",
+        _("Practitioner utilisation by site (booked / available minutes)"),
         r.utilisation,
         (
-            ("site", "Site"),
-            ("available_minutes", "Available minutes"),
-            ("booked_minutes", "Booked minutes"),
-            ("utilisation", "Utilisation (%)"),
+            ("site", _("Site")),
+            ("available_minutes", _("Available minutes")),
+            ("booked_minutes", _("Booked minutes")),
+            ("utilisation", _("Utilisation (%)")),
         ),
         (),
     ),
     "outcomes": Table(
-        "Outcomes from baseline to discharge, by stratum",
+        _("Outcomes from baseline to discharge, by stratum"),
         r.outcomes_by_stratum,
         (
-            ("stratum", "Stratum"),
-            ("nprs_episodes", "Episodes with NPRS"),
-            ("nprs_change", "NPRS improvement (points)"),
-            ("nprs_meaningful", "NPRS meaningful change (%)"),
-            ("rmdq_episodes", "Episodes with RMDQ"),
-            ("rmdq_change", "RMDQ improvement (points)"),
-            ("rmdq_meaningful", "RMDQ meaningful change (%)"),
-            ("psfs_episodes", "Episodes with PSFS"),
-            ("psfs_change", "PSFS improvement (points)"),
-            ("psfs_meaningful", "PSFS meaningful change (%)"),
+            ("stratum", _("Stratum")),
+            ("nprs_episodes", _("Episodes with NPRS")),
+            ("nprs_change", _("NPRS improvement (points)")),
+            ("nprs_meaningful", _("NPRS meaningful change (%)")),
+            ("rmdq_episodes", _("Episodes with RMDQ")),
+            ("rmdq_change", _("RMDQ improvement (points)")),
+            ("rmdq_meaningful", _("RMDQ meaningful change (%)")),
+            ("psfs_episodes", _("Episodes with PSFS")),
+            ("psfs_change", _("PSFS improvement (points)")),
+            ("psfs_meaningful", _("PSFS meaningful change (%)")),
         ),
         ("nprs_episodes", "rmdq_episodes", "psfs_episodes"),
     ),
     "resources": Table(
-        "Use of resources",
+        _("Use of resources"),
         lambda f: [r.resource_use(f)],
         (
-            ("assessed", "Episodes assessed"),
-            ("imaging", "Imaging referrals"),
-            ("imaging_outside_guideline", "Imaging outside the guideline"),
-            ("imaging_outside_guideline_per_100", "Outside the guideline per 100 assessed"),
-            ("specialist", "Specialist referrals"),
-            ("specialist_per_100", "Specialist per 100 assessed"),
-            ("rapid_access_clinic", "Rapid Access Clinic referrals"),
-            ("rapid_access_clinic_per_100", "Rapid Access Clinic per 100 assessed"),
-            ("emergency_diversions", "Emergency diversions"),
-            ("notes", "Consultation notes"),
-            ("notes_late", "Notes signed late or overdue"),
+            ("assessed", _("Episodes assessed")),
+            ("imaging", _("Imaging referrals")),
+            ("imaging_outside_guideline", _("Imaging outside the guideline")),
+            ("imaging_outside_guideline_per_100", _("Outside the guideline per 100 assessed")),
+            ("specialist", _("Specialist referrals")),
+            ("specialist_per_100", _("Specialist per 100 assessed")),
+            ("rapid_access_clinic", _("Rapid Access Clinic referrals")),
+            ("rapid_access_clinic_per_100", _("Rapid Access Clinic per 100 assessed")),
+            ("emergency_diversions", _("Emergency diversions")),
+            ("notes", _("Consultation notes")),
+            ("notes_late", _("Notes signed late or overdue")),
         ),
         (
             "assessed",
@@ -212,13 +227,13 @@ TABLES: dict[str, Table] = {
         ),
     ),
     "stratum_mix": Table(
-        "STarT Back risk strata",
+        _("STarT Back risk strata"),
         r.stratum_mix,
         (
-            ("stratum", "Stratum"),
-            ("episodes", "Episodes"),
-            ("share", "Share (%)"),
-            ("sessions_per_episode", "Sessions attended per episode"),
+            ("stratum", _("Stratum")),
+            ("episodes", _("Episodes")),
+            ("share", _("Share (%)")),
+            ("sessions_per_episode", _("Sessions attended per episode")),
         ),
         ("episodes",),
     ),
@@ -302,16 +317,39 @@ def _export(table_key: str, table: Table, filters: q.Filters) -> HttpResponse:
     name = f"lbp-{table_key}-{filters.start:%Y%m%d}-{filters.end:%Y%m%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     writer = csv_export.writer(response)
-    writer.writerow([label for _, label in table.columns])
+    writer.writerow([label for _key, label in table.columns])
     # Every table is computed: a hidden count must stay hidden against the other exports as well.
     for row in _suppressed_rows(filters)[table_key]:
-        writer.writerow(["" if row.get(key) is None else row[key] for key, _ in table.columns])
+        writer.writerow(
+            ["" if row.get(key) is None else _cell(row[key], key) for key, _label in table.columns]
+        )
     return response
 
 
-def _cell(value: object) -> object:
+# Row names the queries give in English (strata as codes): shown in the reader's language.
+ROW_WORDS: dict[str, dict[object, StrOrPromise]] = {
+    "stratum": {
+        "low": pgettext_lazy("risk stratum", "low"),
+        "medium": pgettext_lazy("risk stratum", "medium"),
+        "high": pgettext_lazy("risk stratum", "high"),
+        "not triaged": pgettext_lazy("risk stratum", "not triaged"),
+    },
+    "site": {
+        q.ALL_SITES: _("All sites"),
+        q.ONE_SITE_TOTAL: _("Total (chosen site only)"),
+        q.NO_SITE: _("No site"),
+    },
+}
+
+
+def _cell(value: object, column: str = "") -> object:
     # ISO dates, as in the CSV and the chart's labels, so the three views of a figure read the same.
-    return value.isoformat() if isinstance(value, date) else value
+    if isinstance(value, date):
+        return value.isoformat()
+    words = ROW_WORDS.get(column)
+    if words is not None and isinstance(value, str) and value in words:
+        return str(words[value])
+    return value
 
 
 def _tables(filters: q.Filters, suppress: bool = False) -> list[dict[str, Any]]:
@@ -326,7 +364,7 @@ def _tables(filters: q.Filters, suppress: bool = False) -> list[dict[str, Any]]:
             "key": key,
             "title": table.title,
             "columns": table.columns,
-            "rows": [[_cell(row.get(k)) for k, _ in table.columns] for row in rows[key]],
+            "rows": [[_cell(row.get(k), k) for k, _label in table.columns] for row in rows[key]],
         }
         for key, table in TABLES.items()
     ]
@@ -355,7 +393,7 @@ def manager_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     export = request.GET.get("export")
     if export:
         if export not in TABLES:
-            return HttpResponse("Unknown table.", status=400, content_type="text/plain")
+            return HttpResponse(gettext("Unknown table."), status=400, content_type="text/plain")
         return _export(export, TABLES[export], filters)
     # The screen shows what the CSV and the printed report show: small counts suppressed (issue 14).
     tables = _tables(filters, suppress=True)
@@ -381,7 +419,8 @@ def manager_home(request: AuthenticatedHttpRequest) -> HttpResponse:
 class MonthForm(forms.Form):
     month = forms.RegexField(
         regex=r"^\d{4}-(0[1-9]|1[0-2])$",
-        error_messages={"invalid": "Give the month as YYYY-MM, e.g. 2026-10."},
+        error_messages={"invalid": _("Give the month as YYYY-MM, e.g. 2026-10.")},
+        label=_("Month (YYYY-MM)"),
     )
 
 

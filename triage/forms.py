@@ -8,8 +8,10 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
-from triage import rules
+from triage import labels, rules
 from triage.instrument import PARAPHRASE, Wording
 
 RADIO_ATTRS = {"class": "form-check-input"}
@@ -39,12 +41,12 @@ class StartBackForm(forms.Form):
         for item in rules.START_BACK_ITEMS:
             answers = rules.start_back_answers_for_item(item.number)
             if item.number == rules.START_BACK_ITEM_COUNT:
-                labels = wording.item9_options
+                shown = wording.item9_options
             else:
-                labels = tuple(rules.START_BACK_ANSWER_LABELS[answer] for answer in answers)
+                shown = tuple(labels.answer_label(answer) for answer in answers)
             self.fields[sb_field_name(item.number)] = forms.ChoiceField(
                 label=f"{item.number}. {wording.items[item.number - 1]}",
-                choices=list(zip(answers, labels, strict=True)),
+                choices=list(zip(answers, shown, strict=True)),
                 widget=forms.RadioSelect(attrs=RADIO_ATTRS),
                 required=False,
             )
@@ -54,7 +56,7 @@ class StartBackForm(forms.Form):
             StartBackRow(
                 number=item.number,
                 text=self.wording.items[item.number - 1],
-                topic=item.topic,
+                topic=labels.topic(item),
                 psychosocial=item.number in rules.PSYCHOSOCIAL_ITEMS,
                 field=self[sb_field_name(item.number)],
             )
@@ -81,75 +83,71 @@ class PatientQuestionnaireForm(StartBackForm):
         super().clean()
         cleaned = self.cleaned_data
         if all(answer is None for answer in self.answers()):
-            raise forms.ValidationError("Please answer at least one question before sending.")
+            raise forms.ValidationError(
+                gettext("Please answer at least one question before sending.")
+            )
         return cleaned
-
-
-def _flag_choices(codes: tuple[str, ...]) -> list[tuple[str, str]]:
-    return [(code, rules.RED_FLAG_LABELS[code]) for code in codes]
 
 
 def _not_in_future(value: date | None, field: str) -> None:
     if value is not None and value > timezone.localdate():
-        raise forms.ValidationError({field: "This date is in the future."})
+        raise forms.ValidationError({field: gettext("This date is in the future.")})
 
 
 class TriageForm(StartBackForm):
     """Everything the physiotherapist enters for one triage."""
 
     emergency_flags = forms.MultipleChoiceField(
-        label="Emergency red flags",
-        choices=_flag_choices(rules.EMERGENCY_FLAGS),
+        label=_("Emergency red flags"),
+        choices=labels.red_flag_choices(rules.EMERGENCY_FLAGS),
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
     urgent_flags = forms.MultipleChoiceField(
-        label="Urgent red flags (family physician review)",
-        choices=_flag_choices(rules.URGENT_FLAGS),
+        label=_("Urgent red flags (family physician review)"),
+        choices=labels.red_flag_choices(rules.URGENT_FLAGS),
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
     contextual_flags = forms.MultipleChoiceField(
-        label="Context (recorded, changes nothing alone)",
-        choices=_flag_choices(rules.CONTEXTUAL_FLAGS),
+        label=_("Context (recorded, changes nothing alone)"),
+        choices=labels.red_flag_choices(rules.CONTEXTUAL_FLAGS),
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
     episode_start_date = forms.DateField(
-        label="When did this episode of back pain start?",
-        help_text="For a recurrence, the date the recurrence started.",
+        label=_("When did this episode of back pain start?"),
+        help_text=_("For a recurrence, the date the recurrence started."),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     recurrent_episode = forms.BooleanField(
-        label="This is a recurrence of earlier back pain", required=False
+        label=_("This is a recurrence of earlier back pain"), required=False
     )
-    claim_wsib = forms.BooleanField(label="Active WSIB claim", required=False)
+    claim_wsib = forms.BooleanField(label=_("Active WSIB claim"), required=False)
     claim_motor_vehicle = forms.BooleanField(
-        label="Active motor vehicle accident claim", required=False
+        label=_("Active motor vehicle accident claim"), required=False
     )
-    claim_legal = forms.BooleanField(label="Active legal claim", required=False)
-    pregnant = forms.BooleanField(label="Currently pregnant", required=False)
+    claim_legal = forms.BooleanField(label=_("Active legal claim"), required=False)
+    pregnant = forms.BooleanField(label=_("Currently pregnant"), required=False)
     delivery_date = forms.DateField(
-        label="Date of giving birth in the last year (if any)",
+        label=_("Date of giving birth in the last year (if any)"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     unmanaged_chronic_multisite_pain = forms.BooleanField(
-        label="Unmanaged chronic pain in several sites", required=False
+        label=_("Unmanaged chronic pain in several sites"), required=False
     )
     unmanaged_narcotic_dependency = forms.BooleanField(
-        label="Unmanaged narcotic dependency", required=False
+        label=_("Unmanaged narcotic dependency"), required=False
     )
     inflammatory_features = forms.MultipleChoiceField(
-        label="Features of inflammatory back pain (optional)",
-        choices=[
-            (code, rules.INFLAMMATORY_FEATURE_LABELS[code]) for code in rules.INFLAMMATORY_FEATURES
-        ],
+        label=_("Features of inflammatory back pain (optional)"),
+        choices=labels.inflammatory_feature_choices(),
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
     age_at_lbp_onset = forms.IntegerField(
-        label="Age when back pain first started (optional, for the inflammatory screen)",
+        label=_("Age when back pain first started (optional, for the inflammatory screen)"),
         min_value=0,
         max_value=rules.MAX_AGE_AT_LBP_ONSET,
         required=False,
@@ -181,7 +179,7 @@ class TriageForm(StartBackForm):
         start = cleaned.get("episode_start_date")
         if start is not None and self.date_of_birth is not None and start < self.date_of_birth:
             raise forms.ValidationError(
-                {"episode_start_date": "This date is before the patient's date of birth."}
+                {"episode_start_date": gettext("This date is before the patient's date of birth.")}
             )
         return cleaned
 
@@ -241,15 +239,15 @@ class TriageForm(StartBackForm):
 
 class PhoneScreenForm(forms.Form):
     back_pain_main_reason = forms.TypedChoiceField(
-        label="Is back pain the main reason for the call?",
-        choices=[("yes", "Yes"), ("no", "No")],
+        label=_("Is back pain the main reason for the call?"),
+        choices=[("yes", _("Yes")), ("no", _("No"))],
         coerce=lambda value: value == "yes",
         widget=forms.RadioSelect,
-        error_messages={"required": "Ask the caller and choose yes or no."},
+        error_messages={"required": _("Ask the caller and choose yes or no.")},
     )
     emergency_symptoms = forms.MultipleChoiceField(
-        label="Any emergency symptom? Read each one to the caller and tick any they have.",
-        choices=_flag_choices(rules.EMERGENCY_FLAGS),
+        label=_("Any emergency symptom? Read each one to the caller and tick any they have."),
+        choices=labels.red_flag_choices(rules.EMERGENCY_FLAGS),
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
@@ -257,8 +255,10 @@ class PhoneScreenForm(forms.Form):
 
 class ClearAlertForm(forms.Form):
     note = forms.CharField(
-        label="Why the alert can be cleared",
-        help_text="E.g. seen in the Emergency Department, reviewed, safe for routine pathway care.",
+        label=_("Why the alert can be cleared"),
+        help_text=_(
+            "E.g. seen in the Emergency Department, reviewed, safe for routine pathway care."
+        ),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
     )

@@ -16,20 +16,31 @@ from triage.rules import (
     START_BACK_ANSWER_LABELS,
     START_BACK_ITEM_COUNT,
 )
+from triage.rules.base import gettext_noop
 
-PARAPHRASE_NOTICE: Final = "Plain-language paraphrase (not the official Keele wording)"
+PARAPHRASE_NOTICE: Final = gettext_noop(
+    "Plain-language paraphrase (not the official Keele wording)"
+)
 
 # Our own words for each item's meaning, written for this project (not Keele's wording).
 PARAPHRASE_ITEMS: Final[tuple[str, ...]] = (
-    "Over the past 2 weeks, pain from my back has at some point travelled down into a leg.",
-    "Over the past 2 weeks, I have also had pain in my shoulder or neck at some point.",
-    "Because of my back pain, I have only managed to walk short distances.",
-    "Because of my back pain, getting dressed has taken me longer than it normally does.",
-    "With my back the way it is, I don't feel it is safe for me to be physically active.",
-    "Worrying thoughts about my back have been on my mind a lot.",
-    "My back pain feels awful and I think it will never improve.",
-    "On the whole, I have not been getting my usual pleasure out of things.",
-    "Overall, how much has your back pain bothered you over the past 2 weeks?",
+    gettext_noop(
+        "Over the past 2 weeks, pain from my back has at some point travelled down into a leg."
+    ),
+    gettext_noop(
+        "Over the past 2 weeks, I have also had pain in my shoulder or neck at some point."
+    ),
+    gettext_noop("Because of my back pain, I have only managed to walk short distances."),
+    gettext_noop(
+        "Because of my back pain, getting dressed has taken me longer than it normally does."
+    ),
+    gettext_noop(
+        "With my back the way it is, I don't feel it is safe for me to be physically active."
+    ),
+    gettext_noop("Worrying thoughts about my back have been on my mind a lot."),
+    gettext_noop("My back pain feels awful and I think it will never improve."),
+    gettext_noop("On the whole, I have not been getting my usual pleasure out of things."),
+    gettext_noop("Overall, how much has your back pain bothered you over the past 2 weeks?"),
 )
 ITEM9_OPTION_COUNT: Final = len(BOTHERSOME_ANSWERS)
 
@@ -44,10 +55,12 @@ class Wording:
     item9_options: tuple[str, ...]
     copyright_notice: str
     official: bool
+    # The placeholder's label in the reader's language (selectors.placeholder_wording).
+    placeholder_notice: str = PARAPHRASE_NOTICE
 
     @property
     def notice(self) -> str:
-        return self.copyright_notice if self.official else PARAPHRASE_NOTICE
+        return self.copyright_notice if self.official else self.placeholder_notice
 
 
 PARAPHRASE: Final = Wording(

@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class AppendOnlyError(Exception):
@@ -39,8 +40,8 @@ class QuestionnaireResponse(models.Model):
     """One set of STarT Back answers for an episode, as entered (9 answers, null = unanswered)."""
 
     class Source(models.TextChoices):
-        STAFF = "staff", "Entered by staff"
-        PATIENT_LINK = "patient_link", "Completed by the patient (secure link)"
+        STAFF = "staff", _("Entered by staff")
+        PATIENT_LINK = "patient_link", _("Completed by the patient (secure link)")
 
     episode = models.ForeignKey(
         "care_episodes.Episode", on_delete=models.PROTECT, related_name="questionnaire_responses"
@@ -86,15 +87,15 @@ class TriageDecision(AppendOnlyModel):
     """What the triage rules decided for an episode, with everything needed to explain it later."""
 
     class Risk(models.TextChoices):
-        LOW = "low", "Low risk"
-        MEDIUM = "medium", "Medium risk"
-        HIGH = "high", "High risk"
-        INDETERMINATE = "indeterminate", "Risk not known yet"
+        LOW = "low", _("Low risk")
+        MEDIUM = "medium", _("Medium risk")
+        HIGH = "high", _("High risk")
+        INDETERMINATE = "indeterminate", _("Risk not known yet")
 
     class Disposition(models.TextChoices):
-        EMERGENCY = "emergency", "Emergency: send to the Emergency Department"
-        URGENT = "urgent_physician_review", "Urgent family physician review"
-        NONE = "none", "No red flag that changes the pathway"
+        EMERGENCY = "emergency", _("Emergency: send to the Emergency Department")
+        URGENT = "urgent_physician_review", _("Urgent family physician review")
+        NONE = "none", _("No red flag that changes the pathway")
 
     episode = models.ForeignKey(
         "care_episodes.Episode", on_delete=models.PROTECT, related_name="triage_decisions"
@@ -138,9 +139,9 @@ class PhoneScreen(AppendOnlyModel):
     """The front desk's two-question screen at the first call, kept as it was answered."""
 
     class Outcome(models.TextChoices):
-        EMERGENCY = "emergency", "Emergency symptom: sent to the Emergency Department / 911"
-        FAMILY_PHYSICIAN = "family_physician", "Back pain not the main reason: family physician"
-        BOOK = "book", "Booked into the back pain pathway"
+        EMERGENCY = "emergency", _("Emergency symptom: sent to the Emergency Department / 911")
+        FAMILY_PHYSICIAN = "family_physician", _("Back pain not the main reason: family physician")
+        BOOK = "book", _("Booked into the back pain pathway")
 
     patient = models.ForeignKey(
         "intake.Patient", on_delete=models.PROTECT, related_name="phone_screens"
@@ -172,8 +173,8 @@ class PhysicianAlert(models.Model):
     """An emergency or urgent red flag the patient's family physician must see and clear."""
 
     class Kind(models.TextChoices):
-        EMERGENCY = "emergency", "Emergency red flag"
-        URGENT_REVIEW = "urgent_review", "Urgent review"
+        EMERGENCY = "emergency", _("Emergency red flag")
+        URGENT_REVIEW = "urgent_review", _("Urgent review")
 
     episode = models.ForeignKey(
         "care_episodes.Episode",
@@ -280,13 +281,24 @@ class QuestionnaireLink(models.Model):
 
 
 class InstrumentText(models.Model):
-    """The official STarT Back wording a clinic holds under Keele's terms (load_instrument_text)."""
+    """The official wording of a licensed questionnaire in one language, as a clinic holds it
+    (load_instrument_text): STarT Back under Keele's terms (English, or Keele's approved French),
+    the RMDQ. One row per instrument and language; a language with no row shows our placeholder."""
 
-    instrument = models.CharField(max_length=30, unique=True, default="start_back")
+    instrument = models.CharField(max_length=30, default="start_back")
+    # A language code of settings.LANGUAGES ("en", "fr").
+    language = models.CharField(max_length=10, default="en")
     items = models.JSONField()
     item9_options = models.JSONField()
     copyright_notice = models.TextField()
     loaded_at = models.DateTimeField(default=timezone.now)
 
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["instrument", "language"], name="triage_instrument_text_one_per_language"
+            ),
+        ]
+
     def __str__(self) -> str:
-        return f"Official wording of {self.instrument}"
+        return f"Official wording of {self.instrument} ({self.language})"

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
+from django.utils.translation import get_language, gettext, override
 
 from care_episodes.models import Episode
 from intake.models import Patient
@@ -67,11 +69,41 @@ def response_of_episode(episode: Episode, response_id: int) -> QuestionnaireResp
     return QuestionnaireResponse.objects.filter(pk=response_id, episode=episode).first()
 
 
-def start_back_wording() -> Wording:
-    """The official wording when a clinic has loaded it, otherwise our paraphrase."""
-    text = InstrumentText.objects.filter(instrument="start_back").first()
+def wording_language(language: str | None = None) -> str:
+    """The instrument language for `language` (default: the request's): "fr" for "fr-ca"."""
+    code = (language or get_language() or settings.LANGUAGE_CODE).lower().split("-")[0]
+    known = {value.split("-")[0] for value, _name in settings.LANGUAGES}
+    return code if code in known else "en"
+
+
+def instrument_text(instrument: str, language: str | None = None) -> InstrumentText | None:
+    """The licensed wording of `instrument` the clinic loaded in this language (default: the
+    request's), or None: never another language's, the form then shows the placeholder."""
+    return InstrumentText.objects.filter(
+        instrument=instrument, language=wording_language(language)
+    ).first()
+
+
+def placeholder_wording() -> Wording:
+    """Our plain-language paraphrase, labelled as such, in the request's language."""
+    return Wording(
+        items=tuple(gettext(item) for item in PARAPHRASE.items),
+        item9_options=tuple(gettext(option) for option in PARAPHRASE.item9_options),
+        copyright_notice="",
+        official=False,
+        placeholder_notice=gettext(PARAPHRASE.notice),
+    )
+
+
+def start_back_wording(language: str | None = None) -> Wording:
+    """The official wording the clinic loaded in this language (default: the request's), otherwise
+    our paraphrase in that language. Scoring never depends on it (answers are codes)."""
+    text = instrument_text("start_back", language)
     if text is None:
-        return PARAPHRASE
+        if language is not None:
+            with override(wording_language(language)):
+                return placeholder_wording()
+        return placeholder_wording()
     return Wording(
         items=tuple(text.items),
         item9_options=tuple(text.item9_options),
@@ -105,26 +137,30 @@ def triage_disposition(patient: Patient) -> TriageDisposition | None:
     )
     if decision is not None and (screen is None or decision.decided_at >= screen.screened_at):
         if decision.disposition == TriageDecision.Disposition.EMERGENCY:
-            return TriageDisposition("Emergency — sent to ED", True, decision.decided_at)
+            return TriageDisposition(gettext("Emergency — sent to ED"), True, decision.decided_at)
         if decision.disposition == TriageDecision.Disposition.URGENT:
             cleared = (
                 decision.alerts.exists()
                 and not decision.alerts.filter(cleared_at__isnull=True).exists()
             )
             if not cleared:
-                return TriageDisposition("Physician review pending", False, decision.decided_at)
-        return TriageDisposition("Routine", False, decision.decided_at)
+                return TriageDisposition(
+                    gettext("Physician review pending"), False, decision.decided_at
+                )
+        return TriageDisposition(gettext("Routine"), False, decision.decided_at)
     if screen is not None:
         if screen.outcome == PhoneScreen.Outcome.EMERGENCY:
-            return TriageDisposition("Emergency — sent to ED", True, screen.screened_at)
+            return TriageDisposition(gettext("Emergency — sent to ED"), True, screen.screened_at)
         if screen.outcome == PhoneScreen.Outcome.FAMILY_PHYSICIAN:
             return TriageDisposition(
-                "Sent to the family physician (back pain not the main reason)",
+                gettext("Sent to the family physician (back pain not the main reason)"),
                 False,
                 screen.screened_at,
             )
         # Only the phone screen so far: say so, so the line agrees with an episode not triaged yet.
         return TriageDisposition(
-            "Phone screen passed; physiotherapist triage not done yet", False, screen.screened_at
+            gettext("Phone screen passed; physiotherapist triage not done yet"),
+            False,
+            screen.screened_at,
         )
     return None

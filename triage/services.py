@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from care_episodes import lifecycle
 from care_episodes.models import Episode
@@ -25,7 +26,7 @@ from intake.models import Patient
 from lbp_pathway import audit
 from lbp_pathway.access import PRIMARY_CARE
 from reminders import services as reminders
-from triage import rules
+from triage import labels, rules
 from triage.models import (
     PhoneScreen,
     PhysicianAlert,
@@ -35,11 +36,12 @@ from triage.models import (
     hash_token,
 )
 
-EMERGENCY_HOLD = (
+# Stored on the episode and patient in English; marked so the pages that show them can translate.
+EMERGENCY_HOLD = gettext_noop(
     "Emergency red flag: send to the Emergency Department; routine booking refused until a "
     "physician clears it"
 )
-URGENT_HOLD = (
+URGENT_HOLD = gettext_noop(
     "Urgent red flag: routine pathway care on hold until the family physician has reviewed"
 )
 DEFAULT_URGENT_REVIEW_HOURS = 72
@@ -294,7 +296,7 @@ def record_triage(
             patient=patient,
             episode=episode,
             kind=PhysicianAlert.Kind.EMERGENCY,
-            message=f"Emergency red flag, sent to the Emergency Department: {flags_text}",
+            message=labels.EMERGENCY_ALERT % {"flags": flags_text},
             decision=decision,
         )
     elif flags.disposition == "urgent_physician_review":
@@ -303,7 +305,7 @@ def record_triage(
             patient=patient,
             episode=episode,
             kind=PhysicianAlert.Kind.URGENT_REVIEW,
-            message=f"Urgent red flag, review before routine pathway care: {flags_text}",
+            message=labels.URGENT_ALERT % {"flags": flags_text},
             decision=decision,
         )
 
@@ -337,12 +339,14 @@ def clear_alert(alert: PhysicianAlert, *, note: str, actor: audit.Actor) -> Phys
         .get(pk=alert.pk)
     )
     if not may_clear(alert, physician):
-        raise AlertClearanceError("Only the patient's family physician can clear this alert.")
+        raise AlertClearanceError(
+            gettext("Only the patient's family physician can clear this alert.")
+        )
     if alert.cleared_at is not None:
-        raise AlertClearanceError("This alert was already cleared.")
+        raise AlertClearanceError(gettext("This alert was already cleared."))
     note = note.strip()
     if not note:
-        raise AlertClearanceError("Say why the alert can be cleared.")
+        raise AlertClearanceError(gettext("Say why the alert can be cleared."))
     alert.cleared_by = physician
     alert.cleared_at = timezone.now()
     alert.clearance_note = note
@@ -421,8 +425,7 @@ def record_phone_screen(
             patient=patient,
             episode=episode,
             kind=PhysicianAlert.Kind.EMERGENCY,
-            message=f"Emergency symptom on the phone, told to go to Emergency / call 911: "
-            f"{flags_text}",
+            message=labels.PHONE_EMERGENCY_ALERT % {"flags": flags_text},
             phone_screen=screen,
         )
         if episode is not None:

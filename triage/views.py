@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from care_episodes.models import Episode
@@ -16,7 +17,7 @@ from intake.models import Patient
 from lbp_pathway import access, audit
 from lbp_pathway.access import PRIMARY_CARE, Area, Role, has_role, public, role_required
 from lbp_pathway.http import AuthenticatedHttpRequest
-from triage import rules, selectors, services
+from triage import labels, rules, selectors, services
 from triage.forms import (
     ClearAlertForm,
     PatientQuestionnaireForm,
@@ -119,7 +120,10 @@ def episode_triage(request: AuthenticatedHttpRequest, episode_id: int) -> HttpRe
                     response=response,
                 )
             except rules.RulesInputError as error:
-                form.add_error(None, f"The triage could not be judged: {error.message}")
+                form.add_error(
+                    None,
+                    gettext("The triage could not be judged: %(error)s") % {"error": error.message},
+                )
             else:
                 # An emergency opens on the stop at the top of the page, anything else on the result.
                 anchor = "" if decision.disposition == "emergency" else "#result"
@@ -229,7 +233,7 @@ def phone_screen(request: AuthenticatedHttpRequest) -> HttpResponse:
                 {
                     "patient": patient,
                     "screen": screen,
-                    "flags": [rules.RED_FLAG_LABELS[code] for code in screen.emergency_flags],
+                    "flags": [labels.red_flag_label(code) for code in screen.emergency_flags],
                 },
             )
     else:
@@ -252,8 +256,13 @@ def clear_alert(request: AuthenticatedHttpRequest, alert_id: int) -> HttpRespons
             except services.AlertClearanceError as error:
                 form.add_error("note", str(error))
             else:
-                who = alert.patient.full_name if alert.patient is not None else "the self-referral"
-                messages.success(request, f"Alert cleared for {who}.")
+                if alert.patient is not None:
+                    done = gettext("Alert cleared for %(name)s.") % {
+                        "name": alert.patient.full_name
+                    }
+                else:
+                    done = gettext("Alert cleared for the self-referral.")
+                messages.success(request, done)
                 return redirect("care_episodes:physician_home")
     else:
         form = ClearAlertForm()

@@ -12,6 +12,13 @@ from typing import Final
 RULE_VERSION: Final = "2026.11.1"
 
 
+def gettext_noop(message: str) -> str:
+    """Marks an English label for the French catalogue (tools/messages.py finds the name) and
+    returns it unchanged: the rules keep codes and English, the screens translate the label when they
+    show it (triage/labels.py), so a decision is the same in every language."""
+    return message
+
+
 class RulesInputError(ValueError):
     """Input the rules cannot judge: names the case (when known) and the field at fault."""
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final, Literal
 
+from triage.rules.base import gettext_noop
 from triage.rules.red_flags import (
     RedFlagResult,
 )
@@ -41,19 +42,25 @@ RAC_LBP_REASONS: Final[tuple[str, ...]] = (
     "red_flags_present",
 )
 REASON_LABELS: Final[dict[str, str]] = {
-    "age_under_18": "Under 18 years old",
-    "emergency_red_flags": "An emergency red flag: needs the Emergency Department instead",
-    "symptoms_less_than_6_weeks": "Symptoms for less than 6 weeks (first episode)",
-    "constant_symptoms_more_than_12_months": "Constant symptoms for more than 12 months",
-    "recurrence_12_months_or_more": "The current recurrence started 12 months ago or more",
-    "active_wsib_claim": "An active WSIB claim",
-    "active_motor_vehicle_claim": "An active motor vehicle accident claim",
-    "active_legal_claim": "An active legal claim",
-    "pregnant": "Currently pregnant",
-    "postpartum_less_than_1_year": "Gave birth less than 1 year ago",
-    "unmanaged_chronic_multisite_pain": "Unmanaged chronic pain in several sites",
-    "unmanaged_narcotic_dependency": "Unmanaged narcotic dependency",
-    "red_flags_present": "An emergency or urgent red flag is present",
+    "age_under_18": gettext_noop("Under 18 years old"),
+    "emergency_red_flags": gettext_noop(
+        "An emergency red flag: needs the Emergency Department instead"
+    ),
+    "symptoms_less_than_6_weeks": gettext_noop("Symptoms for less than 6 weeks (first episode)"),
+    "constant_symptoms_more_than_12_months": gettext_noop(
+        "Constant symptoms for more than 12 months"
+    ),
+    "recurrence_12_months_or_more": gettext_noop(
+        "The current recurrence started 12 months ago or more"
+    ),
+    "active_wsib_claim": gettext_noop("An active WSIB claim"),
+    "active_motor_vehicle_claim": gettext_noop("An active motor vehicle accident claim"),
+    "active_legal_claim": gettext_noop("An active legal claim"),
+    "pregnant": gettext_noop("Currently pregnant"),
+    "postpartum_less_than_1_year": gettext_noop("Gave birth less than 1 year ago"),
+    "unmanaged_chronic_multisite_pain": gettext_noop("Unmanaged chronic pain in several sites"),
+    "unmanaged_narcotic_dependency": gettext_noop("Unmanaged narcotic dependency"),
+    "red_flags_present": gettext_noop("An emergency or urgent red flag is present"),
 }
 
 

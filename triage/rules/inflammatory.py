@@ -10,6 +10,7 @@ from typing import Final, Literal
 
 from triage.rules.base import (
     RulesInputError,
+    gettext_noop,
 )
 from triage.rules.eligibility import (
     add_months,
@@ -31,22 +32,30 @@ INFLAMMATORY_FEATURES: Final[tuple[str, ...]] = (
     "current_or_past_psoriasis",
 )
 INFLAMMATORY_FEATURE_LABELS: Final[dict[str, str]] = {
-    "onset_before_35": "Back pain started before age 35",
-    "wakes_second_half_of_night": "Woken by back pain in the second half of the night",
-    "buttock_pain": "Buttock pain",
-    "improves_with_movement": "Better with movement, not with rest",
-    "nsaid_response_within_48h": "Better within 48 hours of starting an anti-inflammatory (NSAID)",
-    "first_degree_relative_spa": "A parent, sibling or child with spondyloarthritis",
-    "current_or_past_arthritis": "Arthritis now or in the past",
-    "current_or_past_enthesitis": "Enthesitis (e.g. heel pain at the tendon) now or in the past",
-    "current_or_past_psoriasis": "Psoriasis now or in the past",
+    "onset_before_35": gettext_noop("Back pain started before age 35"),
+    "wakes_second_half_of_night": gettext_noop(
+        "Woken by back pain in the second half of the night"
+    ),
+    "buttock_pain": gettext_noop("Buttock pain"),
+    "improves_with_movement": gettext_noop("Better with movement, not with rest"),
+    "nsaid_response_within_48h": gettext_noop(
+        "Better within 48 hours of starting an anti-inflammatory (NSAID)"
+    ),
+    "first_degree_relative_spa": gettext_noop("A parent, sibling or child with spondyloarthritis"),
+    "current_or_past_arthritis": gettext_noop("Arthritis now or in the past"),
+    "current_or_past_enthesitis": gettext_noop(
+        "Enthesitis (e.g. heel pain at the tendon) now or in the past"
+    ),
+    "current_or_past_psoriasis": gettext_noop("Psoriasis now or in the past"),
 }
 INFLAMMATORY_SCREEN_LABELS: Final[dict[str, str]] = {
     "refer_rheumatology": (
-        "4 or more features: suggest a rheumatology referral via the family physician"
+        gettext_noop("4 or more features: suggest a rheumatology referral via the family physician")
     ),
-    "hla_b27_test": "3 features: suggest an HLA-B27 test, refer to rheumatology if positive",
-    "negative": "Fewer than 3 features of inflammatory back pain",
+    "hla_b27_test": gettext_noop(
+        "3 features: suggest an HLA-B27 test, refer to rheumatology if positive"
+    ),
+    "negative": gettext_noop("Fewer than 3 features of inflammatory back pain"),
 }
 # NICE NG65: for people whose low back pain started before 45 and has lasted more than 3 months.
 INFLAMMATORY_MAX_ONSET_AGE: Final = 45

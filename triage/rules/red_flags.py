@@ -10,6 +10,7 @@ from typing import Any, Final, Literal
 
 from triage.rules.base import (
     RulesInputError,
+    gettext_noop,
 )
 
 # --- 2. Red flags ---------------------------------------------------------------------------------
@@ -47,42 +48,62 @@ RED_FLAG_CODES: Final[tuple[str, ...]] = EMERGENCY_FLAGS + URGENT_FLAGS + CONTEX
 
 RED_FLAG_LABELS: Final[dict[str, str]] = {
     "ces_urinary_retention_or_overflow_incontinence": (
-        "New difficulty passing urine, or leaking urine without noticing"
+        gettext_noop("New difficulty passing urine, or leaking urine without noticing")
     ),
     "ces_faecal_incontinence_or_loss_of_anal_tone": (
-        "New loss of bowel control, or reduced anal tone on examination"
+        gettext_noop("New loss of bowel control, or reduced anal tone on examination")
     ),
     "ces_saddle_or_perineal_anaesthesia": (
-        "Numbness or altered feeling around the back passage, genitals or inner thighs"
+        gettext_noop(
+            "Numbness or altered feeling around the back passage, genitals or inner thighs"
+        )
     ),
-    "ces_new_bilateral_radicular_symptoms": "New pain, numbness or weakness in both legs",
-    "progressive_neurological_deficit": "Weakness or numbness in the leg(s) that is getting worse",
+    "ces_new_bilateral_radicular_symptoms": gettext_noop(
+        "New pain, numbness or weakness in both legs"
+    ),
+    "progressive_neurological_deficit": gettext_noop(
+        "Weakness or numbness in the leg(s) that is getting worse"
+    ),
     "suspected_cord_compression": (
-        "Signs of spinal cord compression (e.g. unsteady walking, clumsy hands, brisk reflexes)"
+        gettext_noop(
+            "Signs of spinal cord compression (e.g. unsteady walking, clumsy hands, brisk reflexes)"
+        )
     ),
-    "significant_trauma": "Back pain after a significant injury (fall from height, road accident)",
+    "significant_trauma": gettext_noop(
+        "Back pain after a significant injury (fall from height, road accident)"
+    ),
     "suspected_spinal_infection": (
-        "Possible spinal infection (fever with back pain, recent infection or spinal procedure)"
+        gettext_noop(
+            "Possible spinal infection (fever with back pain, recent infection or spinal procedure)"
+        )
     ),
-    "history_of_cancer": "A past or current cancer",
-    "unexplained_weight_loss": "Weight loss without trying",
-    "fever_or_systemically_unwell": "Fever, or feeling generally unwell",
-    "iv_drug_use": "Injecting drug use",
-    "immunosuppression": "A weakened immune system (illness or medicines)",
-    "prolonged_corticosteroid_use": "Long-term steroid tablets or injections",
-    "osteoporosis_fragility_fracture_risk": "Osteoporosis, or a high risk of fragility fracture",
-    "major_motor_weakness_stable": "Marked leg weakness that is not getting worse",
-    "unrelenting_night_or_rest_pain": "Constant pain at night or at rest that nothing eases",
-    "raised_inflammatory_markers": "Raised inflammatory blood markers (CRP or ESR)",
-    "age_over_50_new_onset": "Back pain that started for the first time after age 50",
+    "history_of_cancer": gettext_noop("A past or current cancer"),
+    "unexplained_weight_loss": gettext_noop("Weight loss without trying"),
+    "fever_or_systemically_unwell": gettext_noop("Fever, or feeling generally unwell"),
+    "iv_drug_use": gettext_noop("Injecting drug use"),
+    "immunosuppression": gettext_noop("A weakened immune system (illness or medicines)"),
+    "prolonged_corticosteroid_use": gettext_noop("Long-term steroid tablets or injections"),
+    "osteoporosis_fragility_fracture_risk": gettext_noop(
+        "Osteoporosis, or a high risk of fragility fracture"
+    ),
+    "major_motor_weakness_stable": gettext_noop("Marked leg weakness that is not getting worse"),
+    "unrelenting_night_or_rest_pain": gettext_noop(
+        "Constant pain at night or at rest that nothing eases"
+    ),
+    "raised_inflammatory_markers": gettext_noop("Raised inflammatory blood markers (CRP or ESR)"),
+    "age_over_50_new_onset": gettext_noop("Back pain that started for the first time after age 50"),
 }
 
 RED_FLAG_DISPOSITION_LABELS: Final[dict[str, str]] = {
     "emergency": (
-        "Send to the Emergency Department now; no routine booking; the physician is alerted"
+        gettext_noop(
+            "Send to the Emergency Department now; no routine booking; the physician is alerted"
+        )
     ),
-    "urgent_physician_review": "Hold routine pathway care until the family physician has reviewed",
-    "none": "No red flag that changes the pathway",
+    "urgent_physician_review": gettext_noop(
+        "Hold routine pathway care until the family physician has reviewed"
+    ),
+    "none": gettext_noop("No red flag that changes the pathway"),
 }
 
 

@@ -11,6 +11,7 @@ from typing import Any, Final, Literal
 
 from triage.rules.base import (
     RulesInputError,
+    gettext_noop,
 )
 
 # --- 1. Keele STarT Back Screening Tool -----------------------------------------------------------
@@ -31,17 +32,35 @@ class StartBackItem:
 
 # Our own plain paraphrase of each item's topic, not Keele's wording (Keele owns the wording).
 START_BACK_ITEMS: Final[tuple[StartBackItem, ...]] = (
-    StartBackItem(1, "leg_pain", "Back pain has spread down the leg(s)", "91340-0"),
-    StartBackItem(2, "shoulder_neck_pain", "Pain in the shoulder or neck as well", "91341-8"),
-    StartBackItem(3, "walking_short_distances", "Only walked short distances", "91342-6"),
-    StartBackItem(4, "dressing_slowly", "Dressed more slowly than usual", "91343-4"),
+    StartBackItem(1, "leg_pain", gettext_noop("Back pain has spread down the leg(s)"), "91340-0"),
     StartBackItem(
-        5, "physical_activity_not_safe", "Not really safe to be physically active", "91344-2"
+        2, "shoulder_neck_pain", gettext_noop("Pain in the shoulder or neck as well"), "91341-8"
     ),
-    StartBackItem(6, "worrying_thoughts", "Worrying thoughts going through the mind", "91345-9"),
-    StartBackItem(7, "pain_terrible", "Pain is terrible and will never get any better", "91346-7"),
-    StartBackItem(8, "not_enjoying_things", "Not enjoyed things as much as usual", "91347-5"),
-    StartBackItem(9, "bothersomeness", "How bothersome the back pain has been", "91348-3"),
+    StartBackItem(
+        3, "walking_short_distances", gettext_noop("Only walked short distances"), "91342-6"
+    ),
+    StartBackItem(4, "dressing_slowly", gettext_noop("Dressed more slowly than usual"), "91343-4"),
+    StartBackItem(
+        5,
+        "physical_activity_not_safe",
+        gettext_noop("Not really safe to be physically active"),
+        "91344-2",
+    ),
+    StartBackItem(
+        6, "worrying_thoughts", gettext_noop("Worrying thoughts going through the mind"), "91345-9"
+    ),
+    StartBackItem(
+        7,
+        "pain_terrible",
+        gettext_noop("Pain is terrible and will never get any better"),
+        "91346-7",
+    ),
+    StartBackItem(
+        8, "not_enjoying_things", gettext_noop("Not enjoyed things as much as usual"), "91347-5"
+    ),
+    StartBackItem(
+        9, "bothersomeness", gettext_noop("How bothersome the back pain has been"), "91348-3"
+    ),
 )
 START_BACK_ITEM_COUNT: Final = 9
 START_BACK_ITEM_KEYS: Final[tuple[str, ...]] = tuple(item.key for item in START_BACK_ITEMS)
@@ -65,13 +84,13 @@ BOTHERSOME_SCORES: Final[dict[str, int]] = {
     "extremely": 1,
 }
 START_BACK_ANSWER_LABELS: Final[dict[str, str]] = {
-    "agree": "Agree",
-    "disagree": "Disagree",
-    "not_at_all": "Not at all",
-    "slightly": "Slightly",
-    "moderately": "Moderately",
-    "very_much": "Very much",
-    "extremely": "Extremely",
+    "agree": gettext_noop("Agree"),
+    "disagree": gettext_noop("Disagree"),
+    "not_at_all": gettext_noop("Not at all"),
+    "slightly": gettext_noop("Slightly"),
+    "moderately": gettext_noop("Moderately"),
+    "very_much": gettext_noop("Very much"),
+    "extremely": gettext_noop("Extremely"),
 }
 
 # Keele SBST scoring: items 5-9 form the psychosocial subscale (the 2012 APTA table is wrong).
@@ -260,11 +279,13 @@ MATCHED_CARE: Final[dict[str, MatchedCare]] = {
 }
 MATCHED_CARE_LABELS: Final[dict[str, str]] = {
     "single_session_advice": (
-        "One session of assessment, reassurance, advice and self-management support"
+        gettext_noop("One session of assessment, reassurance, advice and self-management support")
     ),
-    "physiotherapy_course": "A course of physiotherapy",
-    "psychologically_informed_physiotherapy": "Psychologically informed physiotherapy",
-    "complete_start_back": "Ask the unanswered STarT Back items before matching care",
+    "physiotherapy_course": gettext_noop("A course of physiotherapy"),
+    "psychologically_informed_physiotherapy": gettext_noop(
+        "Psychologically informed physiotherapy"
+    ),
+    "complete_start_back": gettext_noop("Ask the unanswered STarT Back items before matching care"),
 }
 
 

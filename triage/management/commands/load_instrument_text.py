@@ -1,4 +1,5 @@
-"""`manage.py load_instrument_text [--instrument start_back|rmdq] FILE`: load licensed wording.
+"""`manage.py load_instrument_text [--instrument start_back|rmdq] [--language en|fr] FILE`: load
+licensed wording in one language.
 
 Keele University owns the wording; a clinic that holds it under Keele's terms (non-commercial use,
 wording unchanged, with the copyright notice) keeps it in a JSON file:
@@ -6,6 +7,11 @@ wording unchanged, with the copyright notice) keeps it in a JSON file:
 the patient questionnaire then show it, with the notice under the form. `--instrument rmdq` loads the
 clinic's licensed RMDQ wording ({"items": [24 texts], "copyright_notice": "..."}), shown on the outcome
 form's RMDQ statements.
+
+`--language fr` loads the French wording (e.g. Keele's approved French STarT Back) beside the
+English one: each form shows the wording in the page's language (the patient's for the patient
+questionnaire), and our labelled paraphrase in a language with none loaded. Loading a language
+again replaces only that language. The files stay with the clinic: never commit them.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import json
 from argparse import ArgumentParser
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
@@ -30,8 +37,23 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("file", metavar="FILE", help="JSON file with the official wording")
         parser.add_argument("--instrument", choices=["start_back", "rmdq"], default="start_back")
+        parser.add_argument(
+            "--language",
+            choices=[code for code, _name in settings.LANGUAGES],
+            default="en",
+            help="the language of the wording in FILE (default en)",
+        )
 
-    def handle(self, *args: Any, file: str, instrument: str = "start_back", **options: Any) -> None:
+    def handle(
+        self,
+        *args: Any,
+        file: str,
+        instrument: str = "start_back",
+        language: str = "en",
+        **options: Any,
+    ) -> None:
+        if language not in {code for code, _name in settings.LANGUAGES}:
+            raise CommandError(f"unknown language {language!r}. Nothing was loaded.")
         try:
             with open(file, encoding="utf-8") as handle:
                 data = json.load(handle)
@@ -46,6 +68,7 @@ class Command(BaseCommand):
             raise CommandError(f"{file}: {error}. Nothing was loaded.") from None
         InstrumentText.objects.update_or_create(
             instrument=instrument,
+            language=language,
             defaults={
                 "items": list(wording.items),
                 "item9_options": list(wording.item9_options),
@@ -55,5 +78,7 @@ class Command(BaseCommand):
         )
         name = "RMDQ" if instrument == "rmdq" else "STarT Back"
         self.stdout.write(
-            self.style.SUCCESS(f"Loaded the official {name} wording ({len(wording.items)} items).")
+            self.style.SUCCESS(
+                f"Loaded the official {name} wording in {language} ({len(wording.items)} items)."
+            )
         )

@@ -1,0 +1,13 @@
+"""Referral words in the page's language, for the referral templates."""
+
+from django import template
+
+from referrals import labels
+
+register = template.Library()
+
+
+@register.filter
+def reason_words(reason: str) -> str:
+    """A stored suggestion reason in the page's language."""
+    return labels.reason_text(reason)
