@@ -4,6 +4,8 @@ import shutil
 import pytest
 from django.db import connections
 from django.test import override_settings
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from lbp_pathway.access import Role
 from tests.factories import UserFactory
@@ -12,6 +14,14 @@ from tests.factories import UserFactory
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = "/usr/bin/chromium"
+
+# Hypothesis judges speed by the clock; on a shared 2-core machine running two test workers the clock
+# says nothing about the code (the suite keeps timings in bench/, as ratios). Examples and shrinking
+# are unchanged.
+hypothesis_settings.register_profile(
+    "lbp", deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
+hypothesis_settings.load_profile("lbp")
 
 
 def running_in_ci(environ=os.environ) -> bool:
