@@ -128,3 +128,49 @@ def test_english_stays_the_default(client_for, front_desk):
     page = _page(client_for(front_desk).get(reverse("intake:waitlist")))
     assert "Waiting for an earlier slot (longest first)" in page
     assert "Liste d'attente" not in page
+
+
+def test_the_other_front_desk_pages_are_in_french(client_for, front_desk, clinic, patient):
+    services.book_appointment(
+        patient=patient,
+        practitioner=clinic.physio,
+        site=clinic.downtown,
+        start=at(clinic.monday, 9),
+        appointment_type=new_assessment(),
+        actor=SYSTEM,
+    )
+    desk = client_for(front_desk)
+    pages = {
+        reverse("intake:patient_detail", args=[patient.pk]): (
+            ["Données démographiques", "Rendez-vous", "Historique des modifications", "Reporter"],
+            ["Demographics", "Change history", "Reschedule"],
+        ),
+        reverse("intake:day_sheet") + f"?day={clinic.monday.isoformat()}": (
+            ["Horaire du jour : lundi", "Imprimer", "Naissance"],
+            ["Day sheet", "Print", "Monday"],
+        ),
+        reverse("intake:group_sessions"): (
+            ["Séances de groupe", "Aucune séance à venir.", "Type de cours", "Créer la séance"],
+            ["Group sessions", "No upcoming session", "Kind of class"],
+        ),
+        reverse("intake:slot_search") + f"?patient={patient.pk}": (
+            ["Prochaines plages libres", "Moment de la journée", "Tout physiothérapeute"],
+            ["Next free slots", "Time of day", "Any physiotherapist"],
+        ),
+        reverse("intake:referral_worklist"): (
+            ["Demandes de consultation reçues"],
+            ["Referrals in", "No referral is waiting"],
+        ),
+        reverse("intake:patient_search") + "?q=Côté": (
+            ["1 personne trouvée", "Dépistage téléphonique et rendez-vous"],
+            ["patient found", "Phone screen and book"],
+        ),
+    }
+    for url, (french, english) in pages.items():
+        response = desk.get(url, **FRENCH)
+        assert response.status_code == 200, url
+        page = _page(response)
+        for word in french:
+            assert word in page, (url, word)
+        for word in english:
+            assert word not in page, (url, word)
