@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.contrib.auth.models import User
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from care_episodes.models import VisitMode
 from intake import selectors
@@ -28,6 +29,7 @@ from intake.phones import InvalidPhoneNumber, to_e164
 from intake.services import PATIENT_FIELDS
 from intake.slots import AFTERNOON, MORNING
 from intake.visit_modes import VisitModeRefused, check_video_link
+from intake.wording import refusal
 from lbp_pathway.access import PRIMARY_CARE, Role
 
 if TYPE_CHECKING:
@@ -57,13 +59,16 @@ class PatientForm(_PatientFormBase):
     """Demographics as the front desk records them; identifiers are checked and normalised."""
 
     family_physician = PersonChoiceField(
-        queryset=User.objects.none(), required=False, empty_label="Not in the team / unknown"
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("Not in the team / unknown"),
+        label=_("Family physician"),
     )
     # Typed with spaces or dashes as printed on the card; stored as its 10 digits.
     health_card_number = forms.CharField(
         max_length=14,
         required=False,
-        label="Ontario health card number",
+        label=_("Ontario health card number"),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
 
@@ -72,10 +77,17 @@ class PatientForm(_PatientFormBase):
         fields = PATIENT_FIELDS
         widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"})}
         labels = {
-            "health_card_version": "Version code",
-            "consent_email_reminders": "Agrees to reminders by email",
-            "consent_sms_reminders": "Agrees to reminders by text message (SMS)",
-            "gender": "Gender (as the patient describes it)",
+            "first_name": _("First name"),
+            "last_name": _("Last name"),
+            "date_of_birth": _("Date of birth"),
+            "sex": _("Sex"),
+            "health_card_version": _("Version code"),
+            "phone": _("Phone"),
+            "email": _("Email"),
+            "postal_code": _("Postal code"),
+            "consent_email_reminders": _("Agrees to reminders by email"),
+            "consent_sms_reminders": _("Agrees to reminders by text message (SMS)"),
+            "gender": _("Gender (as the patient describes it)"),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -88,7 +100,7 @@ class PatientForm(_PatientFormBase):
         try:
             return check_birth_date(value, today=timezone.localdate())
         except InvalidIdentifier as error:
-            raise forms.ValidationError(str(error)) from error
+            raise forms.ValidationError(refusal(error)) from error
 
     def clean_health_card_number(self) -> str | None:
         value = self.cleaned_data.get("health_card_number") or ""
@@ -97,13 +109,13 @@ class PatientForm(_PatientFormBase):
         try:
             return normalise_health_card(value)
         except InvalidIdentifier as error:
-            raise forms.ValidationError(str(error)) from error
+            raise forms.ValidationError(refusal(error)) from error
 
     def clean_health_card_version(self) -> str:
         try:
             return normalise_version_code(self.cleaned_data.get("health_card_version", ""))
         except InvalidIdentifier as error:
-            raise forms.ValidationError(str(error)) from error
+            raise forms.ValidationError(refusal(error)) from error
 
     def clean_postal_code(self) -> str:
         value = self.cleaned_data.get("postal_code", "")
@@ -112,7 +124,7 @@ class PatientForm(_PatientFormBase):
         try:
             return normalise_postal_code(value)
         except InvalidIdentifier as error:
-            raise forms.ValidationError(str(error)) from error
+            raise forms.ValidationError(refusal(error)) from error
 
     def clean_phone(self) -> str:
         value = self.cleaned_data.get("phone", "")
@@ -130,15 +142,18 @@ class PatientForm(_PatientFormBase):
 
 class SlotFilterForm(forms.Form):
     site: forms.ModelChoiceField[Site] = forms.ModelChoiceField(
-        queryset=None, required=False, empty_label="Any site"
+        queryset=None, required=False, empty_label=_("Any site"), label=_("Site")
     )
     practitioner = PersonChoiceField(
-        queryset=User.objects.none(), required=False, empty_label="Any physiotherapist"
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("Any physiotherapist"),
+        label=_("Physiotherapist"),
     )
     part_of_day = forms.ChoiceField(
-        choices=[("", "Any time"), (MORNING, "Morning"), (AFTERNOON, "Afternoon")],
+        choices=[("", _("Any time")), (MORNING, _("Morning")), (AFTERNOON, _("Afternoon"))],
         required=False,
-        label="Time of day",
+        label=_("Time of day"),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -150,7 +165,7 @@ class SlotFilterForm(forms.Form):
 
 class CancelForm(forms.Form):
     reason = forms.CharField(
-        max_length=200, label="Reason for cancelling", widget=forms.TextInput()
+        max_length=200, label=_("Reason for cancelling"), widget=forms.TextInput()
     )
 
 
@@ -162,7 +177,7 @@ class ReferralForm(_ReferralFormBase):
             "reason": forms.Textarea(attrs={"rows": 4}),
             "urgency": forms.RadioSelect,
         }
-        labels = {"reason": "Reason for referral"}
+        labels = {"reason": _("Reason for referral"), "urgency": _("Urgency")}
 
 
 class WaitlistForm(_WaitlistFormBase):
@@ -170,22 +185,29 @@ class WaitlistForm(_WaitlistFormBase):
         model = WaitlistEntry
         fields = ["practitioner", "site", "note"]
         field_classes = {"practitioner": PersonChoiceField}
-        labels = {"practitioner": "Preferred physiotherapist", "site": "Preferred site"}
+        labels = {
+            "practitioner": _("Preferred physiotherapist"),
+            "site": _("Preferred site"),
+            "note": _("Note"),
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         practitioner = model_choice_field(self, "practitioner")
         practitioner.queryset = selectors.users_with_role(Role.PHYSIOTHERAPIST)
-        practitioner.empty_label = "Any physiotherapist"
-        model_choice_field(self, "site").empty_label = "Any site"
+        practitioner.empty_label = _("Any physiotherapist")
+        model_choice_field(self, "site").empty_label = _("Any site")
 
 
 class DaySheetForm(forms.Form):
     day = forms.DateField(
-        widget=forms.DateInput(attrs={"type": "date"}), required=False, label="Day"
+        widget=forms.DateInput(attrs={"type": "date"}), required=False, label=_("Day")
     )
     practitioner = PersonChoiceField(
-        queryset=User.objects.none(), required=False, empty_label="Every physiotherapist"
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("Every physiotherapist"),
+        label=_("Physiotherapist"),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -198,16 +220,19 @@ class CalendarForm(forms.Form):
     """The week calendar's filters: which week (any day of it), site, physiotherapist, visit."""
 
     week = forms.DateField(
-        widget=forms.DateInput(attrs={"type": "date"}), required=False, label="Week of"
+        widget=forms.DateInput(attrs={"type": "date"}), required=False, label=_("Week of")
     )
     site: forms.ModelChoiceField[Site] = forms.ModelChoiceField(
-        queryset=None, required=False, empty_label="Every site"
+        queryset=None, required=False, empty_label=_("Every site"), label=_("Site")
     )
     practitioner = PersonChoiceField(
-        queryset=User.objects.none(), required=False, empty_label="Every physiotherapist"
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("Every physiotherapist"),
+        label=_("Physiotherapist"),
     )
     type: forms.ModelChoiceField[AppointmentType] = forms.ModelChoiceField(
-        queryset=None, required=False, to_field_name="code", empty_label=None, label="Visit"
+        queryset=None, required=False, to_field_name="code", empty_label=None, label=_("Visit")
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -225,7 +250,7 @@ class SecondAssessmentForm(forms.Form):
     second_reason = forms.CharField(
         max_length=200,
         required=False,
-        label="Reason for a second new assessment",
+        label=_("Reason for a second new assessment"),
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
 
@@ -233,17 +258,17 @@ class SecondAssessmentForm(forms.Form):
 class GroupSessionForm(forms.Form):
     """A new group session (class): what, where, who leads, when and how many places."""
 
-    kind = forms.ChoiceField(label="Kind of class", choices=GroupSession.Kind.choices)
-    title = forms.CharField(max_length=120)
-    site = forms.ModelChoiceField(queryset=Site.objects.all())
-    leader = forms.ModelChoiceField(queryset=User.objects.none(), label="Led by")
+    kind = forms.ChoiceField(label=_("Kind of class"), choices=GroupSession.Kind.choices)
+    title = forms.CharField(max_length=120, label=_("Title"))
+    site = forms.ModelChoiceField(queryset=Site.objects.all(), label=_("Site"))
+    leader = forms.ModelChoiceField(queryset=User.objects.none(), label=_("Led by"))
     start = forms.DateTimeField(
-        label="Starts", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=_("Starts"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
     duration_minutes = forms.IntegerField(
-        label="Length (minutes)", min_value=15, max_value=240, initial=60
+        label=_("Length (minutes)"), min_value=15, max_value=240, initial=60
     )
-    capacity = forms.IntegerField(label="Places", min_value=1, max_value=50, initial=8)
+    capacity = forms.IntegerField(label=_("Places"), min_value=1, max_value=50, initial=8)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -254,17 +279,17 @@ class GroupSessionForm(forms.Form):
     def clean_start(self) -> Any:
         value = self.cleaned_data["start"]
         if value < timezone.now():
-            raise forms.ValidationError("A session cannot start in the past.")
+            raise forms.ValidationError(_("A session cannot start in the past."))
         return value
 
 
 class VisitModeForm(forms.Form):
-    mode = forms.ChoiceField(label="How the visit takes place", choices=VisitMode.choices)
+    mode = forms.ChoiceField(label=_("How the visit takes place"), choices=VisitMode.choices)
     video_link = forms.CharField(
-        label="Video link (https://…)",
+        label=_("Video link (https://…)"),
         max_length=500,
         required=False,
-        help_text="Required for a video visit: the reminder gives it to the patient.",
+        help_text=_("Required for a video visit: the reminder gives it to the patient."),
     )
 
     def clean(self) -> dict[str, Any]:

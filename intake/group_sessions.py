@@ -4,16 +4,25 @@ so two desks booking the last place queue and the second is refused."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.utils import translation
+from django.utils.translation import gettext
 
 from intake.models import GroupBooking, GroupSession, Patient, Site
 from lbp_pathway import audit
 
 Attendance = GroupBooking.Attendance
+
+
+def _english(label: Callable[[], object]) -> str:
+    """A choice label as the (English) audit trail records it, whatever the page's language."""
+    with translation.override("en"):
+        return str(label())
 
 
 class GroupBookingRefused(ValueError):
@@ -51,10 +60,13 @@ def book_into_session(
     locked = GroupSession.objects.select_for_update().get(pk=session.pk)
     existing = locked.bookings.filter(patient=patient).first()
     if existing is not None and existing.attendance != Attendance.CANCELLED:
-        raise GroupBookingRefused(f"{patient.full_name} already has a place in this session.")
+        raise GroupBookingRefused(
+            gettext("%(name)s already has a place in this session.") % {"name": patient.full_name}
+        )
     if live_bookings(locked).count() >= locked.capacity:
         raise GroupBookingRefused(
-            f"This session is full ({locked.capacity} places): {patient.full_name} was not booked."
+            gettext("This session is full (%(places)s places): %(name)s was not booked.")
+            % {"places": locked.capacity, "name": patient.full_name}
         )
     if existing is not None:
         existing.attendance = Attendance.BOOKED
@@ -69,7 +81,8 @@ def book_into_session(
                 )
         except IntegrityError:
             raise GroupBookingRefused(
-                f"{patient.full_name} already has a place in this session."
+                gettext("%(name)s already has a place in this session.")
+                % {"name": patient.full_name}
             ) from None
     audit.record(
         actor, audit.Action.CHANGE, f"booked into group session {locked.pk}", patient=patient
@@ -87,7 +100,7 @@ def record_attendance(
     for booking in bookings.filter(pk__in=attendance):
         value = attendance[booking.pk]
         if value not in Attendance.values:
-            raise GroupBookingRefused(f"Unknown attendance: {value}")
+            raise GroupBookingRefused(gettext("Unknown attendance: %(value)s") % {"value": value})
         if booking.attendance == value:
             continue
         booking.attendance = value
@@ -95,7 +108,7 @@ def record_attendance(
         audit.record(
             actor,
             audit.Action.CHANGE,
-            f"group session {session.pk} attendance: {booking.get_attendance_display()}",
+            f"group session {session.pk} attendance: {_english(booking.get_attendance_display)}",
             patient=booking.patient,
         )
         changed += 1

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from intake import group_sessions, selectors, visit_modes
@@ -40,7 +41,7 @@ def session_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             end=data["start"] + timedelta(minutes=data["duration_minutes"]),
             capacity=data["capacity"],
         )
-        messages.success(request, f"Session created: {session.title}.")
+        messages.success(request, gettext("Session created: %(title)s.") % {"title": session.title})
         return redirect("intake:group_session", pk=session.pk)
     since = timezone.now() - timedelta(hours=12)
     sessions = selectors.upcoming_group_sessions(since)
@@ -84,7 +85,11 @@ def session_book(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     except group_sessions.GroupBookingRefused as refused:
         messages.error(request, str(refused))
     else:
-        messages.success(request, f"{patient.full_name} booked into {session.title}.")
+        messages.success(
+            request,
+            gettext("%(name)s booked into %(title)s.")
+            % {"name": patient.full_name, "title": session.title},
+        )
     return redirect("intake:group_session", pk=pk)
 
 
@@ -103,7 +108,9 @@ def session_attendance(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
     except group_sessions.GroupBookingRefused as refused:
         messages.error(request, str(refused))
     else:
-        messages.success(request, f"Attendance saved ({changed} changed).")
+        messages.success(
+            request, gettext("Attendance saved (%(changed)s changed).") % {"changed": changed}
+        )
     return redirect("intake:group_session", pk=pk)
 
 
@@ -129,7 +136,9 @@ def appointment_mode(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
         except visit_modes.VisitModeRefused as refused:
             form.add_error(None, str(refused))
         else:
-            messages.success(request, f"Visit mode: {appointment.get_mode_display()}.")
+            messages.success(
+                request, gettext("Visit mode: %(mode)s.") % {"mode": appointment.get_mode_display()}
+            )
             return redirect("intake:patient_detail", patient_id=appointment.patient_id)
     return render(
         request, "intake/appointment_mode.html", {"appointment": appointment, "form": form}

@@ -16,8 +16,20 @@ _VERSION_CODE = re.compile(r"^[A-Z]{0,2}$")
 _POSTAL_CODE = re.compile(r"^([ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z]) ?(\d[ABCEGHJ-NPRSTV-Z]\d)$")
 
 
+def gettext_noop(message: str) -> str:
+    """Marks a message for the French catalogue (tools/messages.py) without importing Django; the
+    form translates `InvalidIdentifier.message` when it shows it."""
+    return message
+
+
 class InvalidIdentifier(ValueError):
-    """The message is written for the person typing the value."""
+    """The message is written for the person typing the value: `message` (English, a msgid of the
+    catalogue) with its `params` filled in; str() is the English sentence."""
+
+    def __init__(self, message: str, **params: str) -> None:
+        super().__init__(message % params if params else message)
+        self.message = message
+        self.params = params
 
 
 # The earliest birth date the clinic records (issue 14); the latest is today. The database refuses an
@@ -29,8 +41,13 @@ def check_birth_date(value: date, *, today: date) -> date:
     """`value` if it lies between 1900-01-01 and `today`, both included; otherwise InvalidIdentifier."""
     if not EARLIEST_BIRTH_DATE <= value <= today:
         raise InvalidIdentifier(
-            f"Enter a date of birth between {EARLIEST_BIRTH_DATE:%Y-%m-%d} and today "
-            f"({today:%Y-%m-%d}); {value:%Y-%m-%d} is not possible."
+            gettext_noop(
+                "Enter a date of birth between %(earliest)s and today (%(today)s); "
+                "%(value)s is not possible."
+            ),
+            earliest=f"{EARLIEST_BIRTH_DATE:%Y-%m-%d}",
+            today=f"{today:%Y-%m-%d}",
+            value=f"{value:%Y-%m-%d}",
         )
     return value
 
@@ -59,10 +76,12 @@ def normalise_health_card(value: str) -> str:
     """Return the 10 digits of an Ontario health card number, or raise InvalidIdentifier."""
     digits = re.sub(r"[\s-]", "", value or "")
     if not _HEALTH_CARD.match(digits):
-        raise InvalidIdentifier("An Ontario health card number has 10 digits.")
+        raise InvalidIdentifier(gettext_noop("An Ontario health card number has 10 digits."))
     if not luhn_valid(digits):
         raise InvalidIdentifier(
-            "This health card number fails its check digit: please check it with the card."
+            gettext_noop(
+                "This health card number fails its check digit: please check it with the card."
+            )
         )
     return digits
 
@@ -70,7 +89,9 @@ def normalise_health_card(value: str) -> str:
 def normalise_version_code(value: str) -> str:
     code = (value or "").strip().upper()
     if not _VERSION_CODE.match(code):
-        raise InvalidIdentifier("The version code is 0 to 2 letters (for example AB).")
+        raise InvalidIdentifier(
+            gettext_noop("The version code is 0 to 2 letters (for example AB).")
+        )
     return code
 
 
@@ -78,7 +99,7 @@ def normalise_postal_code(value: str) -> str:
     """Return a Canadian postal code as 'A1A 1A1', or raise InvalidIdentifier."""
     match = _POSTAL_CODE.match((value or "").strip().upper())
     if not match:
-        raise InvalidIdentifier("Enter a Canadian postal code such as K7L 3N6.")
+        raise InvalidIdentifier(gettext_noop("Enter a Canadian postal code such as K7L 3N6."))
     return f"{match.group(1)} {match.group(2)}"
 
 

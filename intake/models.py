@@ -9,6 +9,7 @@ from django.contrib.postgres.fields import (
     RangeOperators,
 )
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from care_episodes.models import VisitMode
 from lbp_pathway import history
@@ -38,10 +39,10 @@ class Site(models.Model):
 @history.track(model_name="PatientChange", exclude=["created_at"])
 class Patient(models.Model):
     class Sex(models.TextChoices):
-        FEMALE = "F", "Female"
-        MALE = "M", "Male"
-        INTERSEX = "X", "Intersex / another"
-        UNKNOWN = "U", "Not recorded"
+        FEMALE = "F", _("Female")
+        MALE = "M", _("Male")
+        INTERSEX = "X", _("Intersex / another")
+        UNKNOWN = "U", _("Not recorded")
 
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
@@ -123,13 +124,13 @@ class WeeklyAvailability(models.Model):
     """A practitioner works at a site every given weekday between two times (local time)."""
 
     class Weekday(models.IntegerChoices):
-        MONDAY = 0, "Monday"
-        TUESDAY = 1, "Tuesday"
-        WEDNESDAY = 2, "Wednesday"
-        THURSDAY = 3, "Thursday"
-        FRIDAY = 4, "Friday"
-        SATURDAY = 5, "Saturday"
-        SUNDAY = 6, "Sunday"
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
 
     practitioner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="weekly_availability"
@@ -185,11 +186,11 @@ class AvailabilityException(models.Model):
 )
 class Appointment(models.Model):
     class Status(models.TextChoices):
-        BOOKED = "booked", "Booked"
-        ARRIVED = "arrived", "Arrived"
-        NO_SHOW = "no_show", "No-show"
-        CANCELLED = "cancelled", "Cancelled"
-        COMPLETED = "completed", "Completed"
+        BOOKED = "booked", _("Booked")
+        ARRIVED = "arrived", _("Arrived")
+        NO_SHOW = "no_show", _("No-show")
+        CANCELLED = "cancelled", _("Cancelled")
+        COMPLETED = "completed", _("Completed")
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="appointments")
     episode = models.ForeignKey(
@@ -266,9 +267,9 @@ class Referrer(models.Model):
     licence number or a partner system's identifier. The consultation note goes back to them."""
 
     class Kind(models.TextChoices):
-        FAMILY_PHYSICIAN = "family_physician", "Family physician"
-        NURSE_PRACTITIONER = "nurse_practitioner", "Nurse practitioner"
-        OUTSIDE_CLINICIAN = "outside_clinician", "Outside clinician"
+        FAMILY_PHYSICIAN = "family_physician", _("Family physician")
+        NURSE_PRACTITIONER = "nurse_practitioner", _("Nurse practitioner")
+        OUTSIDE_CLINICIAN = "outside_clinician", _("Outside clinician")
 
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -313,22 +314,22 @@ class IncomingReferral(models.Model):
     the physiotherapist to see a patient: on paper, in the app, or electronically (FHIR)."""
 
     class Urgency(models.TextChoices):
-        URGENT = "urgent", "Urgent"
-        ROUTINE = "routine", "Routine"
+        URGENT = "urgent", _("Urgent")
+        ROUTINE = "routine", _("Routine")
 
     class Status(models.TextChoices):
-        OPEN = "open", "To book"
-        BOOKED = "booked", "Booked"
-        CLOSED = "closed", "Closed"
+        OPEN = "open", _("To book")
+        BOOKED = "booked", _("Booked")
+        CLOSED = "closed", _("Closed")
 
     patient = models.ForeignKey(
         Patient, on_delete=models.PROTECT, related_name="incoming_referrals"
     )
 
     class ReceivedVia(models.TextChoices):
-        APP = "app", "In the app"
-        PAPER = "paper", "On paper or by fax"
-        FHIR = "fhir", "Received electronically"
+        APP = "app", _("In the app")
+        PAPER = "paper", _("On paper or by fax")
+        FHIR = "fhir", _("Received electronically")
 
     # The staff account of a referring physician of the team; empty for outside referrers.
     referring_physician = models.ForeignKey(
@@ -436,9 +437,9 @@ class WaitlistEntry(models.Model):
     """A patient who would take an earlier slot if one frees up."""
 
     class Status(models.TextChoices):
-        WAITING = "waiting", "Waiting"
-        OFFERED = "offered", "Offered"
-        DONE = "done", "Done"
+        WAITING = "waiting", _("Waiting")
+        OFFERED = "offered", _("Offered")
+        DONE = "done", _("Done")
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="waitlist_entries")
     appointment = models.ForeignKey(
@@ -485,8 +486,8 @@ class GroupSession(models.Model):
     leader and a capacity; patients are booked into it (GroupBooking) and attendance is taken."""
 
     class Kind(models.TextChoices):
-        EDUCATION = "education", "Education class"
-        EXERCISE = "exercise", "Exercise class"
+        EDUCATION = "education", _("Education class")
+        EXERCISE = "exercise", _("Exercise class")
 
     kind = models.CharField(max_length=10, choices=Kind.choices)
     title = models.CharField(max_length=120)
@@ -520,10 +521,10 @@ class GroupBooking(models.Model):
     """One patient's place in a group session, and whether they came."""
 
     class Attendance(models.TextChoices):
-        BOOKED = "booked", "Booked"
-        ATTENDED = "attended", "Attended"
-        ABSENT = "absent", "Did not attend"
-        CANCELLED = "cancelled", "Cancelled"
+        BOOKED = "booked", _("Booked")
+        ATTENDED = "attended", _("Attended")
+        ABSENT = "absent", _("Did not attend")
+        CANCELLED = "cancelled", _("Cancelled")
 
     session = models.ForeignKey(GroupSession, on_delete=models.CASCADE, related_name="bookings")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="group_bookings")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import phonenumbers
 from django.conf import settings
+from django.utils.translation import gettext
 
 
 class InvalidPhoneNumber(ValueError):
@@ -20,13 +21,19 @@ def to_e164(text: str, *, region: str | None = None) -> str:
         number = phonenumbers.parse(typed, region or settings.PHONE_DEFAULT_REGION)
     except phonenumbers.NumberParseException as error:
         raise InvalidPhoneNumber(
-            f"“{typed}” is not a phone number. Type it with its area code, e.g. 613-555-0199."
+            gettext(
+                "“%(typed)s” is not a phone number. Type it with its area code, e.g. 613-555-0199."
+            )
+            % {"typed": typed}
         ) from error
     if not phonenumbers.is_valid_number(number):
         raise InvalidPhoneNumber(
-            f"“{typed}” is not a valid phone number: check the area code and the number of digits "
-            "(e.g. 613-555-0199; numbers outside Canada and the US start with + and the country "
-            "code)."
+            gettext(
+                "“%(typed)s” is not a valid phone number: check the area code and the number of "
+                "digits (e.g. 613-555-0199; numbers outside Canada and the US start with + and "
+                "the country code)."
+            )
+            % {"typed": typed}
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from care_episodes import lifecycle
 from care_episodes.models import Episode
@@ -41,6 +42,7 @@ from intake.referral_data import Coding as Coding
 from intake.referral_data import PatientIn as PatientIn
 from intake.referral_data import ReferralIn as ReferralIn
 from intake.referral_data import ReferrerIn as ReferrerIn
+from intake.wording import day_and_time
 from lbp_pathway import audit
 from lbp_pathway.access import Role, has_role
 from lbp_pathway.uploads import KINDS, SNIFF_BYTES, UploadValidator, private_storage, sniff
@@ -68,16 +70,22 @@ class SecondNewAssessment(BookingRefused):
     def __init__(self, existing: Appointment) -> None:
         local = existing.start.astimezone(selectors.local_tz())
         super().__init__(
-            f"{existing.patient.full_name} already has a new assessment booked on "
-            f"{local:%A %-d %B at %H:%M} at {existing.site.name}. Nothing was booked: open that "
-            "booking, or give the reason for a second one."
+            gettext(
+                "%(name)s already has a new assessment booked on %(when)s at %(site)s. Nothing "
+                "was booked: open that booking, or give the reason for a second one."
+            )
+            % {
+                "name": existing.patient.full_name,
+                "when": day_and_time(local),
+                "site": existing.site.name,
+            }
         )
         self.existing = existing
 
 
 class DuplicateHealthCard(Exception):
     def __init__(self, existing: Patient) -> None:
-        super().__init__("A patient with this health card number is already registered.")
+        super().__init__(gettext("A patient with this health card number is already registered."))
         self.existing = existing
 
 
@@ -198,12 +206,14 @@ def book_appointment(
     now = now or timezone.now()
     end = start + timedelta(minutes=appointment_type.duration_minutes)
     if start < now:
-        raise BookingRefused("This time has already passed: choose a later slot.")
+        raise BookingRefused(gettext("This time has already passed: choose a later slot."))
     if not selectors.within_availability(
         practitioner_id=practitioner.pk, site_id=site.pk, start=start, end=end
     ):
         raise BookingRefused(
-            "The physiotherapist does not work at this site at that time: choose a listed slot."
+            gettext(
+                "The physiotherapist does not work at this site at that time: choose a listed slot."
+            )
         )
     try:
         with transaction.atomic():
@@ -279,7 +289,7 @@ def book_appointment(
             appointment_type=appointment_type, practitioner_id=practitioner.pk, now=now, limit=1
         ) or selectors.free_slots(appointment_type=appointment_type, now=now, limit=1)
         raise SlotTaken(
-            "Sorry, this slot has just been booked by someone else.",
+            gettext("Sorry, this slot has just been booked by someone else."),
             following[0] if following else None,
         ) from None
 
@@ -301,7 +311,9 @@ def change_appointment_status(
         locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
         appointment_rules.check_change(locked.status, to_status)
         if to_status == Appointment.Status.CANCELLED and not reason.strip():
-            raise appointment_rules.IllegalAppointmentChange("Give a reason for the cancellation.")
+            raise appointment_rules.IllegalAppointmentChange(
+                gettext_noop("Give a reason for the cancellation.")
+            )
         appointment.status = to_status
         appointment.status_changed_at = timezone.now()
         appointment.cancel_reason = (

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from care_episodes import lifecycle
@@ -40,6 +41,7 @@ from intake.models import (
     Site,
     WaitlistEntry,
 )
+from intake.wording import day_and_time, refusal
 from lbp_pathway import access, audit, history
 from lbp_pathway.access import PRIMARY_CARE, Area, Basis, Role, has_role, role_required
 from lbp_pathway.http import AuthenticatedHttpRequest
@@ -207,7 +209,7 @@ def calendar_move(request: AuthenticatedHttpRequest) -> HttpResponse:
     moving = _moving_appointment(request, request.POST.get("move"))
     chosen = _parse_slot(request.POST.get("slot", ""))
     if moving is None or chosen is None:
-        messages.error(request, "Choose a booked appointment to move, then a free slot.")
+        messages.error(request, gettext("Choose a booked appointment to move, then a free slot."))
         return _render_calendar(request, request.POST, status=400)
     practitioner, site, start = chosen
     try:
@@ -215,18 +217,29 @@ def calendar_move(request: AuthenticatedHttpRequest) -> HttpResponse:
             moving, practitioner=practitioner, site=site, start=start, actor=audit.actor(request)
         )
     except services.SlotTaken as taken:
-        messages.error(request, f"{taken} Nothing was moved: choose another free slot.")
+        messages.error(
+            request,
+            gettext("%(refusal)s Nothing was moved: choose another free slot.")
+            % {"refusal": taken},
+        )
         return _render_calendar(request, request.POST, status=409)
     except (services.BookingRefused, IllegalAppointmentChange) as refused:
-        messages.error(request, f"{refused} Nothing was moved.")
+        messages.error(
+            request, gettext("%(refusal)s Nothing was moved.") % {"refusal": refusal(refused)}
+        )
         data = request.POST.copy()
         data.pop("move", None)
         return _render_calendar(request, data, status=409)
     local = moved.start.astimezone(selectors.local_tz())
     messages.success(
         request,
-        f"Moved: {moving.patient.full_name} to {local:%A %-d %B at %H:%M} with "
-        f"{practitioner.get_full_name() or practitioner.username} at {site.name}.",
+        gettext("Moved: %(name)s to %(when)s with %(who)s at %(site)s.")
+        % {
+            "name": moving.patient.full_name,
+            "when": day_and_time(local),
+            "who": practitioner.get_full_name() or practitioner.username,
+            "site": site.name,
+        },
     )
     keep = {k: request.POST[k] for k in ("site", "practitioner", "type") if request.POST.get(k)}
     keep["week"] = local.date().isoformat()
@@ -242,7 +255,7 @@ def calendar_book(request: AuthenticatedHttpRequest) -> HttpResponse:
     site = _optional(Site, request, "site")
     start = parse_datetime(source.get("start", ""))
     if practitioner is None or site is None or start is None or timezone.is_naive(start):
-        messages.info(request, "Click a free slot in the calendar to book it.")
+        messages.info(request, gettext("Click a free slot in the calendar to book it."))
         return redirect("intake:home")
     start = start.astimezone(selectors.local_tz())
     patient = _patient_from(request)
@@ -294,22 +307,33 @@ def calendar_book(request: AuthenticatedHttpRequest) -> HttpResponse:
                 )
             except services.SlotTaken as taken:
                 status, taken_here, next_slot = 409, True, taken.next_slot
-                messages.error(request, f"{taken} Nothing was booked for {patient.full_name}.")
+                messages.error(
+                    request,
+                    gettext("%(refusal)s Nothing was booked for %(name)s.")
+                    % {"refusal": taken, "name": patient.full_name},
+                )
             except services.SecondNewAssessment:
                 status = 409  # the warning below says which booking and asks for a reason
             except services.BookingRefused as refused:
                 status = 409
-                messages.error(request, str(refused))
+                messages.error(request, refusal(refused))
             else:
+                booked = gettext("Booked: %(visit)s on %(when)s with %(who)s at %(site)s.") % {
+                    "visit": kind.name,
+                    "when": day_and_time(start),
+                    "who": practitioner.get_full_name() or practitioner.username,
+                    "site": site.name,
+                }
                 messages.success(
-                    request,
-                    ("Registered. " if registered else "")
-                    + f"Booked: {kind.name} on {start:%A %-d %B at %H:%M} with "
-                    f"{practitioner.get_full_name() or practitioner.username} at {site.name}.",
+                    request, (gettext("Registered.") + " " if registered else "") + booked
                 )
                 return redirect("intake:patient_detail", patient.pk)
             if registered:
-                messages.info(request, f"{patient.full_name} is registered; nothing is booked yet.")
+                messages.info(
+                    request,
+                    gettext("%(name)s is registered; nothing is booked yet.")
+                    % {"name": patient.full_name},
+                )
         elif status == 200:
             status = 422
     existing = (
@@ -401,7 +425,9 @@ def patient_create(request: AuthenticatedHttpRequest) -> HttpResponse:
             except services.DuplicateHealthCard as duplicate:
                 form.add_error("health_card_number", _duplicate_card_message(duplicate.existing))
             else:
-                messages.success(request, f"{patient.full_name} is registered.")
+                messages.success(
+                    request, gettext("%(name)s is registered.") % {"name": patient.full_name}
+                )
                 return redirect("intake:patient_detail", patient.pk)
     return render(
         request,
@@ -413,7 +439,7 @@ def patient_create(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 def _duplicate_card_message(existing: Patient) -> str:
     return format_html(
-        'This health card number is already registered to <a href="{}">{}</a>.',
+        gettext('This health card number is already registered to <a href="{}">{}</a>.'),
         reverse("intake:patient_detail", args=[existing.pk]),
         existing.full_name,
     )
@@ -431,7 +457,7 @@ def patient_edit(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResp
         except services.DuplicateHealthCard as duplicate:
             form.add_error("health_card_number", _duplicate_card_message(duplicate.existing))
         else:
-            messages.success(request, "Changes saved.")
+            messages.success(request, gettext("Changes saved."))
             return redirect("intake:patient_detail", patient.pk)
     return render(
         request,
@@ -597,7 +623,7 @@ def slot_search(request: AuthenticatedHttpRequest) -> HttpResponse:
 def booking_confirm(request: AuthenticatedHttpRequest) -> HttpResponse:
     patient = _patient_from(request)
     if patient is None:
-        messages.error(request, "Choose the patient first.")
+        messages.error(request, gettext("Choose the patient first."))
         return redirect("intake:patient_search")
     extra = _booking_context(request, patient)
     kind = _appointment_type(request, patient, extra)
@@ -606,7 +632,7 @@ def booking_confirm(request: AuthenticatedHttpRequest) -> HttpResponse:
     site = _optional(Site, request, "site")
     start = parse_datetime(source.get("start", ""))
     if practitioner is None or site is None or start is None or timezone.is_naive(start):
-        return HttpResponseBadRequest("Choose a slot from the list.")
+        return HttpResponseBadRequest(gettext("Choose a slot from the list."))
     slot: ChosenSlot | None = {
         "practitioner": practitioner,
         "site": site,
@@ -646,15 +672,21 @@ def booking_confirm(request: AuthenticatedHttpRequest) -> HttpResponse:
                 }
                 messages.error(
                     request,
-                    f"{taken} The next free slot is shown below: confirm it or choose another.",
+                    gettext(
+                        "%(refusal)s The next free slot is shown below: confirm it or choose "
+                        "another."
+                    )
+                    % {"refusal": taken},
                 )
             else:
                 messages.error(
-                    request, f"{taken} There is no other free slot in the next four weeks."
+                    request,
+                    gettext("%(refusal)s There is no other free slot in the next four weeks.")
+                    % {"refusal": taken},
                 )
                 slot = None
         except (services.BookingRefused, IllegalAppointmentChange) as refused:
-            messages.error(request, str(refused))
+            messages.error(request, refusal(refused))
             status, slot = 409, None
         else:
             if extra.waitlist is not None:
@@ -662,8 +694,13 @@ def booking_confirm(request: AuthenticatedHttpRequest) -> HttpResponse:
             local = appointment.start.astimezone(selectors.local_tz())
             messages.success(
                 request,
-                f"Booked: {kind.name} on {local:%A %-d %B at %H:%M} with "
-                f"{practitioner.get_full_name() or practitioner.username} at {site.name}.",
+                gettext("Booked: %(visit)s on %(when)s with %(who)s at %(site)s.")
+                % {
+                    "visit": kind.name,
+                    "when": day_and_time(local),
+                    "who": practitioner.get_full_name() or practitioner.username,
+                    "site": site.name,
+                },
             )
             return redirect("intake:patient_detail", patient.pk)
     existing = (
@@ -699,14 +736,19 @@ def appointment_status(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
         Appointment.Status.NO_SHOW,
         Appointment.Status.COMPLETED,
     }:
-        return HttpResponseBadRequest("Unknown change.")
+        return HttpResponseBadRequest(gettext("Unknown change."))
     try:
         services.change_appointment_status(appointment, to_status, actor=audit.actor(request))
     except IllegalAppointmentChange as refused:
-        messages.error(request, str(refused))
+        messages.error(request, refusal(refused))
     else:
         messages.success(
-            request, f"{appointment.patient.full_name}: {appointment.get_status_display().lower()}."
+            request,
+            gettext("%(name)s: %(status)s.")
+            % {
+                "name": appointment.patient.full_name,
+                "status": appointment.get_status_display().lower(),
+            },
         )
     return redirect(
         _safe_next(request, reverse("intake:patient_detail", args=[appointment.patient_id]))
@@ -727,10 +769,11 @@ def appointment_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
                 appointment, actor=audit.actor(request), reason=form.cleaned_data["reason"]
             )
         except IllegalAppointmentChange as refused:
-            messages.error(request, str(refused))
+            messages.error(request, refusal(refused))
         else:
             messages.success(
-                request, "Appointment cancelled. The waitlist shows who to offer the time to."
+                request,
+                gettext("Appointment cancelled. The waitlist shows who to offer the time to."),
             )
         return redirect("intake:patient_detail", appointment.patient_id)
     return render(
@@ -761,7 +804,7 @@ def refer_patient(request: AuthenticatedHttpRequest) -> HttpResponse:
                 request,
                 "Referral to physiotherapy (write)",
                 patient.pk,
-                "Refer patients of your own panel only.",
+                gettext("Refer patients of your own panel only."),
             )
     query = request.GET.get("q", "").strip()
     matches: list[Patient] = []
@@ -778,7 +821,8 @@ def refer_patient(request: AuthenticatedHttpRequest) -> HttpResponse:
         )
         messages.success(
             request,
-            f"{patient.full_name} is referred ({referral.get_urgency_display().lower()}); the front desk will book the visit.",
+            gettext("%(name)s is referred (%(urgency)s); the front desk will book the visit.")
+            % {"name": patient.full_name, "urgency": referral.get_urgency_display().lower()},
         )
         return redirect("intake:refer_patient")
     return render(
@@ -849,9 +893,13 @@ def waitlist_add(request: AuthenticatedHttpRequest, patient_id: int) -> HttpResp
     form = WaitlistForm(request.POST)
     if form.is_valid():
         services.add_to_waitlist(patient=patient, actor=audit.actor(request), **form.cleaned_data)
-        messages.success(request, f"{patient.full_name} is on the waitlist for an earlier slot.")
+        messages.success(
+            request,
+            gettext("%(name)s is on the waitlist for an earlier slot.")
+            % {"name": patient.full_name},
+        )
     else:
-        messages.error(request, "The waitlist request was not saved: check the choices.")
+        messages.error(request, gettext("The waitlist request was not saved: check the choices."))
     return redirect("intake:patient_detail", patient.pk)
 
 
@@ -861,7 +909,7 @@ def waitlist_done(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     entry = get_object_or_404(WaitlistEntry, pk=pk)
     access.patient_for(request, entry.patient_id, area=Area.SCHEDULING, what="Waitlist")
     services.close_waitlist_entry(entry, actor=audit.actor(request))
-    messages.success(request, "Removed from the waitlist.")
+    messages.success(request, gettext("Removed from the waitlist."))
     return redirect("intake:waitlist")
 
 

@@ -7,6 +7,8 @@ needed (reminders/messages.py); a phone visit says the clinic will call.
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext
 
 from intake.models import Appointment
 from lbp_pathway import audit
@@ -25,9 +27,11 @@ def check_video_link(mode: str, video_link: str) -> str:
     if mode != VIDEO:
         return ""
     if not link:
-        raise VisitModeRefused("A video visit needs the link the patient joins with.")
+        raise VisitModeRefused(gettext("A video visit needs the link the patient joins with."))
     if not link.lower().startswith("https://") or len(link) <= len("https://"):
-        raise VisitModeRefused("The video link must be a secure web address starting https://.")
+        raise VisitModeRefused(
+            gettext("The video link must be a secure web address starting https://.")
+        )
     return link
 
 
@@ -37,14 +41,16 @@ def set_visit_mode(
 ) -> Appointment:
     link = check_video_link(mode, video_link)
     if appointment.status != Appointment.Status.BOOKED:
-        raise VisitModeRefused("Only a booked appointment can change how it takes place.")
+        raise VisitModeRefused(gettext("Only a booked appointment can change how it takes place."))
     appointment.mode, appointment.video_link = mode, link
     appointment.save(update_fields=["mode", "video_link"])
     reminders.set_appointment_reminder_mode(appointment.pk, mode=mode, video_link=link)
+    with translation.override("en"):  # the audit trail is written in English
+        mode_label = str(appointment.get_mode_display())
     audit.record(
         actor,
         audit.Action.CHANGE,
-        f"appointment {appointment.pk} visit mode: {appointment.get_mode_display()}",
+        f"appointment {appointment.pk} visit mode: {mode_label}",
         patient=appointment.patient,
     )
     return appointment
