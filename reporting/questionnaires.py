@@ -99,7 +99,7 @@ def response_rates(filters: q.Filters) -> list[RateRow]:
             rows.append(
                 RateRow(
                     stratum_label,
-                    TIMEPOINT_LABELS[timepoint],
+                    str(TIMEPOINT_LABELS[timepoint]),
                     _count(sent[key]),
                     _count(answered[key]),
                     rate,
