@@ -8,6 +8,7 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from care_episodes import outcomes
 from care_episodes.concurrency import version_field
@@ -48,7 +49,7 @@ TEXT = forms.Textarea(attrs={"rows": 2})
 ASSESSMENT_SECTIONS: tuple[tuple[str, StrOrPromise, tuple[str, ...]], ...] = (
     (
         "history",
-        _("History"),
+        pgettext_lazy("assessment section", "History"),
         (
             "assessed_on",
             "presenting_complaint",
