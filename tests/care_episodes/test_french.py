@@ -11,13 +11,14 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from pypdf import PdfReader
 
-from care_episodes import documents, outcomes
+from care_episodes import documents, outcomes, services
 from care_episodes.models import Episode, Exercise
 from intake.models import Patient
+from lbp_pathway.audit import as_actor
 from lbp_pathway.pdf import html_to_pdf
 from tests.care_episodes.factories import AssessmentFactory, NoteFactory
 from tests.care_episodes.test_physio_pages import ASSESSMENT
-from tests.factories import EpisodeFactory
+from tests.factories import EpisodeFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db
 S = Episode.Status
@@ -236,3 +237,93 @@ def test_every_label_of_the_outcome_rules_has_french():
     with translation.override("fr"):
         missing = [label for label in labels if translation.gettext(label) == label]
     assert missing == []
+
+
+def test_the_other_care_pages_render_in_french(physio, physician, practice_lead, client_for):
+    """Each page of the physiotherapist, the family physician and the practice lead, in French: its
+    French heading is there and its English heading is not."""
+    episode = EpisodeFactory(
+        physiotherapist=physio,
+        status=S.IN_CARE,
+        risk="high",
+        patient=PatientFactory(family_physician=physician),
+    )
+    AssessmentFactory(episode=episode, by=physio)
+    note = NoteFactory(episode=episode, signed_at=timezone.now(), signed_by=physio)
+    draft = NoteFactory(episode=episode, version=2, previous=note)
+    services.request_case_review(
+        episode, actor=as_actor(physio), question="Aucun changement à 6 semaines."
+    )
+    pages = [
+        (
+            physio,
+            reverse("care_episodes:plan", args=[episode.pk]),
+            "Plan d'autogestion",
+            "Self-management plan",
+        ),
+        (
+            physio,
+            reverse("care_episodes:outcome_add", args=[episode.pk]),
+            "Enregistrer les mesures",
+            "Save the measures",
+        ),
+        (
+            physio,
+            reverse("care_episodes:follow_up", args=[episode.pk]),
+            "Plan de suivi",
+            "Follow-up plan",
+        ),
+        (
+            physio,
+            reverse("care_episodes:discharge", args=[episode.pk]),
+            "Donner congé à la personne",
+            "Discharge the patient",
+        ),
+        (
+            physio,
+            reverse("care_episodes:visit_add", args=[episode.pk]),
+            "Note de visite de suivi",
+            "Follow-up visit note",
+        ),
+        (
+            physio,
+            reverse("care_episodes:note_edit", args=[draft.pk]),
+            "Signer et envoyer",
+            "Sign and send",
+        ),
+        (
+            physio,
+            reverse("care_episodes:note_edit", args=[note.pk]),
+            "Note de consultation (signée)",
+            "Consultation note (signed)",
+        ),
+        (physician, reverse("care_episodes:physician_home"), "Boîte de réception", "Inbox"),
+        (
+            physician,
+            reverse("care_episodes:physician_note", args=[note.pk]),
+            "Marquer comme lue",
+            "Mark as read",
+        ),
+        (
+            physician,
+            reverse("care_episodes:physician_episode", args=[episode.pk]),
+            "épisode de mal de dos",
+            "back pain episode",
+        ),
+        (
+            practice_lead,
+            reverse("care_episodes:lead_home"),
+            "En attente de votre revue",
+            "Waiting for your review",
+        ),
+        (
+            practice_lead,
+            reverse("care_episodes:case_review", args=[episode.pk]),
+            "Envoyer le conseil",
+            "Send advice",
+        ),
+    ]
+    for user, url, french, english in pages:
+        page = text_of(client_for(user).get(url, **FRENCH))
+        assert french in page, url
+        assert english not in page, url
