@@ -16,6 +16,7 @@ from typing import Any
 from django import forms
 from django.db import models
 from django.http import QueryDict
+from django.utils.translation import gettext
 
 from care_episodes.models import Episode
 
@@ -83,7 +84,7 @@ def _display(field: forms.Field, value: Any) -> str:
     if isinstance(value, models.Model):
         return str(value)
     if isinstance(value, bool):
-        return "Yes" if value else "No"
+        return gettext("Yes") if value else gettext("No")
     if choices:
         return str(choices.get(value, choices.get(str(value), value)))
     return str(value)

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any, cast
 from django import forms
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from care_episodes import outcomes
 from care_episodes.concurrency import version_field
@@ -27,6 +29,8 @@ from triage.selectors import instrument_text
 
 # ModelForm is generic only for the type checker (Django's class takes no subscript at run time).
 if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
     _AssessmentModelForm = forms.ModelForm[Assessment]
     _PlanModelForm = forms.ModelForm[SelfManagementPlan]
     _FollowUpModelForm = forms.ModelForm[FollowUpPlan]
@@ -43,10 +47,10 @@ TEXT = forms.Textarea(attrs={"rows": 2})
 
 # The form's sections, in the order a physiotherapist works (the page shows progress through
 # them and an error summary linking to each field in error).
-ASSESSMENT_SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+ASSESSMENT_SECTIONS: tuple[tuple[str, StrOrPromise, tuple[str, ...]], ...] = (
     (
         "history",
-        "History",
+        pgettext_lazy("assessment section", "History"),
         (
             "assessed_on",
             "presenting_complaint",
@@ -62,14 +66,14 @@ ASSESSMENT_SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
             "yellow_flags",
         ),
     ),
-    ("red_flags", "Red-flag review", ("red_flag_screen",)),
+    ("red_flags", _("Red-flag review"), ("red_flag_screen",)),
     (
         "examination",
-        "Examination",
+        _("Examination"),
         ("myotomes", "dermatomes", "reflexes", "straight_leg_raise", "neurological_details"),
     ),
-    ("impression", "Impression", ("working_diagnosis",)),
-    ("plan", "Plan and goals", ("goals",)),
+    ("impression", _("Impression"), ("working_diagnosis",)),
+    ("plan", _("Plan and goals"), ("goals",)),
 )
 
 
@@ -123,11 +127,11 @@ class AssessmentForm(_AssessmentModelForm):
     def clean_assessed_on(self) -> date:
         value: date = self.cleaned_data["assessed_on"]
         if value > timezone.localdate():
-            raise forms.ValidationError("The assessment date cannot be in the future.")
+            raise forms.ValidationError(_("The assessment date cannot be in the future."))
         return value
 
 
-RMDQ_MISSING_WORDING = (
+RMDQ_MISSING_WORDING = _(
     "The licensed RMDQ wording is not loaded, so the statements cannot be shown here: the clinic "
     "loads its licensed copy with `manage.py load_instrument_text --instrument rmdq FILE`. Until "
     "then, tick the item numbers of the statements the patient agreed with on the paper form, or "
@@ -144,29 +148,33 @@ def rmdq_wording() -> InstrumentText | None:
 def rmdq_choices(wording: InstrumentText | None) -> list[tuple[str, str]]:
     if wording is not None and len(wording.items) == outcomes.RMDQ_ITEMS:
         return [(str(n), f"{n}. {text}") for n, text in enumerate(wording.items, start=1)]
-    return [(str(n), f"Item {n}") for n in range(1, outcomes.RMDQ_ITEMS + 1)]
+    return [
+        (str(n), _("Item %(number)s") % {"number": n}) for n in range(1, outcomes.RMDQ_ITEMS + 1)
+    ]
 
 
 class OutcomeForm(forms.Form):
-    measured_on = forms.DateField(widget=DATE, initial=timezone.localdate)
-    timepoint = forms.ChoiceField(choices=OutcomeMeasurement.Timepoint.choices)
+    measured_on = forms.DateField(label=_("Measured on"), widget=DATE, initial=timezone.localdate)
+    timepoint = forms.ChoiceField(
+        label=_("Timepoint"), choices=OutcomeMeasurement.Timepoint.choices
+    )
     nprs = forms.IntegerField(
-        label="Pain now (NPRS, 0 = no pain, 10 = worst imaginable)",
+        label=_("Pain now (NPRS, 0 = no pain, 10 = worst imaginable)"),
         min_value=0,
         max_value=10,
         required=False,
     )
     rmdq_total = forms.IntegerField(
-        label="RMDQ total (0-24)", min_value=0, max_value=24, required=False
+        label=_("RMDQ total (0-24)"), min_value=0, max_value=24, required=False
     )
     rmdq_items = forms.MultipleChoiceField(
-        label="Or tick the RMDQ statements the patient agreed with",
+        label=_("Or tick the RMDQ statements the patient agreed with"),
         choices=[],
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
     grc = forms.IntegerField(
-        label="Global rating of change (-7 very much worse … +7 very much better)",
+        label=_("Global rating of change (-7 very much worse … +7 very much better)"),
         min_value=-7,
         max_value=7,
         required=False,
@@ -179,16 +187,17 @@ class OutcomeForm(forms.Form):
         items = cast(forms.MultipleChoiceField, self.fields["rmdq_items"])
         items.choices = rmdq_choices(wording)
         if wording is None:
-            items.label = "Or tick the numbers of the RMDQ items the patient agreed with"
+            items.label = _("Or tick the numbers of the RMDQ items the patient agreed with")
             items.help_text = RMDQ_MISSING_WORDING
         else:
             items.help_text = wording.copyright_notice
         for n in range(1, outcomes.PSFS_MAX_ACTIVITIES + 1):
             self.fields[f"psfs_activity_{n}"] = forms.CharField(
-                label=f"PSFS activity {n}", max_length=100, required=False
+                label=_("PSFS activity %(number)s") % {"number": n}, max_length=100, required=False
             )
             self.fields[f"psfs_score_{n}"] = forms.DecimalField(
-                label=f"PSFS activity {n} score (0 = unable, 10 = as before)",
+                label=_("PSFS activity %(number)s score (0 = unable, 10 = as before)")
+                % {"number": n},
                 min_value=0,
                 max_value=10,
                 decimal_places=1,
@@ -197,7 +206,10 @@ class OutcomeForm(forms.Form):
         if getattr(settings, "ODI_ENABLED", False):
             for n in range(1, outcomes.ODI_SECTIONS + 1):
                 self.fields[f"odi_{n}"] = forms.IntegerField(
-                    label=f"ODI section {n} (0-5)", min_value=0, max_value=5, required=False
+                    label=_("ODI section %(number)s (0-5)") % {"number": n},
+                    min_value=0,
+                    max_value=5,
+                    required=False,
                 )
 
     def clean(self) -> dict[str, Any]:
@@ -207,9 +219,9 @@ class OutcomeForm(forms.Form):
         for n in range(1, outcomes.PSFS_MAX_ACTIVITIES + 1):
             name, score = data.get(f"psfs_activity_{n}"), data.get(f"psfs_score_{n}")
             if name and score is None:
-                self.add_error(f"psfs_score_{n}", "Give a score for this activity.")
+                self.add_error(f"psfs_score_{n}", _("Give a score for this activity."))
             elif score is not None and not name:
-                self.add_error(f"psfs_activity_{n}", "Name the activity this score is for.")
+                self.add_error(f"psfs_activity_{n}", _("Name the activity this score is for."))
             elif name and score is not None:  # the first test left no name without its score
                 activities.append((name, float(score)))
         if activities:
@@ -220,8 +232,11 @@ class OutcomeForm(forms.Form):
             if len(items) != data["rmdq_total"]:
                 self.add_error(
                     "rmdq_total",
-                    f"The total ({data['rmdq_total']}) does not match the {len(items)} ticked "
-                    "statements; give one or the other.",
+                    _(
+                        "The total (%(total)s) does not match the %(ticked)s ticked statements; "
+                        "give one or the other."
+                    )
+                    % {"total": data["rmdq_total"], "ticked": len(items)},
                 )
         data["rmdq_item_flags"] = (
             [str(n) in items for n in range(1, outcomes.RMDQ_ITEMS + 1)] if items else None
@@ -248,7 +263,7 @@ class OutcomeForm(forms.Form):
             and not activities
             and not any(v is not None for v in odi)
         ):
-            raise forms.ValidationError("Enter at least one outcome measure.")
+            raise forms.ValidationError(_("Enter at least one outcome measure."))
         return data
 
     def _score(self, field: str, rule: Callable[[Any], object], value: object) -> bool:
@@ -277,13 +292,13 @@ class OutcomeForm(forms.Form):
 class PlanForm(_PlanModelForm):
     version = version_field()
     education_topics = forms.MultipleChoiceField(
-        label="Education topics covered",
+        label=_("Education topics covered"),
         choices=SelfManagementPlan.Topic.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
     exercises = forms.ModelMultipleChoiceField(
-        label="Exercises from the library",
+        label=_("Exercises from the library"),
         queryset=Exercise.objects.all(),
         widget=forms.CheckboxSelectMultiple,
         required=False,
@@ -318,18 +333,20 @@ class FollowUpForm(_FollowUpModelForm):
     def clean_sessions(self) -> int:
         value: int = self.cleaned_data["sessions"]
         if not 1 <= value <= 30:
-            raise forms.ValidationError("Plan between 1 and 30 sessions.")
+            raise forms.ValidationError(_("Plan between 1 and 30 sessions."))
         return value
 
 
 class DischargeForm(_DischargeModelForm):
     version = version_field()
-    nprs = forms.IntegerField(label="Final NPRS (0-10)", min_value=0, max_value=10, required=False)
+    nprs = forms.IntegerField(
+        label=_("Final NPRS (0-10)"), min_value=0, max_value=10, required=False
+    )
     rmdq_total = forms.IntegerField(
-        label="Final RMDQ (0-24)", min_value=0, max_value=24, required=False
+        label=_("Final RMDQ (0-24)"), min_value=0, max_value=24, required=False
     )
     grc = forms.IntegerField(
-        label="Global rating of change (-7 to +7)", min_value=-7, max_value=7, required=False
+        label=_("Global rating of change (-7 to +7)"), min_value=-7, max_value=7, required=False
     )
 
     class Meta:
@@ -356,21 +373,23 @@ class NoteForm(_NoteModelForm):
 
 class ReplyForm(forms.Form):
     text = forms.CharField(
-        label="Question or comment for the physiotherapist",
+        label=_("Question or comment for the physiotherapist"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=4000,
     )
 
 
 class StatusForm(forms.Form):
-    to_status = forms.ChoiceField(label="New status", choices=Episode.Status.choices)
-    description = forms.CharField(label="Reason", max_length=250, required=False)
+    to_status = forms.ChoiceField(label=_("New status"), choices=Episode.Status.choices)
+    description = forms.CharField(label=_("Reason"), max_length=250, required=False)
 
 
 class CaseReviewRequestForm(forms.Form):
     question = forms.CharField(
-        label="What should the practice lead look at?",
-        help_text="For example: no change at 6 weeks despite the plan; pain spreading to both legs.",
+        label=_("What should the practice lead look at?"),
+        help_text=_(
+            "For example: no change at 6 weeks despite the plan; pain spreading to both legs."
+        ),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=4000,
     )
@@ -378,7 +397,7 @@ class CaseReviewRequestForm(forms.Form):
 
 class CaseReviewAdviceForm(forms.Form):
     advice = forms.CharField(
-        label="Advice to the physiotherapist",
+        label=_("Advice to the physiotherapist"),
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=4000,
     )
@@ -418,7 +437,7 @@ class VisitNoteForm(_VisitModelForm):
     def clean_visit_date(self) -> date:
         value: date = self.cleaned_data["visit_date"]
         if value > timezone.localdate():
-            raise forms.ValidationError("The visit date cannot be in the future.")
+            raise forms.ValidationError(_("The visit date cannot be in the future."))
         return value
 
     def facts(self) -> dict[str, Any]:
@@ -429,19 +448,19 @@ class RemeasureForm(forms.Form):
     """Quick re-measure at a visit: the common scores only (the full form has PSFS and ODI)."""
 
     timepoint = forms.ChoiceField(
-        label="Timepoint of these measures",
+        label=_("Timepoint of these measures"),
         choices=OutcomeMeasurement.Timepoint.choices,
         initial=OutcomeMeasurement.Timepoint.OTHER,
         required=False,
     )
     nprs = forms.IntegerField(
-        label="Pain now (NPRS 0-10)", min_value=0, max_value=10, required=False
+        label=_("Pain now (NPRS 0-10)"), min_value=0, max_value=10, required=False
     )
     rmdq_total = forms.IntegerField(
-        label="RMDQ total (0-24)", min_value=0, max_value=24, required=False
+        label=_("RMDQ total (0-24)"), min_value=0, max_value=24, required=False
     )
     grc = forms.IntegerField(
-        label="Global rating of change (-7 to +7)", min_value=-7, max_value=7, required=False
+        label=_("Global rating of change (-7 to +7)"), min_value=-7, max_value=7, required=False
     )
 
     prefix = "remeasure"
@@ -471,7 +490,7 @@ class RemeasureForm(forms.Form):
             and timepoint != OutcomeMeasurement.Timepoint.OTHER
             and self.episode.outcomes.filter(timepoint=timepoint).exists()
         ):
-            self.add_error("timepoint", "This timepoint is already recorded; choose another.")
+            self.add_error("timepoint", _("This timepoint is already recorded; choose another."))
         return data
 
     def any_measure(self) -> bool:

@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from care_episodes.models import Episode, EpisodeEvent
 
@@ -70,15 +71,18 @@ def transition(
     discharged_on with `on` (default today) so the wait clock and the outcome schedule follow.
     """
     if to_status not in Episode.Status.values:
-        raise IllegalTransition(f"“{to_status}” is not an episode status.")
+        raise IllegalTransition(_("“%(status)s” is not an episode status.") % {"status": to_status})
     if not can_transition(episode, to_status):
         raise IllegalTransition(
-            f"An episode that is {_label(episode.status)} cannot become {_label(to_status)}."
+            _("An episode that is %(status)s cannot become %(next)s.")
+            % {"status": _label(episode.status), "next": _label(to_status)}
         )
     with transaction.atomic():
         locked = Episode.objects.select_for_update().get(pk=episode.pk)
         if locked.status != episode.status:
-            raise IllegalTransition("This episode was changed by someone else; reload and retry.")
+            raise IllegalTransition(
+                _("This episode was changed by someone else; reload and retry.")
+            )
         from_status = episode.status
         episode.status = to_status
         fields = ["status"]
@@ -151,7 +155,7 @@ def take_episode(episode: Episode, *, physiotherapist: User, by: User | None) ->
     with transaction.atomic():
         locked = Episode.objects.select_for_update().get(pk=episode.pk)
         if locked.physiotherapist_id not in (None, physiotherapist.pk):
-            raise IllegalTransition("Another physiotherapist has taken this episode meanwhile.")
+            raise IllegalTransition(_("Another physiotherapist has taken this episode meanwhile."))
         episode.physiotherapist = physiotherapist
         episode.save(update_fields=["physiotherapist"])
         who = physiotherapist.get_full_name() or physiotherapist.get_username()

@@ -7,6 +7,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchQuery, SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from lbp_pathway import history
 
@@ -19,24 +20,24 @@ class Episode(models.Model):
     """
 
     class Status(models.TextChoices):
-        REQUESTED = "requested", "Requested"
-        BOOKED = "booked", "Booked"
-        ASSESSED = "assessed", "Assessed"
-        IN_CARE = "in_care", "In care"
-        DISCHARGED = "discharged", "Discharged"
-        SENT_TO_EMERGENCY = "sent_to_emergency", "Sent to emergency"
-        REFERRED_ON = "referred_on", "Referred on"
-        DECLINED = "declined", "Declined"
-        LOST_TO_FOLLOW_UP = "lost_to_follow_up", "Lost to follow-up"
+        REQUESTED = "requested", _("Requested")
+        BOOKED = "booked", _("Booked")
+        ASSESSED = "assessed", _("Assessed")
+        IN_CARE = "in_care", _("In care")
+        DISCHARGED = "discharged", _("Discharged")
+        SENT_TO_EMERGENCY = "sent_to_emergency", _("Sent to emergency")
+        REFERRED_ON = "referred_on", _("Referred on")
+        DECLINED = "declined", _("Declined")
+        LOST_TO_FOLLOW_UP = "lost_to_follow_up", _("Lost to follow-up")
 
     class Source(models.TextChoices):
-        DIRECT = "direct", "Direct booking (first contact)"
-        PHYSICIAN_REFERRAL = "physician_referral", "Family physician referral"
+        DIRECT = "direct", _("Direct booking (first contact)")
+        PHYSICIAN_REFERRAL = "physician_referral", _("Family physician referral")
 
     class Risk(models.TextChoices):
-        LOW = "low", "Low"
-        MEDIUM = "medium", "Medium"
-        HIGH = "high", "High"
+        LOW = "low", _("Low")
+        MEDIUM = "medium", _("Medium")
+        HIGH = "high", _("High")
 
     patient = models.ForeignKey("intake.Patient", on_delete=models.PROTECT, related_name="episodes")
     physiotherapist = models.ForeignKey(
@@ -98,62 +99,72 @@ class Assessment(models.Model):
     """The physiotherapist's assessment of an episode (history, focused exam, working diagnosis)."""
 
     class Pattern(models.TextChoices):
-        BACK_DOMINANT = "back_dominant", "Back-dominant pain"
-        LEG_DOMINANT = "leg_dominant", "Leg-dominant pain (radicular)"
-        NEUROGENIC_CLAUDICATION = "neurogenic_claudication", "Neurogenic claudication"
+        BACK_DOMINANT = "back_dominant", _("Back-dominant pain")
+        LEG_DOMINANT = "leg_dominant", _("Leg-dominant pain (radicular)")
+        NEUROGENIC_CLAUDICATION = "neurogenic_claudication", _("Neurogenic claudication")
 
     class WorkStatus(models.TextChoices):
-        WORKING_FULL = "working_full", "Working, full duties"
-        WORKING_MODIFIED = "working_modified", "Working, modified duties"
-        OFF_WORK = "off_work", "Off work because of back pain"
-        NOT_WORKING = "not_working", "Not in paid work (retired, student, caregiver…)"
+        WORKING_FULL = "working_full", _("Working, full duties")
+        WORKING_MODIFIED = "working_modified", _("Working, modified duties")
+        OFF_WORK = "off_work", _("Off work because of back pain")
+        NOT_WORKING = "not_working", _("Not in paid work (retired, student, caregiver…)")
 
     class Finding(models.TextChoices):
-        NORMAL = "normal", "Normal"
-        ABNORMAL = "abnormal", "Abnormal"
-        NOT_TESTED = "not_tested", "Not tested"
+        NORMAL = "normal", _("Normal")
+        ABNORMAL = "abnormal", _("Abnormal")
+        NOT_TESTED = "not_tested", _("Not tested")
 
     class StraightLegRaise(models.TextChoices):
-        NEGATIVE = "negative", "Negative"
-        POSITIVE_LEFT = "positive_left", "Positive left"
-        POSITIVE_RIGHT = "positive_right", "Positive right"
-        POSITIVE_BOTH = "positive_both", "Positive both sides"
-        NOT_TESTED = "not_tested", "Not tested"
+        NEGATIVE = "negative", _("Negative")
+        POSITIVE_LEFT = "positive_left", _("Positive left")
+        POSITIVE_RIGHT = "positive_right", _("Positive right")
+        POSITIVE_BOTH = "positive_both", _("Positive both sides")
+        NOT_TESTED = "not_tested", _("Not tested")
 
     episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="assessments")
-    assessed_on = models.DateField()
+    assessed_on = models.DateField(_("assessed on"))
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    presenting_complaint = models.TextField()
-    onset = models.CharField("Onset", max_length=200, help_text="When and how it started.")
+    presenting_complaint = models.TextField(_("presenting complaint"))
+    onset = models.CharField(_("Onset"), max_length=200, help_text=_("When and how it started."))
     symptom_weeks = models.PositiveSmallIntegerField(
-        "Weeks since this episode's onset", null=True, blank=True
+        _("Weeks since this episode's onset"), null=True, blank=True
     )
-    pattern = models.CharField(max_length=30, choices=Pattern.choices)
-    aggravating_factors = models.TextField(blank=True)
-    easing_factors = models.TextField(blank=True)
-    previous_episodes = models.TextField(blank=True)
-    work_status = models.CharField(max_length=20, choices=WorkStatus.choices)
-    medications = models.TextField(blank=True)
-    opioid_use = models.BooleanField("Uses opioids", default=False)
+    pattern = models.CharField(_("pattern"), max_length=30, choices=Pattern.choices)
+    aggravating_factors = models.TextField(_("aggravating factors"), blank=True)
+    easing_factors = models.TextField(_("easing factors"), blank=True)
+    previous_episodes = models.TextField(_("previous episodes"), blank=True)
+    work_status = models.CharField(_("work status"), max_length=20, choices=WorkStatus.choices)
+    medications = models.TextField(_("medications"), blank=True)
+    opioid_use = models.BooleanField(_("Uses opioids"), default=False)
     yellow_flags = models.TextField(
-        blank=True, help_text="Beliefs, fear of movement, mood, work and social factors."
+        _("yellow flags"),
+        blank=True,
+        help_text=_("Beliefs, fear of movement, mood, work and social factors."),
     )
     red_flag_screen = models.TextField(
-        "Red-flag screen", help_text="What was asked and found (cauda equina, cancer, infection…)."
+        _("Red-flag screen"),
+        help_text=_("What was asked and found (cauda equina, cancer, infection…)."),
     )
-    myotomes = models.CharField(max_length=12, choices=Finding.choices, default=Finding.NOT_TESTED)
+    myotomes = models.CharField(
+        _("myotomes"), max_length=12, choices=Finding.choices, default=Finding.NOT_TESTED
+    )
     dermatomes = models.CharField(
-        max_length=12, choices=Finding.choices, default=Finding.NOT_TESTED
+        _("dermatomes"), max_length=12, choices=Finding.choices, default=Finding.NOT_TESTED
     )
-    reflexes = models.CharField(max_length=12, choices=Finding.choices, default=Finding.NOT_TESTED)
+    reflexes = models.CharField(
+        _("reflexes"), max_length=12, choices=Finding.choices, default=Finding.NOT_TESTED
+    )
     straight_leg_raise = models.CharField(
-        max_length=16, choices=StraightLegRaise.choices, default=StraightLegRaise.NOT_TESTED
+        _("straight leg raise"),
+        max_length=16,
+        choices=StraightLegRaise.choices,
+        default=StraightLegRaise.NOT_TESTED,
     )
-    neurological_details = models.TextField("Neurological screen details", blank=True)
-    working_diagnosis = models.CharField(max_length=300)
-    goals = models.TextField("Patient's goals")
+    neurological_details = models.TextField(_("Neurological screen details"), blank=True)
+    working_diagnosis = models.CharField(_("working diagnosis"), max_length=300)
+    goals = models.TextField(_("Patient's goals"))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -167,13 +178,13 @@ class OutcomeMeasurement(models.Model):
     """The outcome measures taken on one occasion (any of them may be left out)."""
 
     class Timepoint(models.TextChoices):
-        BASELINE = "baseline", "Baseline"
-        SIX_WEEKS = "six_weeks", "6 weeks"
-        DISCHARGE = "discharge", "Discharge"
-        THREE_MONTHS = "three_months", "3 months"
-        SIX_MONTHS = "six_months", "6 months"
-        TWELVE_MONTHS = "twelve_months", "12 months"
-        OTHER = "other", "Other"
+        BASELINE = "baseline", _("Baseline")
+        SIX_WEEKS = "six_weeks", _("6 weeks")
+        DISCHARGE = "discharge", _("Discharge")
+        THREE_MONTHS = "three_months", _("3 months")
+        SIX_MONTHS = "six_months", _("6 months")
+        TWELVE_MONTHS = "twelve_months", _("12 months")
+        OTHER = "other", _("Other")
 
     episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="outcomes")
     measured_on = models.DateField()
@@ -181,8 +192,8 @@ class OutcomeMeasurement(models.Model):
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    nprs = models.PositiveSmallIntegerField("NPRS", null=True, blank=True)
-    rmdq = models.PositiveSmallIntegerField("RMDQ", null=True, blank=True)
+    nprs = models.PositiveSmallIntegerField(_("NPRS"), null=True, blank=True)
+    rmdq = models.PositiveSmallIntegerField(_("RMDQ"), null=True, blank=True)
     rmdq_items = models.JSONField(null=True, blank=True)
     # PSFS and ODI are stored unrounded (double precision holds the rules' float exactly), so a change
     # judged from the stored scores equals outcomes_check's answer; screens round for display.
@@ -255,9 +266,9 @@ class AssessmentDraft(models.Model):
 class VisitMode(models.TextChoices):
     """How a visit takes place (appointments and visit notes)."""
 
-    IN_PERSON = "in_person", "In person"
-    VIDEO = "video", "Video (telehealth)"
-    PHONE = "phone", "Phone"
+    IN_PERSON = "in_person", _("In person")
+    VIDEO = "video", _("Video (telehealth)")
+    PHONE = "phone", _("Phone")
 
 
 class VisitNote(models.Model):
@@ -265,13 +276,15 @@ class VisitNote(models.Model):
     responded and what changes in the plan. Editable until signed; signed notes never change."""
 
     episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="visits")
-    visit_date = models.DateField()
-    mode = models.CharField(max_length=10, choices=VisitMode.choices, default=VisitMode.IN_PERSON)
-    subjective = models.TextField("Subjective (what the patient reports)")
-    objective = models.TextField("Objective (findings)", blank=True)
-    treatment = models.TextField("Treatment given")
-    response = models.TextField("Response to treatment", blank=True)
-    plan_changes = models.TextField("Plan changes", blank=True)
+    visit_date = models.DateField(_("visit date"))
+    mode = models.CharField(
+        _("mode"), max_length=10, choices=VisitMode.choices, default=VisitMode.IN_PERSON
+    )
+    subjective = models.TextField(_("Subjective (what the patient reports)"))
+    objective = models.TextField(_("Objective (findings)"), blank=True)
+    treatment = models.TextField(_("Treatment given"))
+    response = models.TextField(_("Response to treatment"), blank=True)
+    plan_changes = models.TextField(_("Plan changes"), blank=True)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -305,7 +318,9 @@ class Exercise(models.Model):
     name = models.CharField(max_length=120, unique=True)
     purpose = models.CharField(max_length=200)
     sets = models.PositiveSmallIntegerField(default=1)
-    reps = models.CharField(max_length=40, help_text="Repetitions or hold time, e.g. 10 or 30 s.")
+    reps = models.CharField(
+        max_length=40, help_text=_("Repetitions or hold time, e.g. 10 or 30 s.")
+    )
     frequency = models.CharField(max_length=80)
     progression = models.CharField(max_length=250, blank=True)
     instructions = models.TextField()
@@ -325,27 +340,27 @@ class SelfManagementPlan(models.Model):
     """What the patient does between (or instead of) sessions; printed as the patient handout."""
 
     class Topic(models.TextChoices):
-        BACK_PAIN_COMMON = "common", "Back pain is common and usually settles"
-        STAY_ACTIVE = "stay_active", "Staying active helps recovery"
-        HURT_NOT_HARM = "hurt_not_harm", "Hurt does not mean harm"
-        IMAGING = "imaging", "Why scans are rarely needed"
-        PACING = "pacing", "Pacing activity and graded return"
-        SLEEP = "sleep", "Sleep and rest positions"
-        MEDICATION = "medication", "Pain medication: what helps and what to avoid"
-        STRESS = "stress", "Stress, mood and pain"
-        WORK = "work", "Staying at or returning to work"
-        FLARE_UPS = "flare_ups", "Managing flare-ups"
+        BACK_PAIN_COMMON = "common", _("Back pain is common and usually settles")
+        STAY_ACTIVE = "stay_active", _("Staying active helps recovery")
+        HURT_NOT_HARM = "hurt_not_harm", _("Hurt does not mean harm")
+        IMAGING = "imaging", _("Why scans are rarely needed")
+        PACING = "pacing", _("Pacing activity and graded return")
+        SLEEP = "sleep", _("Sleep and rest positions")
+        MEDICATION = "medication", _("Pain medication: what helps and what to avoid")
+        STRESS = "stress", _("Stress, mood and pain")
+        WORK = "work", _("Staying at or returning to work")
+        FLARE_UPS = "flare_ups", _("Managing flare-ups")
 
     episode = models.OneToOneField(Episode, on_delete=models.CASCADE, related_name="plan")
     education_topics = ArrayField(
         models.CharField(max_length=20, choices=Topic.choices), default=list, blank=True
     )
     exercises = models.ManyToManyField(Exercise, blank=True, related_name="+")
-    activity_modifications = models.TextField(blank=True)
-    work_modifications = models.TextField(blank=True)
-    goals = models.TextField(blank=True)
+    activity_modifications = models.TextField(_("activity modifications"), blank=True)
+    work_modifications = models.TextField(_("work modifications"), blank=True)
+    goals = models.TextField(_("goals"), blank=True)
     safety_netting = models.TextField(
-        "Safety-netting advice",
+        _("Safety-netting advice"),
         default=(
             "Go to the Emergency Department now if you have new numbness around the genitals or "
             "buttocks, cannot pass urine or control your bladder or bowels, or have new weakness in "
@@ -362,7 +377,7 @@ class SelfManagementPlan(models.Model):
         return f"Self-management plan for {self.episode}"
 
     def topic_labels(self) -> list[str]:
-        return [self.Topic(topic).label for topic in self.education_topics]
+        return [str(self.Topic(topic).label) for topic in self.education_topics]
 
 
 class FollowUpPlan(models.Model):
@@ -371,19 +386,19 @@ class FollowUpPlan(models.Model):
     class CareModel(models.TextChoices):
         SINGLE_SESSION = (
             "single_session_advice",
-            "Single session: assessment, advice, self-management",
+            _("Single session: assessment, advice, self-management"),
         )
-        COURSE = "physiotherapy_course", "Course of physiotherapy"
+        COURSE = "physiotherapy_course", _("Course of physiotherapy")
         PSYCHOLOGICALLY_INFORMED = (
             "psychologically_informed_physiotherapy",
-            "Psychologically informed physiotherapy",
+            _("Psychologically informed physiotherapy"),
         )
 
     episode = models.OneToOneField(Episode, on_delete=models.CASCADE, related_name="follow_up")
-    care_model = models.CharField(max_length=40, choices=CareModel.choices)
-    sessions = models.PositiveSmallIntegerField("Sessions planned (including the assessment)")
-    interval_weeks = models.PositiveSmallIntegerField("Weeks between sessions", default=1)
-    notes = models.TextField(blank=True)
+    care_model = models.CharField(_("care model"), max_length=40, choices=CareModel.choices)
+    sessions = models.PositiveSmallIntegerField(_("Sessions planned (including the assessment)"))
+    interval_weeks = models.PositiveSmallIntegerField(_("Weeks between sessions"), default=1)
+    notes = models.TextField(_("notes"), blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -402,17 +417,17 @@ class Discharge(models.Model):
     """Why and how an episode ended; the final outcomes are an OutcomeMeasurement at discharge."""
 
     class Reason(models.TextChoices):
-        GOALS_MET = "goals_met", "Goals met"
-        SELF_MANAGING = "self_managing", "Self-managing with the plan"
-        PLATEAU = "plateau", "No further progress expected from physiotherapy"
-        REFERRED = "referred", "Referred to another service"
-        PATIENT_CHOICE = "patient_choice", "Patient chose to stop"
-        OTHER = "other", "Other"
+        GOALS_MET = "goals_met", _("Goals met")
+        SELF_MANAGING = "self_managing", _("Self-managing with the plan")
+        PLATEAU = "plateau", _("No further progress expected from physiotherapy")
+        REFERRED = "referred", _("Referred to another service")
+        PATIENT_CHOICE = "patient_choice", _("Patient chose to stop")
+        OTHER = "other", _("Other")
 
     episode = models.OneToOneField(Episode, on_delete=models.CASCADE, related_name="discharge")
-    discharged_on = models.DateField()
-    reason = models.CharField(max_length=20, choices=Reason.choices)
-    summary = models.TextField(blank=True)
+    discharged_on = models.DateField(_("discharged on"))
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    summary = models.TextField(_("summary"), blank=True)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -452,8 +467,8 @@ class ConsultationNote(models.Model):
     previous = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="addendum"
     )
-    title = models.CharField(max_length=200)
-    body = models.TextField()
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("body"))
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="authored_notes"
     )
@@ -579,16 +594,16 @@ class NoteDelivery(models.Model):
     retrying with back-off."""
 
     class Channel(models.TextChoices):
-        WEBHOOK = "webhook", "Partner system"
-        EMAIL = "email", "Email"
+        WEBHOOK = "webhook", _("Partner system")
+        EMAIL = "email", _("Email")
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting to be sent"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
+        PENDING = "pending", _("Waiting to be sent")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
         # No webhook configured for the partner: the note waits for the partner to poll for it.
-        AVAILABLE = "available", "Available to the partner"
-        FAILED = "failed", "Failed"
+        AVAILABLE = "available", _("Available to the partner")
+        FAILED = "failed", _("Failed")
 
     note = models.ForeignKey(ConsultationNote, on_delete=models.PROTECT, related_name="deliveries")
     referrer = models.ForeignKey(

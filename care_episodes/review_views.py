@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from care_episodes import selectors, services
@@ -41,7 +42,7 @@ def case_review(request: AuthenticatedHttpRequest, episode_id: int) -> HttpRespo
     form = CaseReviewAdviceForm(request.POST or None)
     if request.method == "POST":
         if waiting is None:
-            messages.error(request, "No review of this episode is waiting for an answer.")
+            messages.error(request, _("No review of this episode is waiting for an answer."))
             return redirect("care_episodes:case_review", episode_id=episode_id)
         if form.is_valid():
             try:
@@ -51,7 +52,7 @@ def case_review(request: AuthenticatedHttpRequest, episode_id: int) -> HttpRespo
             except services.CaseReviewRefused as error:
                 messages.error(request, str(error))
             else:
-                messages.success(request, "Your advice was sent to the physiotherapist.")
+                messages.success(request, _("Your advice was sent to the physiotherapist."))
             return redirect("care_episodes:lead_home")
     else:
         audit.record(
@@ -91,7 +92,7 @@ def request_case_review(request: AuthenticatedHttpRequest, episode_id: int) -> H
     episode = access.episode_for(request, episode_id, write=True)
     form = CaseReviewRequestForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Say what the practice lead should look at.")
+        messages.error(request, _("Say what the practice lead should look at."))
     else:
         try:
             services.request_case_review(
@@ -100,5 +101,5 @@ def request_case_review(request: AuthenticatedHttpRequest, episode_id: int) -> H
         except services.CaseReviewRefused as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, "The practice lead has been asked to review this case.")
+            messages.success(request, _("The practice lead has been asked to review this case."))
     return redirect("care_episodes:episode_detail", episode_id=episode_id)

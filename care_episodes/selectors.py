@@ -22,6 +22,7 @@ from django.db.models import (
     When,
 )
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from care_episodes import outcomes
 from care_episodes.charts import LineChart, line_chart
@@ -143,15 +144,19 @@ class TimelineEntry:
 def episode_timeline(episode: Episode) -> list[TimelineEntry]:
     """Status changes and events, assessments, outcome measures and notes, oldest first."""
     entries = [
-        TimelineEntry(event.at, "Event", event.description, str(event.by or ""))
+        TimelineEntry(event.at, gettext("Event"), event.description, str(event.by or ""))
         for event in episode.events.select_related("by")
     ]
     for assessment in episode.assessments.select_related("by"):
         entries.append(
             TimelineEntry(
                 assessment.created_at,
-                "Assessment",
-                f"Assessment on {assessment.assessed_on:%Y-%m-%d}: {assessment.working_diagnosis}",
+                gettext("Assessment"),
+                gettext("Assessment on %(date)s: %(diagnosis)s")
+                % {
+                    "date": f"{assessment.assessed_on:%Y-%m-%d}",
+                    "diagnosis": assessment.working_diagnosis,
+                },
                 str(assessment.by or ""),
             )
         )
@@ -159,8 +164,12 @@ def episode_timeline(episode: Episode) -> list[TimelineEntry]:
         entries.append(
             TimelineEntry(
                 measurement.created_at,
-                "Outcome measures",
-                f"{measurement.get_timepoint_display()} measures on {measurement.measured_on:%Y-%m-%d}",
+                gettext("Outcome measures"),
+                gettext("%(timepoint)s measures on %(date)s")
+                % {
+                    "timepoint": measurement.get_timepoint_display(),
+                    "date": f"{measurement.measured_on:%Y-%m-%d}",
+                },
                 str(measurement.by or ""),
             )
         )
@@ -178,19 +187,25 @@ def episode_timeline(episode: Episode) -> list[TimelineEntry]:
         entries.append(
             TimelineEntry(
                 visit.created_at,
-                "Follow-up visit",
-                f"Visit on {visit.visit_date:%Y-%m-%d} ({visit.get_mode_display().lower()})"
-                + (f"; re-measured {', '.join(remeasured)}" if remeasured else ""),
+                gettext("Follow-up visit"),
+                gettext("Visit on %(date)s (%(mode)s)")
+                % {"date": f"{visit.visit_date:%Y-%m-%d}", "mode": visit.get_mode_display().lower()}
+                + (
+                    gettext("; re-measured %(scores)s") % {"scores": ", ".join(remeasured)}
+                    if remeasured
+                    else ""
+                ),
                 "",
             )
         )
     for note in episode.notes.select_related("author"):
-        state = "signed" if note.signed_at else "draft"
+        state = gettext("signed") if note.signed_at else gettext("draft")
         entries.append(
             TimelineEntry(
                 note.signed_at or note.created_at,
-                "Consultation note",
-                f"Consultation note version {note.version} ({state})",
+                gettext("Consultation note"),
+                gettext("Consultation note version %(version)s (%(state)s)")
+                % {"version": note.version, "state": state},
                 str(note.author),
             )
         )
@@ -313,13 +328,13 @@ def case_reviews_of(episode: Episode) -> list[CaseReview]:
 
 PATHWAY = ("triage", "assessment", "outcomes", "plan", "note", "follow_up", "discharge")
 STEP_LABELS = {
-    "triage": "Triage",
-    "assessment": "Assessment",
-    "outcomes": "Outcomes",
-    "plan": "Plan",
-    "note": "Note",
-    "follow_up": "Follow-up",
-    "discharge": "Discharge",
+    "triage": gettext_lazy("Triage"),
+    "assessment": gettext_lazy("Assessment"),
+    "outcomes": gettext_lazy("Outcomes"),
+    "plan": gettext_lazy("Plan"),
+    "note": gettext_lazy("Note"),
+    "follow_up": gettext_lazy("Follow-up"),
+    "discharge": gettext_lazy("Discharge"),
 }
 
 
@@ -394,16 +409,16 @@ def patient_header(
         )
     flags = []
     if patient.booking_hold:
-        flags.append(f"Booking hold: {patient.booking_hold}")
+        flags.append(gettext("Booking hold: %(hold)s") % {"hold": patient.booking_hold})
     steps: list[PathwayStep] = []
     draft_note_id = None
     if current is not None:
         if current.booking_hold and current.booking_hold != patient.booking_hold:
-            flags.append(f"Booking hold: {current.booking_hold}")
+            flags.append(gettext("Booking hold: %(hold)s") % {"hold": current.booking_hold})
         if current.triage_disposition == TriageDecision.Disposition.EMERGENCY:
-            flags.append("Red flag: emergency")
+            flags.append(gettext("Red flag: emergency"))
         elif current.triage_disposition == TriageDecision.Disposition.URGENT:
-            flags.append("Red flag: urgent physician review")
+            flags.append(gettext("Red flag: urgent physician review"))
         done = {
             "triage": current.triage_disposition is not None,
             "assessment": current.has_assessment,
@@ -416,7 +431,9 @@ def patient_header(
         following = next((key for key in PATHWAY if not done[key]), None)
         if done["discharge"]:
             following = None
-        steps = [PathwayStep(key, STEP_LABELS[key], done[key], key == following) for key in PATHWAY]
+        steps = [
+            PathwayStep(key, str(STEP_LABELS[key]), done[key], key == following) for key in PATHWAY
+        ]
         draft_note_id = current.draft_id
     return PatientHeader(
         patient=patient,
@@ -478,7 +495,7 @@ def physio_day_schedule(user: User, *, day: date | None = None) -> list[Schedule
         if not appointment.has_triage:
             due.append("Triage")
         if next_due is not None and (baseline is None or next_due.due_on <= day):
-            due.append(f"Outcomes ({next_due.label})")
+            due.append(gettext("Outcomes (%(timepoint)s)") % {"timepoint": gettext(next_due.label)})
         if appointment.has_assessment and not appointment.has_signed_note:
             due.append("Note")
         elif appointment.appointment_type.is_new_assessment and not appointment.has_assessment:

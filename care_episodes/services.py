@@ -15,6 +15,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from care_episodes import drafting, lifecycle, note_delivery, outcomes
 from care_episodes.concurrency import check_version, lock_episode
@@ -96,7 +97,8 @@ def record_assessment(
         lifecycle.note_event(episode, "Reassessment recorded", by=by)
     else:
         raise IllegalTransition(
-            f"An episode that is {episode.get_status_display().lower()} cannot be assessed."
+            gettext("An episode that is %(status)s cannot be assessed.")
+            % {"status": episode.get_status_display().lower()}
         )
     physio = by or episode.physiotherapist
     if physio is not None and not episode.assessments.exclude(pk=assessment.pk).exists():
@@ -377,7 +379,9 @@ def note_facts(episode: Episode) -> drafting.NoteFacts:
     """Gather the assessment, triage, outcomes and plans as plain values for drafting."""
     assessment = latest_assessment(episode)
     if assessment is None:
-        raise IllegalTransition("Complete the assessment before drafting the consultation note.")
+        raise IllegalTransition(
+            gettext("Complete the assessment before drafting the consultation note.")
+        )
     triage = latest_triage(episode) or {}
     plan = getattr(episode, "plan", None) if hasattr(episode, "plan") else None
     follow_up = FollowUpPlan.objects.filter(episode=episode).first()
@@ -506,7 +510,9 @@ def sign_note(note: ConsultationNote, *, actor: audit.Actor) -> ConsultationNote
 def start_addendum(note: ConsultationNote, *, actor: audit.Actor) -> ConsultationNote:
     """A new draft version linked to the signed one; the signed note itself never changes."""
     if not note.is_signed:
-        raise IllegalTransition("Only a signed note takes an addendum; edit the draft instead.")
+        raise IllegalTransition(
+            gettext("Only a signed note takes an addendum; edit the draft instead.")
+        )
     existing = note.episode.notes.filter(signed_at__isnull=True).first()
     if existing is not None:
         return existing
@@ -580,7 +586,7 @@ def change_status(
 def take_episode(episode: Episode, *, actor: audit.Actor) -> None:
     """The acting physiotherapist takes an unassigned episode into their care (then writes it)."""
     if episode.status in lifecycle.CLOSED:
-        raise IllegalTransition("A closed episode cannot be taken into care.")
+        raise IllegalTransition(gettext("A closed episode cannot be taken into care."))
     physiotherapist = _person(actor)
     lifecycle.take_episode(episode, physiotherapist=physiotherapist, by=physiotherapist)
     audit.record(
@@ -597,7 +603,9 @@ def request_case_review(episode: Episode, *, actor: audit.Actor, question: str) 
     """The physiotherapist in care asks a practice lead to review a complex or escalated case; every
     practice lead is told in the app (no clinical content in the notification)."""
     if CaseReview.objects.filter(episode=episode, reviewed_at__isnull=True).exists():
-        raise CaseReviewRefused("A review of this episode is already waiting for a practice lead.")
+        raise CaseReviewRefused(
+            gettext("A review of this episode is already waiting for a practice lead.")
+        )
     review = CaseReview.objects.create(
         episode=episode, requested_by=_person(actor), question=question
     )
@@ -617,7 +625,7 @@ def answer_case_review(review: CaseReview, *, actor: audit.Actor, advice: str) -
     """A practice lead answers; the physiotherapist who asked reads the advice on the episode."""
     locked = CaseReview.objects.select_for_update().get(pk=review.pk)
     if locked.reviewed_at is not None:
-        raise CaseReviewRefused("This review has already been answered.")
+        raise CaseReviewRefused(gettext("This review has already been answered."))
     locked.reviewed_by = _person(actor)
     locked.reviewed_at = timezone.now()
     locked.advice = advice

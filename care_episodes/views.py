@@ -6,12 +6,13 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from care_episodes import lifecycle, outcomes, selectors, services, visits, worsening
+from care_episodes import documents, lifecycle, outcomes, selectors, services, visits, worsening
 from care_episodes.concurrency import (
     StaleRecord,
     conflict_context,
@@ -155,21 +156,21 @@ def take_episode(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResp
     episode = access.episode_for(request, episode_id, what="Care episode (take into care)")
     basis = request.access_basis  # type: ignore[attr-defined]
     if basis is Basis.IN_CARE:
-        messages.info(request, "This episode is already in your care.")
+        messages.info(request, _("This episode is already in your care."))
         return redirect("care_episodes:episode_detail", episode_id=episode_id)
     if basis is not Basis.SITE:
         access.refuse(
             request,
             f"Care episode {episode_id} (take into care)",
             episode.patient_id,
-            "Only an unassigned episode at your site can be taken into your care.",
+            _("Only an unassigned episode at your site can be taken into your care."),
         )
     try:
         services.take_episode(episode, actor=audit.actor(request))
     except IllegalTransition as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, "The episode is now in your care.")
+        messages.success(request, _("The episode is now in your care."))
     return redirect("care_episodes:episode_detail", episode_id=episode_id)
 
 
@@ -203,7 +204,9 @@ def assessment_edit(request: AuthenticatedHttpRequest, episode_id: int) -> HttpR
     if request.method == "POST" and "save_draft" in request.POST:
         data = {name: request.POST.getlist(name) for name in [*ASSESSMENT_DRAFT_FIELDS, "version"]}
         visits.save_assessment_draft(episode, actor=audit.actor(request), data=data)
-        messages.success(request, "Draft saved. It is here when you come back to the assessment.")
+        messages.success(
+            request, _("Draft saved. It is here when you come back to the assessment.")
+        )
         return redirect("care_episodes:assessment", episode_id=episode_id)
     if request.method == "POST":
         form = AssessmentForm(request.POST)
@@ -217,10 +220,10 @@ def assessment_edit(request: AuthenticatedHttpRequest, episode_id: int) -> HttpR
                         expected_version=submitted_version(form),
                         **_fields(form),
                     ),
-                    "Assessment saved.",
+                    _("Assessment saved."),
                 )
             except StaleRecord as stale:
-                return _conflict(request, form, stale, what="assessment", **context)
+                return _conflict(request, form, stale, what=_("assessment"), **context)
             if saved:
                 visits.discard_assessment_draft(episode, actor=audit.actor(request))
                 return redirect("care_episodes:episode_detail", episode_id=episode_id)
@@ -256,10 +259,10 @@ def outcome_add(request: AuthenticatedHttpRequest, episode_id: int) -> HttpRespo
     if request.method == "POST" and form.is_valid():
         timepoint = form.cleaned_data["timepoint"]
         if timepoint != "other" and timepoint in done:
-            form.add_error("timepoint", "This timepoint is already recorded; choose another.")
+            form.add_error("timepoint", _("This timepoint is already recorded; choose another."))
         else:
             services.record_outcomes(episode, actor=audit.actor(request), **form.service_kwargs())
-            messages.success(request, "Outcome measures saved.")
+            messages.success(request, _("Outcome measures saved."))
             return redirect("care_episodes:episode_detail", episode_id=episode_id)
     return render(request, "care_episodes/outcome_form.html", {"episode": episode, "form": form})
 
@@ -280,8 +283,8 @@ def plan_edit(request: AuthenticatedHttpRequest, episode_id: int) -> HttpRespons
                 **data,
             )
         except StaleRecord as stale:
-            return _conflict(request, form, stale, what="self-management plan", episode=episode)
-        messages.success(request, "Self-management plan saved.")
+            return _conflict(request, form, stale, what=_("self-management plan"), episode=episode)
+        messages.success(request, _("Self-management plan saved."))
         return redirect("care_episodes:episode_detail", episode_id=episode_id)
     return render(request, "care_episodes/plan_form.html", {"episode": episode, "form": form})
 
@@ -298,11 +301,17 @@ def handout(request: AuthenticatedHttpRequest, episode_id: int) -> HttpResponse:
     _audit_read(
         request, Action.PRINT, f"self-management handout of episode {episode_id}", episode.patient
     )
-    return render(request, "care_episodes/handout.html", context)
+    body = mark_safe(documents.handout_html(context, request=request))  # noqa: S308 (autoescaped)
+    language = documents.patient_language(episode.patient)
+    return render(
+        request,
+        "care_episodes/handout.html",
+        {**context, "handout_body": body, "handout_language": documents.LANGUAGE_TAGS[language]},
+    )
 
 
-def pdf_response(template: str, context: dict[str, Any], filename: str) -> HttpResponse:
-    pdf = html_to_pdf(render_to_string(template, context))
+def pdf_response(html: str, filename: str) -> HttpResponse:
+    pdf = html_to_pdf(html)
     if pdf is None:
         raise RuntimeError("The PDF could not be generated.")
     response = HttpResponse(pdf, content_type="application/pdf")
@@ -320,7 +329,7 @@ def handout_pdf(request: AuthenticatedHttpRequest, episode_id: int) -> HttpRespo
         f"self-management handout PDF of episode {episode_id}",
         episode.patient,
     )
-    return pdf_response("care_episodes/pdf/handout.html", context, f"handout-{episode_id}.pdf")
+    return pdf_response(documents.handout_html(context, pdf=True), f"handout-{episode_id}.pdf")
 
 
 @role_required(PHYSIO)
@@ -343,7 +352,7 @@ def follow_up_edit(request: AuthenticatedHttpRequest, episode_id: int) -> HttpRe
                 "Follow-up plan saved.",
             )
         except StaleRecord as stale:
-            return _conflict(request, form, stale, what="follow-up plan", episode=episode)
+            return _conflict(request, form, stale, what=_("follow-up plan"), episode=episode)
         if saved:
             return redirect("care_episodes:episode_detail", episode_id=episode_id)
     return render(
@@ -371,10 +380,10 @@ def discharge(request: AuthenticatedHttpRequest, episode_id: int) -> HttpRespons
                     final_outcomes=form.final_outcomes(),
                     expected_version=submitted_version(form),
                 ),
-                "Episode discharged.",
+                _("Episode discharged."),
             )
         except StaleRecord as stale:
-            return _conflict(request, form, stale, what="discharge", episode=episode)
+            return _conflict(request, form, stale, what=_("discharge"), episode=episode)
         if saved:
             return redirect("care_episodes:episode_detail", episode_id=episode_id)
     return render(request, "care_episodes/discharge_form.html", {"episode": episode, "form": form})
@@ -386,7 +395,7 @@ def change_status(request: AuthenticatedHttpRequest, episode_id: int) -> HttpRes
     episode = access.episode_for(request, episode_id, write=True)
     form = StatusForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a status.")
+        messages.error(request, _("Choose a status."))
     else:
         try:
             services.change_status(
@@ -398,7 +407,10 @@ def change_status(request: AuthenticatedHttpRequest, episode_id: int) -> HttpRes
         except IllegalTransition as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, f"Status changed to {episode.get_status_display()}.")
+            messages.success(
+                request,
+                _("Status changed to %(status)s.") % {"status": episode.get_status_display()},
+            )
     return redirect("care_episodes:episode_detail", episode_id=episode_id)
 
 
@@ -438,7 +450,7 @@ def note_edit(request: AuthenticatedHttpRequest, note_id: int) -> HttpResponse:
             request,
             form,
             StaleRecord(note),
-            what="consultation note",
+            what=_("consultation note"),
             episode=note.episode,
             note=note,
             signed_since=True,
@@ -463,15 +475,15 @@ def note_edit(request: AuthenticatedHttpRequest, note_id: int) -> HttpResponse:
             )
         except StaleRecord as stale:
             return _conflict(
-                request, form, stale, what="consultation note", episode=note.episode, note=note
+                request, form, stale, what=_("consultation note"), episode=note.episode, note=note
             )
         if "sign" in request.POST:
             services.sign_note(note, actor=actor)
             messages.success(
-                request, "Note signed and sent to the referring clinician and family physician."
+                request, _("Note signed and sent to the referring clinician and family physician.")
             )
             return redirect("care_episodes:episode_detail", episode_id=note.episode_id)
-        messages.success(request, "Draft saved.")
+        messages.success(request, _("Draft saved."))
         return redirect("care_episodes:note_edit", note_id=note_id)
     if request.method == "GET":
         _audit_read(request, Action.VIEW, f"consultation note {note_id}", note.episode.patient)
@@ -497,8 +509,7 @@ def note_pdf(request: AuthenticatedHttpRequest, note_id: int) -> HttpResponse:
     note = access.note_for(request, note_id)
     _audit_read(request, Action.PRINT, f"consultation note {note_id} PDF", note.episode.patient)
     return pdf_response(
-        "care_episodes/pdf/note.html",
-        {"note": note},
+        documents.note_pdf_html(note),
         f"consultation-note-{note_id}-v{note.version}.pdf",
     )
 
@@ -519,7 +530,7 @@ def visit_edit(
     if visit is not None and (visit.is_signed or not _can_write(request)):
         _audit_read(request, Action.VIEW, f"visit note {visit.pk}", episode.patient)
         if request.method == "POST":
-            messages.error(request, "This visit note is signed and cannot be changed.")
+            messages.error(request, _("This visit note is signed and cannot be changed."))
         return render(
             request,
             "care_episodes/visit_note.html",
@@ -556,7 +567,7 @@ def visit_edit(
         except IllegalTransition as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, "Visit note signed." if sign else "Visit note saved.")
+            messages.success(request, _("Visit note signed.") if sign else _("Visit note saved."))
             return redirect("care_episodes:episode_detail", episode_id=episode_id)
     elif request.method == "GET":
         _audit_read(request, Action.VIEW, f"visit notes of episode {episode_id}", episode.patient)
@@ -590,11 +601,11 @@ def physician_note_detail(request: AuthenticatedHttpRequest, note_id: int) -> Ht
     if request.method == "POST":
         if "mark_read" in request.POST:
             services.mark_read(note, actor=audit.actor(request))
-            messages.success(request, "Marked as read.")
+            messages.success(request, _("Marked as read."))
             return redirect("care_episodes:physician_home")
         if form.is_valid():
             services.reply_to_note(note, actor=audit.actor(request), text=form.cleaned_data["text"])
-            messages.success(request, "Your reply was sent to the physiotherapist.")
+            messages.success(request, _("Your reply was sent to the physiotherapist."))
             return redirect("care_episodes:physician_note", note_id=note_id)
     else:
         _audit_read(request, Action.VIEW, f"consultation note {note_id}", note.episode.patient)

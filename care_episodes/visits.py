@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from care_episodes import lifecycle, services
 from care_episodes.concurrency import check_version, lock_episode
@@ -44,12 +45,15 @@ def record_visit(
     lock_episode(episode)
     if episode.status not in OPEN_FOR_VISITS:
         raise IllegalTransition(
-            f"An episode that is {episode.get_status_display().lower()} takes no visit note; "
-            "visits follow the first assessment and end at discharge."
+            gettext(
+                "An episode that is %(status)s takes no visit note; visits follow the first "
+                "assessment and end at discharge."
+            )
+            % {"status": episode.get_status_display().lower()}
         )
     by = actor.user
     if by is None:
-        raise IllegalTransition("A visit note needs a signed-in author.")
+        raise IllegalTransition(gettext("A visit note needs a signed-in author."))
     visit = VisitNote.objects.create(episode=episode, author=by, **facts)
     _remeasure(visit, actor=actor, measures=measures)
     if sign:
@@ -79,7 +83,7 @@ def update_visit(
     current = VisitNote.objects.filter(pk=visit.pk).first()
     check_version(visit.episode, expected_version, current)
     if current is None or current.is_signed:
-        raise IllegalTransition("This visit note is signed and cannot be changed.")
+        raise IllegalTransition(gettext("This visit note is signed and cannot be changed."))
     for name, value in facts.items():
         setattr(visit, name, value)
     visit.save()
@@ -108,7 +112,7 @@ def save_assessment_draft(
 ) -> AssessmentDraft:
     """Keep the assessment form as typed, unvalidated, until it is saved for real."""
     if actor.user is None:
-        raise IllegalTransition("A draft needs a signed-in author.")
+        raise IllegalTransition(gettext("A draft needs a signed-in author."))
     draft, _ = AssessmentDraft.objects.update_or_create(
         episode=episode, author=actor.user, defaults={"data": data}
     )

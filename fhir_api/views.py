@@ -6,10 +6,9 @@ from __future__ import annotations
 import json
 
 from django.http import HttpRequest, HttpResponse
-from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 
-from care_episodes import note_delivery
+from care_episodes import documents, note_delivery
 from fhir_api import referral_in, referral_out, search
 from fhir_api import resources as fhir
 from fhir_api.auth import ApiError, Client, Result, api_view, fhir_response, not_found, require
@@ -107,7 +106,7 @@ def binary(request: HttpRequest, client: Client, id_: str) -> Result:
         raise not_found(f"Binary/{id_}")
     html: str
     if prefix == "note":
-        html = render_to_string("care_episodes/pdf/note.html", {"note": record})
+        html = documents.note_pdf_html(record)
         note_delivery.record_partner_read(record.pk, client.partner_key)
     else:
         html = referral_out.letter_html(record)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+
 
 @dataclass(frozen=True)
 class Page:
@@ -27,37 +29,32 @@ BY_STRATUM: dict[str, tuple[str, ...]] = {
     "high": ("pain-and-worry", "what-is-back-pain", "staying-active", "work", "when-to-seek-help"),
 }
 
-INTRO = {
-    "en": {
-        "index": "Short pages about low back pain, written for you by your physiotherapy team.",
-        "low": "Most back pain gets much better on its own within weeks. These pages explain why, "
-        "and what helps.",
-        "medium": "Your back may take a little longer to settle. These pages explain what helps "
-        "you keep moving and working.",
-        "high": "Back pain can affect sleep, mood and work. These pages explain how pain works and "
-        "what helps, step by step.",
-        "start": "Start here",
-        "others": "Other topics",
-        "all": "All topics",
-        "print": "Print this page",
-        "back": "All topics",
-    },
-    "fr": {
-        "index": "De courtes pages sur la douleur au bas du dos, écrites pour vous par votre équipe "
-        "de physiothérapie.",
-        "low": "La plupart des maux de dos vont beaucoup mieux d'eux-mêmes en quelques semaines. "
-        "Ces pages expliquent pourquoi et ce qui aide.",
-        "medium": "Votre dos prendra peut-être un peu plus de temps à se calmer. Ces pages "
-        "expliquent ce qui vous aide à rester actif et à continuer de travailler.",
-        "high": "La douleur au dos peut toucher le sommeil, le moral et le travail. Ces pages "
-        "expliquent comment fonctionne la douleur et ce qui aide, étape par étape.",
-        "start": "Pour commencer",
-        "others": "Autres sujets",
-        "all": "Tous les sujets",
-        "print": "Imprimer cette page",
-        "back": "Tous les sujets",
-    },
-}
+
+def words() -> dict[str, str]:
+    """The words around the pages (introductions, headings, links), in the active language."""
+    return {
+        "index": gettext(
+            "Short pages about low back pain, written for you by your physiotherapy team."
+        ),
+        "low": gettext(
+            "Most back pain gets much better on its own within weeks. These pages explain why, and "
+            "what helps."
+        ),
+        "medium": gettext(
+            "Your back may take a little longer to settle. These pages explain what helps you keep "
+            "moving and working."
+        ),
+        "high": gettext(
+            "Back pain can affect sleep, mood and work. These pages explain how pain works and what "
+            "helps, step by step."
+        ),
+        "start": gettext("Start here"),
+        "others": gettext("Other topics"),
+        "all": gettext("All topics"),
+        "print": gettext("Print this page"),
+        "back": gettext("All topics"),
+    }
+
 
 _EN = {
     "what-is-back-pain": Page(

@@ -13,7 +13,7 @@ from lbp_pathway.access import public
 def _index(request: HttpRequest, stratum: str) -> HttpResponse:
     language = education.language_of(get_language())
     first, others = education.topics_for(stratum, language)
-    words = education.INTRO[language]
+    words = education.words()
     return render(
         request,
         "followup_measures/learn_index.html",
@@ -42,5 +42,5 @@ def topic(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "followup_measures/learn_page.html",
-        {"page": page, "words": education.INTRO[language]},
+        {"page": page, "words": education.words()},
     )

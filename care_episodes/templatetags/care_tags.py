@@ -6,6 +6,7 @@ from typing import Any
 
 from django import template
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from care_episodes.models import Episode
 from care_episodes.selectors import PathwayStep, PatientHeader, patient_header
@@ -68,3 +69,10 @@ def patient_header_for(
         "csrf_token": context.get("csrf_token"),
         "on_episode_page": bool(episode is not None),
     }
+
+
+@register.filter
+def translate_label(value: object) -> str:
+    """A label of the rules module (care_episodes.outcomes, kept in English) in the page's language;
+    the labels are in the catalogue through care_episodes.outcome_labels."""
+    return gettext(str(value)) if value else ""

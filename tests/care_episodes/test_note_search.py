@@ -89,3 +89,40 @@ def test_note_search_reads_the_gin_index(physician, notes):
     assert "note_search_gin" in plan, plan
     inbox = physician_inbox(physician, "douleur lombaire").explain()
     assert "Seq Scan on care_episodes_consultationnote" not in inbox, inbox
+
+
+# Issue 16: a French note is found by the French forms of its words, accents or not, and an English
+# note is not found by a French word that only looks like one of its words.
+SINGULAR = "Évaluation initiale\nDouleur à la fesse droite, pire le soir. Sciatique probable."
+ACCENTED = "Suivi\nAmélioration de la flexion; reprise progressive du hockey."
+
+
+@pytest.fixture
+def french_notes(physician, physio):
+    return {
+        name: signed_note(physician, physio, body=body)
+        for name, body in [("plural", FRENCH), ("singular", SINGULAR), ("accented", ACCENTED)]
+    }
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("douleurs", {"plural", "singular"}),  # "douleurs" finds "Douleur" and "Douleurs"
+        ("douleur", {"plural", "singular"}),
+        ("lombaire", {"plural"}),  # the note says "lombaires"
+        ("fesses", {"singular"}),
+        ("sciatiques", {"singular"}),
+        ("ameliorations", {"accented"}),  # no accents typed
+        ("AMÉLIORATION", {"accented"}),
+        ("évaluations initiales", {"singular"}),
+        ("progressif", {"accented"}),  # masculine of "progressive"
+        ("fesse -sciatique", set()),
+    ],
+)
+def test_french_notes_are_found_by_french_stems_accents_ignored(
+    physician, client_for, french_notes, query, expected
+):
+    found = client_for(physician).get(reverse("care_episodes:physician_home"), {"q": query})
+    names = {name for name, note in french_notes.items() if note in found.context["notes"]}
+    assert names == expected
