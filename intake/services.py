@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from care_episodes import lifecycle
 from care_episodes.models import Episode
-from intake import appointment_rules, selectors
+from intake import appointment_rules, offers, selectors
 from intake.identifiers import check_birth_date
 from intake.models import (
     Appointment,
@@ -170,6 +170,14 @@ def _describe(appointment: Appointment) -> str:
 
 
 BOOKING_LOCK = 1801  # advisory-lock namespace for bookings (any constant unique to this purpose)
+
+
+def lock_practitioner_bookings(practitioner_id: int) -> None:
+    """Queue behind every other booking for this practitioner until the transaction ends (taken
+    again by book_appointment, which is harmless: the lock is the session's). A use case that locks
+    rows of its own before booking takes it first, so two of them never wait on each other."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [BOOKING_LOCK, practitioner_id])
 
 
 def book_appointment(
@@ -329,6 +337,9 @@ def change_appointment_status(
                 by=by,
                 description=f"Appointment cancelled ({appointment.cancel_reason}); waiting to be booked again",
             )
+        if to_status == Appointment.Status.CANCELLED:
+            # The freed time goes to the waitlist by SMS/email links (sent after commit).
+            offers.offer_freed_slot(appointment)
         what = (
             "Appointment cancelled"
             if to_status == Appointment.Status.CANCELLED
@@ -378,6 +389,7 @@ def reschedule_appointment(
         WaitlistEntry.objects.filter(
             appointment=locked, status=WaitlistEntry.Status.WAITING
         ).update(appointment=new)
+        offers.offer_freed_slot(locked, now=now)
         return new
 
 

@@ -189,7 +189,7 @@ def _lock(link: BookingLink) -> BookingLink:
     )
 
 
-def _confirm(link: BookingLink, appointment: Appointment, urls: Urls, now: datetime) -> None:
+def confirm(link: BookingLink, appointment: Appointment, urls: Urls, now: datetime) -> None:
     reminders.schedule_booking_confirmation(
         patient=link.patient,
         appointment_id=appointment.pk,
@@ -248,7 +248,7 @@ def book_with_link(
         locked.used_at = now
         locked.appointment = appointment
         locked.save(update_fields=["used_at", "appointment"])
-        _confirm(locked, appointment, urls, now)
+        confirm(locked, appointment, urls, now)
         return appointment
 
 
@@ -294,7 +294,7 @@ def reschedule_with_link(
         reminders.cancel_reminders(f"booking_confirmed:{old.pk}:", "appointment moved")
         locked.appointment = new
         locked.save(update_fields=["appointment"])
-        _confirm(locked, new, urls, now)
+        confirm(locked, new, urls, now)
         return new
 
 

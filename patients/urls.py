@@ -2,7 +2,7 @@ from django.urls import path
 from django.views.i18n import set_language
 
 from lbp_pathway.access import public
-from patients import booking_views, views
+from patients import booking_views, offer_views, views
 
 app_name = "patients"
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("book/<str:token>/done/", booking_views.book_done, name="book_done"),
     path("book/<str:token>/cancelled/", booking_views.book_cancelled, name="book_cancelled"),
     path("book/<str:token>/appointment.ics", booking_views.book_calendar, name="book_calendar"),
+    path("offer/<str:token>/", offer_views.offer, name="offer"),
     path(
         "staff/patients/<int:pk>/booking-link/",
         booking_views.send_booking_link,

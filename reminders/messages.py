@@ -63,6 +63,31 @@ PATIENT_MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "{expires}.",
         ),
     },
+    "waitlist_offer": {
+        "en": (
+            "An earlier physiotherapy visit is free",
+            "Hello {first_name}, a visit at {site} on {when} has become free. To take it (first "
+            "come, first served), open: {url} The offer ends {expires}.",
+        ),
+        "fr": (
+            "Une visite de physiothérapie plus tôt est libre",
+            "Bonjour {first_name}, une visite à {site} le {when} vient de se libérer. Pour la "
+            "prendre (premier arrivé, premier servi), ouvrez : {url} L'offre prend fin le {expires}.",
+        ),
+    },
+    "waitlist_gone": {
+        "en": (
+            "The visit offered has been taken",
+            "Hello {first_name}, the visit at {site} on {when} we offered you has been taken by "
+            "another patient. You stay on the waitlist; we will write again if another time frees.",
+        ),
+        "fr": (
+            "La visite offerte a été prise",
+            "Bonjour {first_name}, la visite à {site} le {when} qui vous était offerte a été prise "
+            "par une autre personne. Vous restez sur la liste d'attente; nous vous écrirons si une "
+            "autre plage se libère.",
+        ),
+    },
     "follow_up_not_booked": {
         "en": (
             "Please book your next visit",
@@ -117,6 +142,8 @@ STAFF_TITLES = {
     "note_signed": "Consultation note ready",
     "booking_confirmed": "Booking confirmed",
     "booking_link": "Booking link sent",
+    "waitlist_offer": "Freed slot offered",
+    "waitlist_gone": "Offered slot taken",
 }
 
 

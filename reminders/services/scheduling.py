@@ -32,6 +32,8 @@ PATIENT_KINDS = {
     Kind.FOLLOW_UP_NOT_BOOKED,
     Kind.BOOKING_CONFIRMED,
     Kind.BOOKING_LINK,
+    Kind.WAITLIST_OFFER,
+    Kind.WAITLIST_GONE,
 }
 # A link is easier to open from an email; a time and place read well as a text message.
 CHANNEL_PREFERENCE: dict[str, tuple[str, ...]] = {Kind.OUTCOME_DUE: ("email", "sms")}
