@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any
 
@@ -9,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from intake.identifiers import InvalidIdentifier, normalise_postal_code
+from intake.phones import InvalidPhoneNumber, to_e164
 from patients.questions import EMERGENCY_QUESTIONS, URGENT_QUESTIONS
 
 OLDEST_AGE_YEARS = 120
@@ -49,6 +49,13 @@ class SelfReferralForm(forms.Form):
     postal_code = forms.CharField(label=_("Postal code"), max_length=7)
     phone = forms.CharField(label=_("Phone number"), max_length=20, required=False)
     email = forms.EmailField(label=_("Email"), required=False)
+    consent_messages = forms.BooleanField(
+        required=False,
+        label=_(
+            "You may send me messages about my visit (confirmation and reminders) by email or "
+            "text message."
+        ),
+    )
     # Honeypot: hidden from people (CSS and aria-hidden); a bot that fills it gets a thank-you and
     # nothing is stored.
     website = forms.CharField(required=False, label=_("Leave this field empty"))
@@ -93,15 +100,16 @@ class SelfReferralForm(forms.Form):
             ) from error
 
     def clean_phone(self) -> str:
+        """Stored in E.164 (+16135550123), the form SMS providers take (intake/phones.py)."""
         value = self.cleaned_data.get("phone", "").strip()
         if not value:
             return ""
-        digits = re.sub(r"\D", "", value)
-        if len(digits) == 11 and digits.startswith("1"):
-            digits = digits[1:]
-        if len(digits) != 10 or digits[0] in "01":
-            raise forms.ValidationError(_("Enter a 10-digit phone number such as 613-555-0123."))
-        return f"{digits[:3]}-{digits[3:6]}-{digits[6:]}"
+        try:
+            return to_e164(value)
+        except InvalidPhoneNumber as error:
+            raise forms.ValidationError(
+                _("Enter a phone number with its area code, such as 613-555-0123.")
+            ) from error
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

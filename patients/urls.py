@@ -9,6 +9,7 @@ app_name = "patients"
 urlpatterns = [
     path("refer/", views.refer, name="refer"),
     path("refer/thanks/", views.refer_done, name="refer_done"),
+    path("refer/book/", views.refer_book, name="refer_book"),
     path("emergency/", views.emergency, name="emergency"),
     path("language/", public(set_language), name="set_language"),
     path("book/<str:token>/", booking_views.book, name="book"),

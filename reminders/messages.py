@@ -130,6 +130,13 @@ PHONE_LINES = {
     "fr": " Questions ou changements : {phone}.",
 }
 
+# Added to booking messages when the context carries the education pages' address (/p/learn/).
+LEARN_LINES = {
+    "en": " Before your visit, short pages about back pain: {learn_url}",
+    "fr": " Avant votre visite, de courtes pages sur le mal de dos : {learn_url}",
+}
+LEARN_KINDS = ("booking_confirmed", "booking_link")
+
 DATE_FORMATS = {"en": r"l, F j, Y \a\t g:i A", "fr": r"l j F Y \à G \h i"}
 
 STAFF_TITLES = {
@@ -178,6 +185,8 @@ def patient_wording(kind: str, preferred_language: str, context: dict[str, Any])
         values["when"] = local_when(context["starts_at"], language)
     if context.get("expires_at"):
         values["expires"] = local_when(context["expires_at"], language)
+    if context.get("learn_url") and kind in LEARN_KINDS:
+        body += LEARN_LINES[language]
     if context.get("phone"):
         body += PHONE_LINES[language]
     return Wording(subject.format_map(values), body.format_map(values))

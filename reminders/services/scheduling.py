@@ -263,6 +263,7 @@ def schedule_booking_confirmation(
     calendar_url: str,
     cutoff_hours: int,
     phone: str = "",
+    learn_url: str = "",
     now: datetime | None = None,
 ) -> list[Reminder]:
     """A booking confirmation by every channel the patient consented to (email carries the .ics
@@ -279,6 +280,7 @@ def schedule_booking_confirmation(
         "calendar_url": calendar_url,
         "cutoff_hours": cutoff_hours,
         "uid": f"appointment-{appointment_id}",
+        "learn_url": learn_url,
     }
     rows = []
     for channel in ("email", "sms"):

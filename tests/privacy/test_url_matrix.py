@@ -654,6 +654,8 @@ SPEC: dict[str, Row] = {
     "patients:refer": Row(lambda w: url("patients:refer"), get=PUBLIC),
     "patients:refer_done": Row(lambda w: url("patients:refer_done"), get=PUBLIC),
     "patients:emergency": Row(lambda w: url("patients:emergency"), get=PUBLIC),
+    # Without a self-referral in the session it only sends back to the form (booking: test_self_referral).
+    "patients:refer_book": Row(lambda w: url("patients:refer_book"), post=PUBLIC),
     "patients:set_language": Row(
         lambda w: url("patients:set_language", language="fr", next="/p/refer/"), post=PUBLIC
     ),
