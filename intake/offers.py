@@ -197,6 +197,21 @@ def clashing(offer: WaitlistOffer) -> QuerySet[WaitlistOffer]:
     ).exclude(pk=offer.pk)
 
 
+def close_taken(appointment: Appointment, *, now: datetime) -> int:
+    """A booking took this time (the front desk, a self-booking, or an offer accepted): the other
+    patients' live offers of it are gone, and they are told. Called by book_appointment under the
+    practitioner's booking lock."""
+    return mark_gone(
+        WaitlistOffer.objects.filter(
+            status=Status.OFFERED,
+            practitioner_id=appointment.practitioner_id,
+            start__lt=appointment.end,
+            end__gt=appointment.start,
+        ).exclude(patient_id=appointment.patient_id),
+        now=now,
+    )
+
+
 def refresh(offer: WaitlistOffer, *, now: datetime | None = None) -> WaitlistOffer:
     """Bring a live offer up to date when its page is opened: expired (and passed on) past its time,
     gone when the slot has been booked by someone else meanwhile."""

@@ -256,6 +256,7 @@ def book_appointment(
                 if getattr(error.__cause__, "pgcode", None) == EXCLUSION_VIOLATION:
                     raise _SlotClash from error
                 raise
+            offers.close_taken(appointment, now=now)
             lifecycle.mark_booked(
                 episode,
                 physiotherapist=practitioner,

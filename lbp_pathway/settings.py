@@ -127,6 +127,8 @@ MIDDLEWARE = [
     # After sessions, before CommonMiddleware: the language cookie of the patient pages (patients/).
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before the CSRF check reads a body: the patient pages refuse huge posts with a clear page.
+    "patients.middleware.PatientBodyLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Change history: the signed-in user and the path of each write (lbp_pathway/history.py).

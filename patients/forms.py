@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -12,6 +13,9 @@ from intake.phones import InvalidPhoneNumber, to_e164
 from patients.questions import EMERGENCY_QUESTIONS, URGENT_QUESTIONS
 
 OLDEST_AGE_YEARS = 120
+# An HTML tag or script ("<script>", "</b>", "<img ...", "<!doctype"); "<" before a space or a digit
+# ("pain < 5", "< back") is plain text.
+MARKUP = re.compile(r"<[/!]?[a-zA-Z]|javascript:", re.IGNORECASE)
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
 
@@ -81,6 +85,23 @@ class SelfReferralForm(forms.Form):
 
     def is_bot(self) -> bool:
         return bool(str(self.data.get("website", "")).strip())
+
+    def _plain(self, name: str) -> str:
+        value: str = self.cleaned_data.get(name, "")
+        if MARKUP.search(value):
+            raise forms.ValidationError(
+                _("Please write in plain words, without code or tags such as <script>.")
+            )
+        return value
+
+    def clean_description(self) -> str:
+        return self._plain("description")
+
+    def clean_first_name(self) -> str:
+        return self._plain("first_name")
+
+    def clean_last_name(self) -> str:
+        return self._plain("last_name")
 
     def clean_date_of_birth(self) -> date:
         born: date = self.cleaned_data["date_of_birth"]

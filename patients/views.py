@@ -11,27 +11,19 @@ from lbp_pathway.access import Role, public, role_required
 from lbp_pathway.http import AuthenticatedHttpRequest
 from patients import booking, selectors, services, throttle
 from patients.forms import SelfReferralForm
+from patients.middleware import too_large
 from patients.models import SelfReferral
 from patients.questions import EMERGENCY_QUESTIONS, URGENT_QUESTIONS
 
-# A self-referral is a few kilobytes; anything far larger is refused before it is parsed.
-MAX_BODY_BYTES = 64 * 1024
 SESSION_KEY = "patients_self_referral"
 BOOKING_TOKEN_KEY = "patients_self_referral_booking"
-
-
-def _too_large(request: HttpRequest) -> bool:
-    try:
-        return int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY_BYTES
-    except ValueError:
-        return True
 
 
 @public
 def refer(request: HttpRequest) -> HttpResponse:
     """The public self-referral form (no account)."""
     if request.method == "POST":
-        if _too_large(request):
+        if too_large(request):  # also checked by the middleware, before the CSRF check
             return render(request, "patients/too_large.html", status=413)
         form = SelfReferralForm(request.POST)
         if form.is_bot():

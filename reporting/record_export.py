@@ -34,7 +34,7 @@ from care_episodes.models import (
     OutcomeMeasurement,
     SelfManagementPlan,
 )
-from intake.models import Appointment, IncomingReferral, Patient, WaitlistEntry
+from intake.models import Appointment, IncomingReferral, Patient, WaitlistEntry, WaitlistOffer
 from lbp_pathway.models import AuditEvent, EmergencyAccess
 from referrals.models import Referral, ReferralEvent, ReferralSuggestion, RoutingReview
 from reminders.models import Delivery, Reminder
@@ -203,6 +203,7 @@ def patient_record(patient: Patient, *, exported_by: str) -> PatientRecordExport
         ("referral_events", "Referral tracking", ReferralEvent.objects.filter(referral__in=referrals).order_by("pk")),
         ("appointments", "Appointments", Appointment.objects.filter(patient=patient).order_by("start", "pk")),
         ("waitlist", "Waitlist entries", WaitlistEntry.objects.filter(patient=patient).order_by("pk")),
+        ("waitlist_offers", "Freed slots offered from the waitlist", WaitlistOffer.objects.filter(patient=patient).order_by("pk")),
         ("messages", "Messages and reminders", reminders.order_by("due_at", "pk")),
         ("message_deliveries", "Message deliveries", Delivery.objects.filter(reminder__in=reminders).order_by("pk")),
         ("emergency_access", "Break-the-glass access", EmergencyAccess.objects.filter(patient_id=patient.pk).order_by("pk")),

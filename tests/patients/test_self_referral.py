@@ -210,14 +210,30 @@ def test_a_10_mb_body_is_refused_with_a_message(client):
     assert not SelfReferral.objects.exists()
 
 
-def test_script_in_free_text_is_stored_as_typed_and_shown_escaped(client, front_desk, client_for):
-    script = "<script>alert('x')</script> sore back"
-    client.post(REFER, answers(description=script))
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("description", "<script>alert('x')</script> sore back"),
+        ("description", "sore back <img src=x onerror=alert(1)>"),
+        ("first_name", "<b>Alex</b>"),
+        ("last_name", "javascript:alert(1)"),
+    ],
+)
+def test_script_in_free_text_gets_a_clear_message_and_stores_nothing(client, field, value):
+    response = client.post(REFER, answers(**{field: value}))
+    assert response.status_code == 400
+    assert "without code or tags" in response.content.decode()
+    assert "<script>alert(" not in response.content.decode()
+    assert not SelfReferral.objects.exists()
+
+
+def test_plain_text_with_symbols_is_kept_as_typed_and_shown_escaped(client, front_desk, client_for):
+    text = "Pain < 5 at rest, > 7 after work & driving"
+    client.post(REFER, answers(description=text))
     referral = SelfReferral.objects.get()
-    assert referral.description == script
+    assert referral.description == text
     html = client_for(front_desk).get(f"/p/staff/self-referrals/{referral.pk}/").content.decode()
-    assert "<script>alert(" not in html
-    assert "&lt;script&gt;alert(" in html
+    assert "Pain &lt; 5 at rest, &gt; 7 after work &amp; driving" in html
 
 
 def test_the_honeypot_thanks_the_bot_and_stores_nothing(client):
@@ -304,3 +320,12 @@ def test_the_data_migration_stores_existing_self_referral_phones_in_e164():
     unreadable.refresh_from_db()
     assert readable.phone == "+16135550199"
     assert unreadable.phone == "12"  # left for the front desk to correct
+
+
+@pytest.mark.parametrize("path", ["/p/refer/", "/p/refer/book/", "/p/book/any-token/"])
+def test_a_10_mb_body_gets_a_clear_page_before_the_csrf_check_and_stores_nothing(path):
+    browser = Client(enforce_csrf_checks=True)  # as a real browser: the CSRF check runs
+    response = browser.post(path, answers(description="x" * (10 * 1024 * 1024)))
+    assert response.status_code == 413
+    assert "nothing was saved" in response.content.decode()
+    assert not SelfReferral.objects.exists()

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.db import connection
+from django.test import Client
 from django.urls import reverse
 
 from intake import offers as intake_offers
@@ -174,6 +175,8 @@ def test_a_slot_booked_by_the_desk_meanwhile_shows_as_taken():
     intake_services.cancel_appointment(freed, actor=SYSTEM, reason="Patient unwell")
     booked_on_monday(clinic)  # the front desk gave the time to someone on the phone
 
+    assert WaitlistOffer.objects.get(patient=ana).status == "gone"
+    assert Reminder.objects.get(kind="waitlist_offer", patient=ana).status == "cancelled"
     answered, token = offers.accept_offer(
         WaitlistOffer.objects.get(patient=ana), actor=SYSTEM, url_for=lambda t: URLS
     )
@@ -282,3 +285,21 @@ def test_two_patients_accepting_one_offer_at_once_end_with_exactly_one_booking(s
     live = Appointment.objects.filter(start=at(clinic.monday, 9)).exclude(status="cancelled")
     assert live.count() == 1
     assert live.get().patient in racers
+
+
+def test_a_10_mb_answer_to_an_offer_gets_a_clear_page_and_books_nothing():
+    clinic = Clinic()
+    freed = booked_on_monday(clinic)
+    ana = waiting("Ana")
+    intake_services.cancel_appointment(freed, actor=SYSTEM, reason="Patient unwell")
+    browser = Client(enforce_csrf_checks=True)
+
+    response = browser.post(
+        reverse("patients:offer", args=[token_of(ana)]),
+        {"action": "accept", "padding": "x" * (10 * 1024 * 1024)},
+    )
+
+    assert response.status_code == 413
+    assert "nothing was saved" in response.content.decode()
+    assert WaitlistOffer.objects.get(patient=ana).status == "offered"
+    assert not Appointment.objects.filter(patient=ana).exists()
