@@ -544,3 +544,48 @@ class GroupBooking(models.Model):
 
     def __str__(self) -> str:
         return f"{self.patient} in {self.session}"
+
+
+class WaitlistOffer(models.Model):
+    """A freed slot offered to one waitlisted patient by a single-use, expiring, unguessable link
+    (/p/offer/<token>/; only the token's SHA-256 hash is stored). The first to accept books the slot
+    (the database's no-double-booking constraint decides); the others are told it has gone."""
+
+    class Status(models.TextChoices):
+        OFFERED = "offered", "Offered"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        EXPIRED = "expired", "Expired"
+        GONE = "gone", "Gone (taken by another patient)"
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    entry = models.ForeignKey(WaitlistEntry, on_delete=models.CASCADE, related_name="offers")
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="waitlist_offers")
+    # The appointment whose cancellation (or move) freed the time; the slot offered is its time.
+    freed = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="waitlist_offers")
+    practitioner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
+    appointment_type = models.ForeignKey(AppointmentType, on_delete=models.CASCADE)
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OFFERED)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    # The visit booked by accepting.
+    appointment = models.ForeignKey(
+        Appointment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "expires_at"])]
+        constraints = [
+            # A freed slot is offered to each waiting request once, however often the offer runs.
+            models.UniqueConstraint(fields=["freed", "entry"], name="one_offer_per_slot_and_entry")
+        ]
+
+    def __str__(self) -> str:
+        return f"offer {self.pk} of {self.start:%Y-%m-%d %H:%M} to patient {self.patient_id}"

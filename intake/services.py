@@ -15,7 +15,7 @@ from django.utils.translation import gettext, gettext_noop
 
 from care_episodes import lifecycle
 from care_episodes.models import Episode
-from intake import appointment_rules, selectors
+from intake import appointment_rules, offers, selectors
 from intake.identifiers import check_birth_date
 from intake.models import (
     Appointment,
@@ -180,6 +180,14 @@ def _describe(appointment: Appointment) -> str:
 BOOKING_LOCK = 1801  # advisory-lock namespace for bookings (any constant unique to this purpose)
 
 
+def lock_practitioner_bookings(practitioner_id: int) -> None:
+    """Queue behind every other booking for this practitioner until the transaction ends (taken
+    again by book_appointment, which is harmless: the lock is the session's). A use case that locks
+    rows of its own before booking takes it first, so two of them never wait on each other."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [BOOKING_LOCK, practitioner_id])
+
+
 def book_appointment(
     *,
     patient: Patient,
@@ -258,6 +266,7 @@ def book_appointment(
                 if getattr(error.__cause__, "pgcode", None) == EXCLUSION_VIOLATION:
                     raise _SlotClash from error
                 raise
+            offers.close_taken(appointment, now=now)
             lifecycle.mark_booked(
                 episode,
                 physiotherapist=practitioner,
@@ -341,6 +350,9 @@ def change_appointment_status(
                 by=by,
                 description=f"Appointment cancelled ({appointment.cancel_reason}); waiting to be booked again",
             )
+        if to_status == Appointment.Status.CANCELLED:
+            # The freed time goes to the waitlist by SMS/email links (sent after commit).
+            offers.offer_freed_slot(appointment)
         what = (
             "Appointment cancelled"
             if to_status == Appointment.Status.CANCELLED
@@ -390,6 +402,7 @@ def reschedule_appointment(
         WaitlistEntry.objects.filter(
             appointment=locked, status=WaitlistEntry.Status.WAITING
         ).update(appointment=new)
+        offers.offer_freed_slot(locked, now=now)
         return new
 
 

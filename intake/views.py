@@ -21,7 +21,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from care_episodes import lifecycle
-from intake import selectors, services
+from intake import offers, selectors, services
 from intake.appointment_rules import IllegalAppointmentChange
 from intake.forms import (
     CalendarForm,
@@ -881,7 +881,11 @@ def waitlist(request: AuthenticatedHttpRequest) -> HttpResponse:
         )
         for item in selectors.freed_slots(entries)
     ]
-    return render(request, "intake/waitlist.html", {"entries": entries, "freed": freed})
+    return render(
+        request,
+        "intake/waitlist.html",
+        {"entries": entries, "freed": freed, "offers": offers.recent_offers()},
+    )
 
 
 @role_required(FRONT_DESK)

@@ -127,6 +127,8 @@ MIDDLEWARE = [
     # After sessions, before CommonMiddleware: the language cookie of the patient pages (patients/).
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before the CSRF check reads a body: the patient pages refuse huge posts with a clear page.
+    "patients.middleware.PatientBodyLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Change history: the signed-in user and the path of each write (lbp_pathway/history.py).
@@ -241,6 +243,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "followup_measures.tasks.send_questionnaires",
         "schedule": float(env_int("QUESTIONNAIRE_SWEEP_SECONDS", 900)),
         "options": {"expires": float(env_int("QUESTIONNAIRE_SWEEP_SECONDS", 900))},
+    },
+    # Waitlist offers past their time expire and pass the slot on to the next patient (intake/tasks.py).
+    "waitlist-offers-expire": {
+        "task": "intake.tasks.expire_waitlist_offers",
+        "schedule": float(env_int("WAITLIST_OFFER_SWEEP_SECONDS", 300)),
+        "options": {"expires": float(env_int("WAITLIST_OFFER_SWEEP_SECONDS", 300))},
     },
     # The worker heartbeat that /healthz?full=1 and /metrics report (lbp_pathway/monitoring.py).
     "worker-heartbeat": {
@@ -362,6 +370,10 @@ PHONE_DEFAULT_REGION = env_str("PHONE_DEFAULT_REGION", "CA")
 SELF_BOOKING_CUTOFF_HOURS = env_int("SELF_BOOKING_CUTOFF_HOURS", 24)
 # A booking link sent by the front desk (or given after a self-referral) works for this many days.
 BOOKING_LINK_DAYS = env_int("BOOKING_LINK_DAYS", 14)
+# Waitlist offers (intake/offers.py): a freed slot is offered to this many waiting patients at once;
+# each offer stands this many hours from when its message leaves (never past the slot's start).
+WAITLIST_OFFER_BATCH = env_int("WAITLIST_OFFER_BATCH", 3)
+WAITLIST_OFFER_HOURS = env_int("WAITLIST_OFFER_HOURS", 12)
 REMINDER_QUIET_HOURS = env_str(
     "REMINDER_QUIET_HOURS", "21:00-08:00 America/Toronto", keep_empty=True
 )

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -48,6 +49,11 @@ class LinkState(Enum):
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def learn_url() -> str:
+    """The education pages (/p/learn/) as an absolute address for messages."""
+    return str(settings.PATIENT_LINK_BASE_URL).rstrip("/") + reverse("learn:index")
 
 
 def link_for(token: str) -> BookingLink | None:
@@ -118,6 +124,7 @@ def issue_booking_link(
             "first_name": patient.first_name,
             "url": url_for(token),
             "expires_at": link.expires_at.isoformat(),
+            "learn_url": learn_url(),
         },
         now=now,
     )
@@ -189,7 +196,7 @@ def _lock(link: BookingLink) -> BookingLink:
     )
 
 
-def _confirm(link: BookingLink, appointment: Appointment, urls: Urls, now: datetime) -> None:
+def confirm(link: BookingLink, appointment: Appointment, urls: Urls, now: datetime) -> None:
     reminders.schedule_booking_confirmation(
         patient=link.patient,
         appointment_id=appointment.pk,
@@ -201,6 +208,7 @@ def _confirm(link: BookingLink, appointment: Appointment, urls: Urls, now: datet
         url=urls.page,
         calendar_url=urls.calendar,
         cutoff_hours=settings.SELF_BOOKING_CUTOFF_HOURS,
+        learn_url=learn_url(),
         now=now,
     )
 
@@ -248,7 +256,7 @@ def book_with_link(
         locked.used_at = now
         locked.appointment = appointment
         locked.save(update_fields=["used_at", "appointment"])
-        _confirm(locked, appointment, urls, now)
+        confirm(locked, appointment, urls, now)
         return appointment
 
 
@@ -294,7 +302,7 @@ def reschedule_with_link(
         reminders.cancel_reminders(f"booking_confirmed:{old.pk}:", "appointment moved")
         locked.appointment = new
         locked.save(update_fields=["appointment"])
-        _confirm(locked, new, urls, now)
+        confirm(locked, new, urls, now)
         return new
 
 

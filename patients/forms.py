@@ -9,9 +9,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from intake.identifiers import InvalidIdentifier, normalise_postal_code
+from intake.phones import InvalidPhoneNumber, to_e164
 from patients.questions import EMERGENCY_QUESTIONS, URGENT_QUESTIONS
 
 OLDEST_AGE_YEARS = 120
+# An HTML tag or script ("<script>", "</b>", "<img ...", "<!doctype"); "<" before a space or a digit
+# ("pain < 5", "< back") is plain text.
+MARKUP = re.compile(r"<[/!]?[a-zA-Z]|javascript:", re.IGNORECASE)
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
 
@@ -49,6 +53,13 @@ class SelfReferralForm(forms.Form):
     postal_code = forms.CharField(label=_("Postal code"), max_length=7)
     phone = forms.CharField(label=_("Phone number"), max_length=20, required=False)
     email = forms.EmailField(label=_("Email"), required=False)
+    consent_messages = forms.BooleanField(
+        required=False,
+        label=_(
+            "You may send me messages about my visit (confirmation and reminders) by email or "
+            "text message."
+        ),
+    )
     # Honeypot: hidden from people (CSS and aria-hidden); a bot that fills it gets a thank-you and
     # nothing is stored.
     website = forms.CharField(required=False, label=_("Leave this field empty"))
@@ -75,6 +86,23 @@ class SelfReferralForm(forms.Form):
     def is_bot(self) -> bool:
         return bool(str(self.data.get("website", "")).strip())
 
+    def _plain(self, name: str) -> str:
+        value: str = self.cleaned_data.get(name, "")
+        if MARKUP.search(value):
+            raise forms.ValidationError(
+                _("Please write in plain words, without code or tags such as <script>.")
+            )
+        return value
+
+    def clean_description(self) -> str:
+        return self._plain("description")
+
+    def clean_first_name(self) -> str:
+        return self._plain("first_name")
+
+    def clean_last_name(self) -> str:
+        return self._plain("last_name")
+
     def clean_date_of_birth(self) -> date:
         born: date = self.cleaned_data["date_of_birth"]
         today = timezone.localdate()
@@ -93,15 +121,16 @@ class SelfReferralForm(forms.Form):
             ) from error
 
     def clean_phone(self) -> str:
+        """Stored in E.164 (+16135550123), the form SMS providers take (intake/phones.py)."""
         value = self.cleaned_data.get("phone", "").strip()
         if not value:
             return ""
-        digits = re.sub(r"\D", "", value)
-        if len(digits) == 11 and digits.startswith("1"):
-            digits = digits[1:]
-        if len(digits) != 10 or digits[0] in "01":
-            raise forms.ValidationError(_("Enter a 10-digit phone number such as 613-555-0123."))
-        return f"{digits[:3]}-{digits[3:6]}-{digits[6:]}"
+        try:
+            return to_e164(value)
+        except InvalidPhoneNumber as error:
+            raise forms.ValidationError(
+                _("Enter a phone number with its area code, such as 613-555-0123.")
+            ) from error
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

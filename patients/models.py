@@ -22,7 +22,7 @@ class SelfReferral(models.Model):
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
     date_of_birth = models.DateField()
-    phone = models.CharField(max_length=20, blank=True)
+    phone = models.CharField(max_length=20, blank=True)  # E.164, e.g. +16135550123
     email = models.EmailField(blank=True)
     postal_code = models.CharField(max_length=7)
     description = models.TextField(max_length=2000)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from intake import services as intake_services
 from intake.models import Patient
 from lbp_pathway import audit
+from patients import booking
 from patients.models import SelfReferral
 from triage import rules
 from triage import services as triage_services
@@ -35,6 +38,7 @@ class Details:
     description: str
     back_pain_main_reason: bool
     language: str
+    consent_messages: bool = False
 
 
 def judge(
@@ -88,6 +92,7 @@ def submit_self_referral(
                     red_flags=list(flags.emergency + flags.urgent + flags.contextual),
                     answers={
                         "back_pain_main_reason": details.back_pain_main_reason,
+                        "consent_messages": details.consent_messages,
                         "red_flags": flags.to_dict(),
                         "eligibility": eligibility.to_dict(),
                     },
@@ -106,6 +111,52 @@ def submit_self_referral(
         alert.save(update_fields=["message"])
     audit.record(actor, audit.Action.CREATE, f"Self-referral {referral.reference}: {outcome}")
     return referral
+
+
+LANGUAGES = {"fr": "French", "en": "English"}
+
+
+@transaction.atomic
+def start_self_booking(
+    referral: SelfReferral, *, actor: audit.Actor, url_for: Callable[[str], str]
+) -> str:
+    """An eligible, non-urgent self-referral books at once: the person is registered from what they
+    typed (the front desk still checks the worklist for a duplicate record; nothing here looks one up,
+    so the page never reveals who is registered) and gets a booking link. Returns its token."""
+    referral = SelfReferral.objects.select_for_update().get(pk=referral.pk)
+    if referral.outcome != SelfReferral.Outcome.CALLBACK:
+        raise ValueError("only an eligible self-referral books online")
+    patient = referral.matched_patient
+    if patient is None:
+        consent = bool(referral.answers.get("consent_messages"))
+        patient = intake_services.register_patient(
+            actor=actor,
+            first_name=referral.first_name,
+            last_name=referral.last_name,
+            date_of_birth=referral.date_of_birth,
+            phone=referral.phone,
+            email=referral.email,
+            postal_code=referral.postal_code,
+            preferred_language=LANGUAGES.get(referral.language, "English"),
+            consent_email_reminders=consent and bool(referral.email),
+            consent_sms_reminders=consent and bool(referral.phone),
+        )
+        referral.matched_patient = patient
+        referral.save(update_fields=["matched_patient"])
+    _link, token = booking.issue_booking_link(
+        patient=patient, actor=actor, url_for=url_for, self_referral_id=referral.pk
+    )
+    return token
+
+
+def can_book_online(referral: SelfReferral) -> bool:
+    """Whether a first-contact slot is free online now (else the page promises a call back)."""
+    try:
+        return bool(
+            booking.slots_nearest_first(Patient(postal_code=referral.postal_code), per_site=1)
+        )
+    except booking.LinkRefused:
+        return False
 
 
 @transaction.atomic

@@ -2,34 +2,28 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
 
 from lbp_pathway import access, audit
 from lbp_pathway.access import Role, public, role_required
 from lbp_pathway.http import AuthenticatedHttpRequest
-from patients import selectors, services, throttle
+from patients import booking, selectors, services, throttle
 from patients.forms import SelfReferralForm
+from patients.middleware import too_large
 from patients.models import SelfReferral
 from patients.questions import EMERGENCY_QUESTIONS, URGENT_QUESTIONS
 
-# A self-referral is a few kilobytes; anything far larger is refused before it is parsed.
-MAX_BODY_BYTES = 64 * 1024
 SESSION_KEY = "patients_self_referral"
-
-
-def _too_large(request: HttpRequest) -> bool:
-    try:
-        return int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY_BYTES
-    except ValueError:
-        return True
+BOOKING_TOKEN_KEY = "patients_self_referral_booking"
 
 
 @public
 def refer(request: HttpRequest) -> HttpResponse:
     """The public self-referral form (no account)."""
     if request.method == "POST":
-        if _too_large(request):
+        if too_large(request):  # also checked by the middleware, before the CSRF check
             return render(request, "patients/too_large.html", status=413)
         form = SelfReferralForm(request.POST)
         if form.is_bot():
@@ -53,6 +47,7 @@ def refer(request: HttpRequest) -> HttpResponse:
                     description=data["description"],
                     back_pain_main_reason=data["back_pain_main_reason"],
                     language=(get_language() or "en")[:2],
+                    consent_messages=data["consent_messages"],
                 ),
                 red_flag_codes=form.red_flags(),
                 actor=audit.actor(request),
@@ -95,7 +90,28 @@ def refer_done(request: HttpRequest) -> HttpResponse:
         return redirect("patients:refer")
     if referral.outcome == SelfReferral.Outcome.EMERGENCY:
         return redirect("patients:emergency")
-    return render(request, "patients/thanks.html", {"referral": referral})
+    can_book = referral.outcome == SelfReferral.Outcome.CALLBACK and services.can_book_online(
+        referral
+    )
+    return render(request, "patients/thanks.html", {"referral": referral, "can_book": can_book})
+
+
+@require_POST
+@public
+def refer_book(request: HttpRequest) -> HttpResponse:
+    """The booking step right after an eligible self-referral: a booking link, opened at once."""
+    referral = _own_referral(request)
+    if referral is None or referral.outcome != SelfReferral.Outcome.CALLBACK:
+        return redirect("patients:refer_done")
+    token = request.session.get(BOOKING_TOKEN_KEY)
+    if not (isinstance(token, str) and booking.link_for(token) is not None):
+        token = services.start_self_booking(
+            referral,
+            actor=audit.actor(request),
+            url_for=lambda t: request.build_absolute_uri(reverse("patients:book", args=[t])),
+        )
+        request.session[BOOKING_TOKEN_KEY] = token
+    return redirect("patients:book", token=token)
 
 
 @role_required(Role.FRONT_DESK)

@@ -63,6 +63,31 @@ PATIENT_MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "{expires}.",
         ),
     },
+    "waitlist_offer": {
+        "en": (
+            "An earlier physiotherapy visit is free",
+            "Hello {first_name}, a visit at {site} on {when} has become free. To take it (first "
+            "come, first served), open: {url} The offer ends {expires}.",
+        ),
+        "fr": (
+            "Une visite de physiothérapie plus tôt est libre",
+            "Bonjour {first_name}, une visite à {site} le {when} vient de se libérer. Pour la "
+            "prendre (premier arrivé, premier servi), ouvrez : {url} L'offre prend fin le {expires}.",
+        ),
+    },
+    "waitlist_gone": {
+        "en": (
+            "The visit offered has been taken",
+            "Hello {first_name}, the visit at {site} on {when} we offered you has been taken by "
+            "another patient. You stay on the waitlist; we will write again if another time frees.",
+        ),
+        "fr": (
+            "La visite offerte a été prise",
+            "Bonjour {first_name}, la visite à {site} le {when} qui vous était offerte a été prise "
+            "par une autre personne. Vous restez sur la liste d'attente; nous vous écrirons si une "
+            "autre plage se libère.",
+        ),
+    },
     "follow_up_not_booked": {
         "en": (
             "Please book your next visit",
@@ -105,6 +130,13 @@ PHONE_LINES = {
     "fr": " Questions ou changements : {phone}.",
 }
 
+# Added to booking messages when the context carries the education pages' address (/p/learn/).
+LEARN_LINES = {
+    "en": " Before your visit, short pages about back pain: {learn_url}",
+    "fr": " Avant votre visite, de courtes pages sur le mal de dos : {learn_url}",
+}
+LEARN_KINDS = ("booking_confirmed", "booking_link")
+
 DATE_FORMATS = {"en": r"l, F j, Y \a\t g:i A", "fr": r"l j F Y \à G \h i"}
 
 STAFF_TITLES = {
@@ -117,6 +149,8 @@ STAFF_TITLES = {
     "note_signed": "Consultation note ready",
     "booking_confirmed": "Booking confirmed",
     "booking_link": "Booking link sent",
+    "waitlist_offer": "Freed slot offered",
+    "waitlist_gone": "Offered slot taken",
 }
 
 
@@ -151,6 +185,8 @@ def patient_wording(kind: str, preferred_language: str, context: dict[str, Any])
         values["when"] = local_when(context["starts_at"], language)
     if context.get("expires_at"):
         values["expires"] = local_when(context["expires_at"], language)
+    if context.get("learn_url") and kind in LEARN_KINDS:
+        body += LEARN_LINES[language]
     if context.get("phone"):
         body += PHONE_LINES[language]
     return Wording(subject.format_map(values), body.format_map(values))

@@ -20,6 +20,8 @@ class Reminder(models.Model):
         NOTE_SIGNED = "note_signed", "Consultation note ready"
         BOOKING_CONFIRMED = "booking_confirmed", "Booking confirmed (self-booking)"
         BOOKING_LINK = "booking_link", "Booking link (self-booking)"
+        WAITLIST_OFFER = "waitlist_offer", "Freed slot offered (waitlist)"
+        WAITLIST_GONE = "waitlist_gone", "Offered slot taken by another patient"
 
     class Channel(models.TextChoices):
         EMAIL = "email", "Email"

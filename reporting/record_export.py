@@ -35,7 +35,7 @@ from care_episodes.models import (
     OutcomeMeasurement,
     SelfManagementPlan,
 )
-from intake.models import Appointment, IncomingReferral, Patient, WaitlistEntry
+from intake.models import Appointment, IncomingReferral, Patient, WaitlistEntry, WaitlistOffer
 from lbp_pathway.models import AuditEvent, EmergencyAccess
 from referrals.models import Referral, ReferralEvent, ReferralSuggestion, RoutingReview
 from reminders.models import Delivery, Reminder
@@ -204,6 +204,7 @@ def patient_record(patient: Patient, *, exported_by: str) -> PatientRecordExport
         ("referral_events", gettext("Referral tracking"), ReferralEvent.objects.filter(referral__in=referrals).order_by("pk")),
         ("appointments", gettext("Appointments"), Appointment.objects.filter(patient=patient).order_by("start", "pk")),
         ("waitlist", gettext("Waitlist entries"), WaitlistEntry.objects.filter(patient=patient).order_by("pk")),
+        ("waitlist_offers", gettext("Freed slots offered from the waitlist"), WaitlistOffer.objects.filter(patient=patient).order_by("pk")),
         ("messages", gettext("Messages and reminders"), reminders.order_by("due_at", "pk")),
         ("message_deliveries", gettext("Message deliveries"), Delivery.objects.filter(reminder__in=reminders).order_by("pk")),
         ("emergency_access", gettext("Break-the-glass access"), EmergencyAccess.objects.filter(patient_id=patient.pk).order_by("pk")),

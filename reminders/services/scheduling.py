@@ -32,6 +32,8 @@ PATIENT_KINDS = {
     Kind.FOLLOW_UP_NOT_BOOKED,
     Kind.BOOKING_CONFIRMED,
     Kind.BOOKING_LINK,
+    Kind.WAITLIST_OFFER,
+    Kind.WAITLIST_GONE,
 }
 # A link is easier to open from an email; a time and place read well as a text message.
 CHANNEL_PREFERENCE: dict[str, tuple[str, ...]] = {Kind.OUTCOME_DUE: ("email", "sms")}
@@ -261,6 +263,7 @@ def schedule_booking_confirmation(
     calendar_url: str,
     cutoff_hours: int,
     phone: str = "",
+    learn_url: str = "",
     now: datetime | None = None,
 ) -> list[Reminder]:
     """A booking confirmation by every channel the patient consented to (email carries the .ics
@@ -277,6 +280,7 @@ def schedule_booking_confirmation(
         "calendar_url": calendar_url,
         "cutoff_hours": cutoff_hours,
         "uid": f"appointment-{appointment_id}",
+        "learn_url": learn_url,
     }
     rows = []
     for channel in ("email", "sms"):

@@ -5,6 +5,7 @@ import threading
 from datetime import UTC, time, timedelta
 
 import pytest
+from django.core import mail
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +16,7 @@ from patients import booking
 from patients.booking_models import BookingLink
 from patients.models import SelfReferral
 from referrals.models import PostalCode
+from reminders import services as reminders
 from reminders.models import Reminder
 from tests.factories import PatientFactory, SiteFactory
 from tests.intake.conftest import Clinic
@@ -305,3 +307,21 @@ def test_a_patient_on_hold_is_told_to_call_without_the_clinical_reason(client):
     assert response.status_code == 409
     assert "cannot be booked online" in html and "saddle" not in html
     assert not Appointment.objects.exists()
+
+
+def test_the_link_and_the_confirmation_point_to_the_education_pages(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.REMINDER_QUIET_HOURS = ""
+    mail.outbox = []
+    clinic = place_clinic()
+    _, link, _ = patient_with_link()
+    book_tuesday(clinic, link, 13)  # booked on the Sunday evening before
+
+    later = max(clinic.now, timezone.now()) + timedelta(minutes=1)
+    token, ids = reminders.claim_due_reminders(now=later)
+    reminders.deliver_reminders(ids, token, now=later)
+
+    bodies = {m.subject: m.body for m in mail.outbox}
+    for subject in ("Book your physiotherapy visit", "Your appointment at Portsmouth is booked"):
+        assert "Before your visit, short pages about back pain" in bodies[subject]
+        assert "/p/learn/" in bodies[subject]

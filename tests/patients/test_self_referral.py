@@ -1,9 +1,11 @@
 """The public self-referral (issue 15): red-flag stop, urgent first, reference, abuse and bad input."""
 
+import importlib
 import re
 from datetime import timedelta
 
 import pytest
+from django.apps import apps as django_apps
 from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -11,11 +13,13 @@ from django.utils import timezone
 from intake.models import Appointment
 from lbp_pathway.access import Role
 from lbp_pathway.models import AuditEvent
+from patients.booking_models import BookingLink
 from patients.models import SelfReferral
 from patients.questions import EMERGENCY_QUESTIONS, URGENT_QUESTIONS
 from reminders.models import Notification
 from tests.factories import PatientFactory
 from tests.patients.conftest import answers
+from tests.patients.test_self_booking import place_clinic
 from triage import rules
 from triage.models import PhysicianAlert
 
@@ -93,11 +97,50 @@ def test_an_eligible_referral_gets_a_reference_and_a_callback_promise(client):
     assert referral.outcome == "callback"
     assert referral.reference in page
     assert "will call you within 2 business days" in page
-    assert referral.postal_code == "K7L 3N6" and referral.phone == "613-555-0199"
+    assert referral.postal_code == "K7L 3N6" and referral.phone == "+16135550199"
     assert referral.answers["eligibility"]["eligible"] is True
     # Short, readable, not sequential: LBP-XXXX-XXXX with no 0/O/1/I/L.
     assert len(referral.reference) == 13 and referral.reference.startswith("LBP-")
     assert not set(referral.reference[4:].replace("-", "")) & set("01OIL")
+
+
+def test_an_eligible_referral_with_a_free_slot_is_offered_to_book_at_once(client):
+    place_clinic()
+    response = client.post(REFER, answers(email="alex@example.org", consent_messages="on"))
+    page = client.get(response["Location"]).content.decode()
+    assert "Book my visit now" in page
+    assert "will call you within 2 business days" in page  # the call back stays on offer
+
+    first = client.post(reverse("patients:refer_book"))
+    again = client.post(reverse("patients:refer_book"))  # a double tap: the same link
+
+    assert first.status_code == 302 and first["Location"].startswith("/p/book/")
+    assert again["Location"] == first["Location"]
+    referral = SelfReferral.objects.get()
+    patient = referral.matched_patient
+    assert (patient.first_name, patient.last_name) == ("Alex", "Tremblay")
+    assert patient.phone == "+16135550199" and patient.consent_email_reminders
+    assert referral.handled_at is None  # the front desk still checks for a duplicate record
+    assert BookingLink.objects.filter(self_referral=referral).count() == 1
+    assert "Hello Alex" in client.get(first["Location"]).content.decode()
+
+
+def test_without_a_free_slot_the_page_promises_a_call_back(client):
+    response = client.post(REFER, answers())
+    page = client.get(response["Location"]).content.decode()
+    assert "Book my visit now" not in page
+    assert "will call you within 2 business days" in page
+
+
+def test_an_urgent_referral_cannot_book_online(client):
+    place_clinic()
+    urgent = next(iter(URGENT_QUESTIONS))
+    response = client.post(REFER, answers(urgent=[urgent]))
+    page = client.get(response["Location"]).content.decode()
+    assert "Book my visit now" not in page
+    refused = client.post(reverse("patients:refer_book"))
+    assert refused.status_code == 302 and "/p/book/" not in refused["Location"]
+    assert not BookingLink.objects.exists()
 
 
 def test_references_are_unique_and_unguessable(client):
@@ -142,7 +185,7 @@ def test_the_answer_never_depends_on_whether_the_person_is_registered(client):
         ("date_of_birth", "1790-01-01", "check the year of birth"),
         ("postal_code", "Z9Z 9Z9", "Canadian postal code"),
         ("postal_code", "12345", "Canadian postal code"),
-        ("phone", "555", "10-digit phone number"),
+        ("phone", "555", "phone number with its area code"),
         ("description", "", "describe your back pain"),
         ("flag_history_of_cancer", "", "answer yes or no"),
     ],
@@ -167,14 +210,30 @@ def test_a_10_mb_body_is_refused_with_a_message(client):
     assert not SelfReferral.objects.exists()
 
 
-def test_script_in_free_text_is_stored_as_typed_and_shown_escaped(client, front_desk, client_for):
-    script = "<script>alert('x')</script> sore back"
-    client.post(REFER, answers(description=script))
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("description", "<script>alert('x')</script> sore back"),
+        ("description", "sore back <img src=x onerror=alert(1)>"),
+        ("first_name", "<b>Alex</b>"),
+        ("last_name", "javascript:alert(1)"),
+    ],
+)
+def test_script_in_free_text_gets_a_clear_message_and_stores_nothing(client, field, value):
+    response = client.post(REFER, answers(**{field: value}))
+    assert response.status_code == 400
+    assert "without code or tags" in response.content.decode()
+    assert "<script>alert(" not in response.content.decode()
+    assert not SelfReferral.objects.exists()
+
+
+def test_plain_text_with_symbols_is_kept_as_typed_and_shown_escaped(client, front_desk, client_for):
+    text = "Pain < 5 at rest, > 7 after work & driving"
+    client.post(REFER, answers(description=text))
     referral = SelfReferral.objects.get()
-    assert referral.description == script
+    assert referral.description == text
     html = client_for(front_desk).get(f"/p/staff/self-referrals/{referral.pk}/").content.decode()
-    assert "<script>alert(" not in html
-    assert "&lt;script&gt;alert(" in html
+    assert "Pain &lt; 5 at rest, &gt; 7 after work &amp; driving" in html
 
 
 def test_the_honeypot_thanks_the_bot_and_stores_nothing(client):
@@ -239,3 +298,34 @@ def test_the_french_page_is_in_french(client):
 def test_an_accept_language_header_picks_french(client):
     html = client.get(REFER, HTTP_ACCEPT_LANGUAGE="fr-CA,fr;q=0.9").content.decode()
     assert "Votre mal de dos" in html
+
+
+def test_the_data_migration_stores_existing_self_referral_phones_in_e164():
+    migration = importlib.import_module("patients.migrations.0003_selfreferral_phone_e164")
+    base = {
+        "first_name": "Old",
+        "last_name": "Referral",
+        "date_of_birth": "1970-05-04",
+        "postal_code": "K7L 1A1",
+        "description": "Back pain",
+        "rule_version": "test",
+        "outcome": SelfReferral.Outcome.CALLBACK,
+    }
+    readable = SelfReferral.objects.create(reference="LBP-OLD1-0001", phone="613-555-0199", **base)
+    unreadable = SelfReferral.objects.create(reference="LBP-OLD1-0002", phone="12", **base)
+
+    migration.forwards(django_apps, None)
+
+    readable.refresh_from_db()
+    unreadable.refresh_from_db()
+    assert readable.phone == "+16135550199"
+    assert unreadable.phone == "12"  # left for the front desk to correct
+
+
+@pytest.mark.parametrize("path", ["/p/refer/", "/p/refer/book/", "/p/book/any-token/"])
+def test_a_10_mb_body_gets_a_clear_page_before_the_csrf_check_and_stores_nothing(path):
+    browser = Client(enforce_csrf_checks=True)  # as a real browser: the CSRF check runs
+    response = browser.post(path, answers(description="x" * (10 * 1024 * 1024)))
+    assert response.status_code == 413
+    assert "nothing was saved" in response.content.decode()
+    assert not SelfReferral.objects.exists()

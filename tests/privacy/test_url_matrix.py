@@ -13,6 +13,7 @@ test_write_ownership.py."""
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -24,6 +25,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 from django.utils.regex_helper import normalize
 
+from intake import offers as intake_offers
+from intake.models import WaitlistEntry, WaitlistOffer
 from lbp_pathway.access import Role
 from lbp_pathway.audit import SYSTEM
 from patients import booking
@@ -164,6 +167,27 @@ def _patient_form(w: AccessWorld) -> dict:
 
 def _booking_token(w: AccessWorld) -> str:
     return booking.issue_booking_link(patient=w.patient, actor=SYSTEM, url_for=str)[1]
+
+
+def _offer_token(w: AccessWorld) -> str:
+    """A live waitlist offer of a freed slot (the stranger waits; the world's patient cancels)."""
+    freed = w.appointment()
+    token = secrets.token_urlsafe(32)
+    entry = WaitlistEntry.objects.create(patient=w.stranger())
+    WaitlistOffer.objects.create(
+        token_hash=intake_offers.hash_token(token),
+        entry=entry,
+        patient=entry.patient,
+        freed=freed,
+        practitioner=freed.practitioner,
+        site=freed.site,
+        appointment_type=freed.appointment_type,
+        start=freed.start + timedelta(days=7),  # a time nobody holds: the offer page is open
+        end=freed.end + timedelta(days=7),
+        created_at=timezone.now(),
+        expires_at=freed.start,
+    )
+    return token
 
 
 def _self_referral() -> SelfReferral:
@@ -630,6 +654,8 @@ SPEC: dict[str, Row] = {
     "patients:refer": Row(lambda w: url("patients:refer"), get=PUBLIC),
     "patients:refer_done": Row(lambda w: url("patients:refer_done"), get=PUBLIC),
     "patients:emergency": Row(lambda w: url("patients:emergency"), get=PUBLIC),
+    # Without a self-referral in the session it only sends back to the form (booking: test_self_referral).
+    "patients:refer_book": Row(lambda w: url("patients:refer_book"), post=PUBLIC),
     "patients:set_language": Row(
         lambda w: url("patients:set_language", language="fr", next="/p/refer/"), post=PUBLIC
     ),
@@ -651,6 +677,8 @@ SPEC: dict[str, Row] = {
     "patients:book_calendar": Row(
         lambda w: url("patients:book_calendar", _booking_token(w)), get=PUBLIC
     ),
+    # Waitlist offers: anyone holding the offer's link (accept/decline in test_waitlist_offers.py).
+    "patients:offer": Row(lambda w: url("patients:offer", _offer_token(w)), get=PUBLIC),
     "patients:send_booking_link": Row(
         lambda w: url("patients:send_booking_link", w.patient.pk), post=only(FD)
     ),
