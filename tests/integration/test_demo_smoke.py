@@ -36,11 +36,12 @@ def demo(db, settings, monkeypatch):
     call_command("seed_demo", "--patients", "40", stdout=StringIO())
 
 
-@pytest.mark.parametrize("role", list(Role))
-def test_every_page_reachable_from_a_roles_home_opens_on_demo_data(role, demo, client):
-    client.force_login(User.objects.get(username=DEMO_USERS[role]))
-    home = reverse(HOME[role])
+def crawl(client, home: str) -> tuple[list[str], list[str]]:
+    """The pages reachable from `home` (its links and theirs) that the signed-in client may open, in
+    the order found, and the links that failed ("path: status"). Also the accessibility crawl's list
+    (tests/integration/test_accessibility.py)."""
     seen, frontier, failures = {home}, [home], []
+    order = [home]
     for _depth in range(2):  # the home page's links, and the links on those pages
         found = []
         for path in frontier:
@@ -54,11 +55,19 @@ def test_every_page_reachable_from_a_roles_home_opens_on_demo_data(role, demo, c
                 if link not in seen and not link.startswith(SKIP) and len(seen) < MAX_PAGES:
                     seen.add(link)
                     found.append(link)
+        order += found
         frontier = found
     for path in frontier:
         response = client.get(path, follow=True)
         if response.status_code != 200:
             failures.append(f"{path}: {response.status_code}")
+    return order, failures
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_every_page_reachable_from_a_roles_home_opens_on_demo_data(role, demo, client):
+    client.force_login(User.objects.get(username=DEMO_USERS[role]))
+    seen, failures = crawl(client, reverse(HOME[role]))
     assert failures == []
     assert len(seen) >= 5
     print(f"{role.value}: {len(seen)} pages opened")
