@@ -62,7 +62,7 @@ class Patient(models.Model):
     preferred_language = models.CharField(
         max_length=30, choices=Language.choices, default=Language.ENGLISH, db_default="en"
     )
-    other_language = models.CharField(max_length=60, blank=True, db_default="")
+    other_language = models.CharField(max_length=60, blank=True, default="", db_default="")
     interpreter_needed = models.BooleanField(default=False, db_default=False)
     consent_email_reminders = models.BooleanField(default=False)
     consent_sms_reminders = models.BooleanField(default=False)

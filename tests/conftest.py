@@ -3,6 +3,7 @@ import shutil
 
 import pytest
 from django.db import connections
+from django.utils import translation
 
 from lbp_pathway.access import Role
 from tests.factories import UserFactory
@@ -64,6 +65,15 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
             f"Test order: --randomly-seed={seed} (pass it again to replay this order; "
             "-p no:randomly runs in file order)"
         )
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts and ends in the default language: a request in French (Accept-Language, a
+    staff member's saved language) leaves French active in the thread after the response."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

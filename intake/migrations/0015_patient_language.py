@@ -66,7 +66,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="patient",
             name="other_language",
-            field=models.CharField(blank=True, db_default="", max_length=60),
+            field=models.CharField(blank=True, db_default="", default="", max_length=60),
         ),
         migrations.AddField(
             model_name="patientchange",
@@ -76,7 +76,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="patientchange",
             name="other_language",
-            field=models.CharField(blank=True, db_default="", max_length=60),
+            field=models.CharField(blank=True, db_default="", default="", max_length=60),
         ),
         migrations.AlterField(
             model_name="patient",
