@@ -64,7 +64,20 @@ SESSIONS = [(time(8, 30), time(12, 0)), (time(13, 0), time(16, 30))]
 # Kingston forward sortation areas, for realistic postal codes.
 FSAS = ["K7K", "K7L", "K7M", "K7N", "K7P", "K0H", "K0K"]
 LETTERS = "ABCEGHJKLMNPRSTVWXYZ"
-LANGUAGES = ["English"] * 17 + ["French"] * 2 + ["Arabic", "Mandarin", "Punjabi"]
+# (preferred language, other language): mostly English, some French, a few others.
+LANGUAGES = (
+    [("en", "")] * 17 + [("fr", "")] * 2 + [("other", n) for n in ("Arabic", "Mandarin", "Punjabi")]
+)
+# The French-speaking patient of the demo: their reminders (and, through Patient.language_code, their
+# handouts and questionnaire links) are in French.
+FRENCH_PATIENT = {
+    "first_name": "Geneviève",
+    "last_name": "Bélanger-Demo",
+    "preferred_language": "fr",
+    "other_language": "",
+    "consent_email_reminders": True,
+    "consent_sms_reminders": True,
+}
 REASONS = [
     "Low back pain 4 weeks after lifting at work; no red flags on my review.",
     "Recurrent mechanical LBP, wants to avoid imaging; please assess.",
@@ -150,6 +163,7 @@ def _patients(
             if physician is None and len(physicians) > 2 and share < 0.85:
                 physician = physicians[2]
             consent = rng.random()
+            language, other_language = rng.choice(LANGUAGES)
             batch.append(
                 Patient(
                     first_name=first,
@@ -162,7 +176,9 @@ def _patients(
                     phone=f"613-555-{rng.randint(0, 9999):04d}",
                     email=f"{first}.{last}.{index}@example.org".lower().replace(" ", ""),
                     postal_code=_postal_code(rng),
-                    preferred_language=rng.choice(LANGUAGES),
+                    preferred_language=language,
+                    other_language=other_language,
+                    interpreter_needed=other_language == "Mandarin",
                     consent_email_reminders=consent < 0.6,
                     consent_sms_reminders=consent < 0.4,
                     family_physician=physician,
@@ -412,8 +428,15 @@ def seed(patients: int, stdout: Output) -> None:
                 User.objects.filter(groups__name=Role.FRONT_DESK.value).order_by("pk").first()
             )
             count = _appointments(new_ids[: max(1, len(new_ids) // 3)], physios, front_desk, rng)
+            # The first patient (booked, reminded) speaks French.
+            Patient.objects.filter(pk=new_ids[0]).update(**FRENCH_PATIENT)
             _referrals_and_waitlist(new_ids[len(new_ids) // 3 :], physicians, physios, sites, rng)
     stdout.write(
         f"Intake: {len(sites)} sites, {len(physios)} physiotherapists, {missing} patients, "
         f"{count} appointments."
     )
+    if not existing and missing:
+        stdout.write(
+            f"Intake: {FRENCH_PATIENT['first_name']} {FRENCH_PATIENT['last_name']} speaks French "
+            "(reminders, handouts and questionnaire links in French)."
+        )

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from demo.output import Output
 from intake.models import Patient, Site
+from reminders.messages import staff_title
 from reminders.models import Delivery, Notification, Reminder
 
 DEMO_PREFIX = "demo:"
@@ -86,7 +87,7 @@ def seed(patients: int, stdout: Output) -> None:
                 Notification(
                     user=r.user,
                     reminder=r,
-                    title=dict((k, t) for k, t, _ in notes)[r.kind],
+                    title=staff_title(r.kind),
                     body=r.context["detail"],
                     url=r.context["url"],
                     created_at=r.sent_at or r.due_at,  # the same for these in-app ones

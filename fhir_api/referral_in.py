@@ -176,8 +176,11 @@ def _from_bundle(body: Json) -> Parts:
 
 
 def _text_or_codes(concept: Json) -> str:
+    codings = concept.get("coding") or []
     return str(
-        concept.get("text") or "; ".join(c.get("display", "") for c in concept.get("coding") or [])
+        concept.get("text")
+        or "; ".join(c.get("display", "") for c in codings if c.get("display"))
+        or "; ".join(c.get("code", "") for c in codings if c.get("code"))
     )
 
 

@@ -107,6 +107,19 @@ def practitioner_ref(user: User | None) -> Json | None:
 GENDER = {"F": "female", "M": "male", "X": "other", "U": "unknown"}
 
 
+INTERPRETER_REQUIRED = "http://hl7.org/fhir/StructureDefinition/patient-interpreterRequired"
+LANGUAGE_NAMES = {"en": "English", "fr": "French"}
+
+
+def _language(record: Patient) -> Json:
+    """The patient's language: a BCP 47 code for English and French, the name for another one."""
+    name = LANGUAGE_NAMES.get(record.preferred_language)
+    if name is None:
+        return {"text": record.other_language or "Other"}
+    coding = {"system": "urn:ietf:bcp:47", "code": record.preferred_language, "display": name}
+    return {"coding": [coding], "text": name}
+
+
 def patient(record: Patient) -> Json:
     identifiers = [{"system": naming_system("patient"), "value": str(record.pk)}]
     if record.health_card_number:
@@ -131,8 +144,10 @@ def patient(record: Patient) -> Json:
         "name": [{"family": record.last_name, "given": [record.first_name]}],
         "gender": GENDER.get(record.sex, "unknown"),
         "birthDate": day(record.date_of_birth),
-        "communication": [{"language": {"text": record.preferred_language}}],
+        "communication": [{"language": _language(record)}],
     }
+    if record.interpreter_needed:
+        resource["extension"] = [{"url": INTERPRETER_REQUIRED, "valueBoolean": True}]
     if telecom:
         resource["telecom"] = telecom
     if record.postal_code:

@@ -30,6 +30,7 @@ from intake.services import PATIENT_FIELDS
 from intake.slots import AFTERNOON, MORNING
 from intake.visit_modes import VisitModeRefused, check_video_link
 from intake.wording import refusal
+from lbp_pathway import languages
 from lbp_pathway.access import PRIMARY_CARE, Role
 
 if TYPE_CHECKING:
@@ -88,7 +89,9 @@ class PatientForm(_PatientFormBase):
             "consent_email_reminders": _("Agrees to reminders by email"),
             "consent_sms_reminders": _("Agrees to reminders by text message (SMS)"),
             "gender": _("Gender (as the patient describes it)"),
+            **languages.FIELD_LABELS,
         }
+        help_texts = languages.FIELD_HELP
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -134,6 +137,14 @@ class PatientForm(_PatientFormBase):
             return to_e164(value)
         except InvalidPhoneNumber as error:
             raise forms.ValidationError(str(error)) from error
+
+    def clean_other_language(self) -> str:
+        other: str = self.cleaned_data.get("other_language", "").strip()
+        if self.cleaned_data.get("preferred_language") != languages.Language.OTHER:
+            return ""
+        if not other:
+            raise forms.ValidationError(languages.NAME_THE_LANGUAGE)
+        return other
 
     def validate_unique(self) -> None:
         # The service explains a duplicate health card with a link to the existing record.

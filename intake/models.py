@@ -1,5 +1,6 @@
 import datetime
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
@@ -13,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from care_episodes.models import VisitMode
 from lbp_pathway import history
+from lbp_pathway.languages import INTERPRETER_NEEDED, Language, message_language, parse_language
 from lbp_pathway.uploads import UploadValidator, private_storage, private_upload_to
 
 
@@ -55,7 +57,14 @@ class Patient(models.Model):
     phone = models.CharField(max_length=30, blank=True)
     email = models.EmailField(blank=True)
     postal_code = models.CharField(max_length=7, blank=True)
-    preferred_language = models.CharField(max_length=30, default="English")
+    # English, French or another language (named in other_language); everything the app writes to
+    # the patient follows language_code (French for French, English otherwise).
+    # Database defaults too: raw bulk inserts (bench/, tests) name none of these columns.
+    preferred_language = models.CharField(
+        max_length=30, choices=Language.choices, default=Language.ENGLISH, db_default="en"
+    )
+    other_language = models.CharField(max_length=60, blank=True, default="", db_default="")
+    interpreter_needed = models.BooleanField(default=False, db_default=False)
     consent_email_reminders = models.BooleanField(default=False)
     consent_sms_reminders = models.BooleanField(default=False)
     family_physician = models.ForeignKey(
@@ -89,9 +98,35 @@ class Patient(models.Model):
     def __str__(self) -> str:
         return f"{self.last_name}, {self.first_name}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A language given as free text (a referral, an import: "French", "Punjabi") becomes a choice.
+        if self.preferred_language not in Language.values:
+            self.preferred_language, other = parse_language(self.preferred_language)
+            self.other_language = self.other_language or other
+        if self.preferred_language != Language.OTHER:
+            self.other_language = ""
+        super().save(*args, **kwargs)
+
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    @property
+    def language_code(self) -> str:
+        """The language (en or fr) of every message, letter and page written to this patient."""
+        return message_language(self.preferred_language)
+
+    @property
+    def language_display(self) -> str:
+        """The patient's language as staff read it: English, French or the other language's name."""
+        if self.preferred_language == Language.OTHER and self.other_language:
+            return self.other_language
+        return str(self.get_preferred_language_display())
+
+    @property
+    def interpreter_label(self) -> str:
+        """ "Interpreter needed" in the reader's language, or nothing."""
+        return str(INTERPRETER_NEEDED) if self.interpreter_needed else ""
 
 
 class AppointmentType(models.Model):

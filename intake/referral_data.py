@@ -201,7 +201,7 @@ def _check_patient(patient: PatientIn | None, checked: Checked, today: date) -> 
             phone=patient.phone.strip()[:30],
             email=email[:254],
             postal_code=postal,
-            preferred_language=patient.preferred_language.strip()[:30] or "English",
+            preferred_language=patient.preferred_language.strip()[:60],
         )
 
 

@@ -101,6 +101,8 @@ PATIENT_FIELDS = [
     "email",
     "postal_code",
     "preferred_language",
+    "other_language",
+    "interpreter_needed",
     "consent_email_reminders",
     "consent_sms_reminders",
     "family_physician",

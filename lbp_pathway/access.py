@@ -23,11 +23,16 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from lbp_pathway import audit
 from lbp_pathway.backends import GROUP_NAMES
 from lbp_pathway.models import EmergencyAccess
 from lbp_pathway.records import EpisodeRecord, PatientRecord
+
+StrOrPromise = str | Promise
 
 # A view function; the guards below hand it back with its own signature.
 View = TypeVar("View", bound=Callable[..., HttpResponseBase])
@@ -47,6 +52,18 @@ class Role(StrEnum):
     ADMINISTRATOR = "Administrator"
 
 
+# The roles as people read them (Role's values are the names of the Django groups: data, never
+# translated).
+ROLE_LABELS: dict[Role, StrOrPromise] = {
+    Role.FRONT_DESK: _("Front desk"),
+    Role.PHYSIOTHERAPIST: _("Physiotherapist"),
+    Role.FAMILY_PHYSICIAN: _("Family physician"),
+    Role.NURSE_PRACTITIONER: _("Nurse practitioner"),
+    Role.PRACTICE_LEAD: _("Practice lead"),
+    Role.MANAGER: _("Manager"),
+    Role.ADMINISTRATOR: _("Administrator"),
+}
+
 # Each role lands on its own home page (URL names).
 HOME = {
     Role.FRONT_DESK: "intake:home",
@@ -60,49 +77,49 @@ HOME = {
 
 # Navigation per role: (label, URL name), only what the role may open. An entry whose page does not
 # exist yet is left out of the menu (see context_processors.navigation).
-NAVIGATION: dict[Role, list[tuple[str, str]]] = {
+NAVIGATION: dict[Role, list[tuple[StrOrPromise, str]]] = {
     Role.FRONT_DESK: [
-        ("Front desk", "intake:home"),
-        ("Patients", "intake:patient_search"),
-        ("Book", "intake:slot_search"),
-        ("Referrals in", "intake:referral_worklist"),
-        ("Waitlist", "intake:waitlist"),
-        ("Day sheets", "intake:day_sheet"),
-        ("Notifications", "reminders:inbox"),
+        (_("Front desk"), "intake:home"),
+        (_("Patients"), "intake:patient_search"),
+        (_("Book"), "intake:slot_search"),
+        (_("Referrals in"), "intake:referral_worklist"),
+        (_("Waitlist"), "intake:waitlist"),
+        (_("Day sheets"), "intake:day_sheet"),
+        (_("Notifications"), "reminders:inbox"),
     ],
     Role.PHYSIOTHERAPIST: [
-        ("My patients", "care_episodes:physio_home"),
-        ("Day sheet", "intake:day_sheet"),
-        ("Referrals", "referrals:list"),
-        ("Notifications", "reminders:inbox"),
+        (_("My patients"), "care_episodes:physio_home"),
+        (_("Day sheet"), "intake:day_sheet"),
+        (_("Referrals"), "referrals:list"),
+        (_("Notifications"), "reminders:inbox"),
     ],
     Role.FAMILY_PHYSICIAN: [
-        ("Inbox", "care_episodes:physician_home"),
-        ("Refer to physio", "intake:refer_patient"),
-        ("Referrals", "referrals:list"),
-        ("Notifications", "reminders:inbox"),
+        (_("Inbox"), "care_episodes:physician_home"),
+        (_("Refer to physio"), "intake:refer_patient"),
+        (_("Referrals"), "referrals:list"),
+        (_("Notifications"), "reminders:inbox"),
     ],
     Role.NURSE_PRACTITIONER: [
-        ("Inbox", "care_episodes:physician_home"),
-        ("Refer to physio", "intake:refer_patient"),
-        ("Referrals", "referrals:list"),
-        ("Notifications", "reminders:inbox"),
+        (_("Inbox"), "care_episodes:physician_home"),
+        (_("Refer to physio"), "intake:refer_patient"),
+        (_("Referrals"), "referrals:list"),
+        (_("Notifications"), "reminders:inbox"),
     ],
     Role.PRACTICE_LEAD: [
-        ("Case reviews", "care_episodes:lead_home"),
-        ("Dashboard", "dashboards:manager_home"),
-        ("Notifications", "reminders:inbox"),
+        (_("Case reviews"), "care_episodes:lead_home"),
+        (_("Dashboard"), "dashboards:manager_home"),
+        (_("Notifications"), "reminders:inbox"),
     ],
     Role.MANAGER: [
-        ("Dashboard", "dashboards:manager_home"),
-        ("Reminders", "reminders:outbox"),
+        (_("Dashboard"), "dashboards:manager_home"),
+        (_("Reminders"), "reminders:outbox"),
     ],
     Role.ADMINISTRATOR: [
-        ("Administration", "administration_home"),
-        ("Users", "admin:index"),
-        ("Audit log", "audit_log"),
-        ("Break-glass review", "break_glass_review"),
-        ("Security", "security_settings"),
+        (_("Administration"), "administration_home"),
+        (_("Users"), "admin:index"),
+        (_("Audit log"), "audit_log"),
+        (_("Break-glass review"), "break_glass_review"),
+        (_("Security"), "security_settings"),
     ],
 }
 
@@ -341,7 +358,7 @@ def role_required(*roles: Role) -> Callable[[View], View]:
                     f"Page refused: {match.view_name if match else request.path}",
                     _patient_id_in(kwargs),
                 )
-                raise PermissionDenied("Your role does not give access to this page.")
+                raise PermissionDenied(gettext("Your role does not give access to this page."))
             return view(request, *args, **kwargs)
 
         guarded.allowed_roles = frozenset(roles)  # type: ignore[attr-defined]

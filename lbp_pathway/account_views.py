@@ -16,6 +16,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views import i18n as i18n_views
 from django.views.decorators.http import require_GET, require_POST
 
 from lbp_pathway import audit, services
@@ -23,6 +25,7 @@ from lbp_pathway.access import any_signed_in, public
 from lbp_pathway.audit import client_address
 from lbp_pathway.forms import CodeForm, EnrolCodeForm, SignInForm, locked_message
 from lbp_pathway.http import AuthenticatedHttpRequest
+from lbp_pathway.languages import STAFF_LANGUAGE_SESSION_KEY, StaffLanguage
 from lbp_pathway.middleware import TWO_FACTOR, refresh_two_factor_state, seconds_left
 
 # The recovery codes of an enrolment, kept in the session only until the page that shows them once.
@@ -95,14 +98,17 @@ def two_factor_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
             if services.recovery_codes_left(request.user) <= 2:
                 messages.warning(
                     request,
-                    "You are running out of recovery codes: make new ones on your two-factor page.",
+                    _(
+                        "You are running out of recovery codes: make new ones on your two-factor "
+                        "page."
+                    ),
                 )
             return redirect(_next_url(request))
         if services.record_sign_in_failure(username, address):
             return _locked_out(request)
         form.add_error(
             "code",
-            "That code is not right, or was already used. Wait for the next one and try again.",
+            _("That code is not right, or was already used. Wait for the next one and try again."),
         )
     return render(
         request, "registration/two_factor_verify.html", {"form": form, "next": _next_url(request)}
@@ -123,14 +129,14 @@ def two_factor_enrol(request: AuthenticatedHttpRequest) -> HttpResponse:
         )
         if codes is None:
             form.add_error(
-                "code", "That code does not match. Check the time on your phone and try again."
+                "code", _("That code does not match. Check the time on your phone and try again.")
             )
         else:
             device.refresh_from_db()
             django_otp.login(request, device)
             refresh_two_factor_state(request, request.user)
             request.session[NEW_RECOVERY_CODES] = codes
-            messages.success(request, "Two-factor authentication is on for your account.")
+            messages.success(request, _("Two-factor authentication is on for your account."))
             return redirect(reverse("two_factor_recovery_codes") + "?next=" + _next_url(request))
     secret = services.base32_secret(device)
     return render(
@@ -158,7 +164,7 @@ def two_factor_recovery_codes(request: AuthenticatedHttpRequest) -> HttpResponse
     else:
         codes = request.session.pop(NEW_RECOVERY_CODES, None)
         if not codes:
-            messages.info(request, "Recovery codes are shown only once. You can make new ones.")
+            messages.info(request, _("Recovery codes are shown only once. You can make new ones."))
             return redirect("two_factor_settings")
     return render(
         request,
@@ -192,3 +198,24 @@ def session_status(request: AuthenticatedHttpRequest) -> JsonResponse:
 def session_keepalive(request: AuthenticatedHttpRequest) -> JsonResponse:
     """ "Stay signed in": any request is activity (IdleTimeoutMiddleware), so this only answers."""
     return JsonResponse({"seconds_left": seconds_left(request), "signed_in": True})
+
+
+@public
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """The language switch of the staff pages: English or French for this browser, and saved for
+    the signed-in staff member (their screens follow it on every device, and so do the
+    notifications the app emails them). Patient pages have their own switch (patients/)."""
+    if not request.user.is_authenticated:  # the sign-in page: a cookie, as Django's own switch
+        return i18n_views.set_language(request)
+    language = request.POST.get("language", "")
+    if language in StaffLanguage.values:
+        services.save_staff_language(request.user, language)
+        request.session[STAFF_LANGUAGE_SESSION_KEY] = language
+    # No language cookie: the patient pages in this browser keep their own language.
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("home")
+    return redirect(target)

@@ -8,6 +8,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from lbp_pathway.access import Role, has_role
 
@@ -25,5 +26,5 @@ class PathwayAdminSite(admin.AdminSite):
     ) -> HttpResponse:
         if request.user.is_authenticated:
             # Signed in without the administrator role: refuse rather than loop via the sign-in page.
-            raise PermissionDenied("Django's admin is for administrators.")
+            raise PermissionDenied(gettext("Django's admin is for administrators."))
         return redirect_to_login(request.GET.get("next") or reverse("admin:index"))

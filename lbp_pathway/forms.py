@@ -8,20 +8,22 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from lbp_pathway import services
-from lbp_pathway.access import Role
+from lbp_pathway.access import ROLE_LABELS, Role
 from lbp_pathway.audit import client_address
 from lbp_pathway.models import AuditEvent
 
-LOCKED_MESSAGE = (
+LOCKED_MESSAGE = _(
     "This account is temporarily locked after too many failed sign-ins. Try again in {minutes} "
     "minutes, or ask an administrator to unlock it."
 )
 
 
 def locked_message() -> str:
-    return LOCKED_MESSAGE.format(minutes=settings.SIGN_IN_LOCK_MINUTES)
+    return str(LOCKED_MESSAGE).format(minutes=settings.SIGN_IN_LOCK_MINUTES)
 
 
 class SignInForm(AuthenticationForm):
@@ -46,7 +48,7 @@ class CodeForm(forms.Form):
     """At sign-in: six digits from the app, or one of the recovery codes (xxxx-xxxx)."""
 
     code = forms.CharField(
-        label="Six-digit code from your authenticator app, or a recovery code",
+        label=_("Six-digit code from your authenticator app, or a recovery code"),
         max_length=20,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
     )
@@ -57,14 +59,14 @@ class CodeForm(forms.Form):
         is_recovery = code.isascii() and code.isalnum() and len(code) == 8
         if not (is_totp or is_recovery):
             raise ValidationError(
-                "Enter the six digits your app shows, or a recovery code like abcd-efgh."
+                gettext("Enter the six digits your app shows, or a recovery code like abcd-efgh.")
             )
         return code
 
 
 class EnrolCodeForm(forms.Form):
     code = forms.CharField(
-        label="Six-digit code from your authenticator app",
+        label=_("Six-digit code from your authenticator app"),
         max_length=12,
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
@@ -74,40 +76,40 @@ class EnrolCodeForm(forms.Form):
     def clean_code(self) -> str:
         code: str = self.cleaned_data["code"].replace(" ", "")
         if not (code.isascii() and code.isdigit() and len(code) == 6):
-            raise ValidationError("Enter the six digits your app shows.")
+            raise ValidationError(gettext("Enter the six digits your app shows."))
         return code
 
 
 class BreakGlassForm(forms.Form):
     reason = forms.CharField(
-        label="Clinical reason for opening this record",
+        label=_("Clinical reason for opening this record"),
         min_length=services.MIN_REASON_LENGTH,
         max_length=300,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Recorded in the audit log and reviewed by the privacy officer.",
+        help_text=_("Recorded in the audit log and reviewed by the privacy officer."),
     )
 
 
 class AuditSearchForm(forms.Form):
     patient = forms.CharField(
-        label="Patient",
+        label=_("Patient"),
         required=False,
         max_length=100,
-        help_text="Name, birth date (YYYY-MM-DD) or health card number.",
+        help_text=_("Name, birth date (YYYY-MM-DD) or health card number."),
     )
     # Set when the privacy officer picks one of several patients found (and kept by the links).
     patient_id = forms.IntegerField(
         required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput
     )
-    username = forms.CharField(label="Username", required=False, max_length=150)
+    username = forms.CharField(label=_("Username"), required=False, max_length=150)
     action = forms.ChoiceField(
-        label="Action", required=False, choices=[("", "Any")] + list(AuditEvent.Action.choices)
+        label=_("Action"), required=False, choices=[("", _("Any")), *AuditEvent.Action.choices]
     )
     date_from = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     date_to = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
     def clean(self) -> dict[str, Any]:
@@ -115,15 +117,15 @@ class AuditSearchForm(forms.Form):
         data = self.cleaned_data
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
-            self.add_error("date_to", "The end date is before the start date.")
+            self.add_error("date_to", gettext("The end date is before the start date."))
         return data
 
 
 class TwoFactorRulesForm(forms.Form):
     required_roles = forms.MultipleChoiceField(
-        label="Roles that must use two-factor authentication",
+        label=_("Roles that must use two-factor authentication"),
         required=False,
-        choices=[(role.value, role.value) for role in Role],
+        choices=[(role.value, ROLE_LABELS[role]) for role in Role],
         widget=forms.CheckboxSelectMultiple,
     )
 

@@ -25,6 +25,7 @@ import pghistory.middleware
 from django.contrib.auth.models import User
 from django.db import models
 from django.http import HttpRequest
+from django.utils.translation import gettext
 
 from lbp_pathway.phi_logging import scrub
 
@@ -86,7 +87,7 @@ def _shown(
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return gettext("yes") if value else gettext("no")
     return str(value)
 
 
@@ -149,7 +150,7 @@ def changes_of(records: Sequence[models.Model], *, limit: int = 200) -> dict[Any
         history[pk] = [
             Change(
                 at=event.pgh_created_at,
-                by=names.get(metadata[event.pk].get("user"), "system"),
+                by=names.get(metadata[event.pk].get("user"), gettext("system")),
                 what=CREATED if previous is None else CHANGED,
                 fields=[
                     FieldChange(

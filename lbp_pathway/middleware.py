@@ -15,12 +15,14 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.http import urlencode
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.models import Device
 
 from lbp_pathway import services
+from lbp_pathway.languages import STAFF_LANGUAGE_SESSION_KEY
 
 LAST_ACTIVITY = "lbp_last_activity"
 SIGNED_IN_AT = "lbp_signed_in_at"
@@ -43,6 +45,8 @@ TWO_FACTOR_OPEN = {
     "healthz",
 }
 NOT_ACTIVITY = {"session_status"}
+# The patient pages (questionnaires, handouts, self-referral, booking): their own language switch.
+PATIENT_PAGES = "/p/"
 ALWAYS_RECORDED = {"session_keepalive"}
 
 
@@ -209,3 +213,21 @@ class NoStoreMiddleware:
             add_never_cache_headers(response)
             patch_cache_control(response, private=True)
         return response
+
+
+class StaffLanguageMiddleware:
+    """Staff screens in the language the signed-in staff member saved (the language switch, copied
+    into the session at sign-in); after LocaleMiddleware, which chose the browser's language.
+    Patient pages (/p/...) keep the visitor's own choice: a staff member's saved language never
+    changes what a patient's page says."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if not request.path.startswith(PATIENT_PAGES):
+            saved = request.session.get(STAFF_LANGUAGE_SESSION_KEY)
+            if saved in dict(settings.LANGUAGES):
+                translation.activate(saved)
+                request.LANGUAGE_CODE = saved
+        return self.get_response(request)

@@ -3,6 +3,9 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Now
+from django.utils.translation import gettext_lazy as _
+
+from lbp_pathway.languages import StaffLanguage
 
 
 class AuditEvent(models.Model):
@@ -15,16 +18,16 @@ class AuditEvent(models.Model):
     row's content (lbp_pathway/audit_chain.py recomputes it; `manage.py audit_verify`)."""
 
     class Action(models.TextChoices):
-        VIEW = "view", "Viewed"
-        CREATE = "create", "Created"
-        CHANGE = "change", "Changed"
-        PRINT = "print", "Printed / exported"
-        DENIED = "denied", "Access refused"
-        BREAK_GLASS = "break_glass", "Break-the-glass access"
+        VIEW = "view", _("Viewed")
+        CREATE = "create", _("Created")
+        CHANGE = "change", _("Changed")
+        PRINT = "print", _("Printed / exported")
+        DENIED = "denied", _("Access refused")
+        BREAK_GLASS = "break_glass", _("Break-the-glass access")
         # Sign-in, failure, lockout, unlock, sign-out, password and two-factor events (no patient).
-        AUTH = "auth", "Sign-in and two-factor"
+        AUTH = "auth", _("Sign-in and two-factor")
         # Roles, staff and superuser flags, two-factor rules: who changed whose access.
-        ACCOUNT = "account", "Account and role change"
+        ACCOUNT = "account", _("Account and role change")
 
     # Set by the database (the chain trigger), whatever the insert says: rows cannot be back-dated.
     at = models.DateTimeField(db_default=Now(), db_index=True, editable=False)
@@ -167,3 +170,18 @@ class TwoFactorRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.group}: {'required' if self.required else 'optional'}"
+
+
+class StaffPreference(models.Model):
+    """A staff member's own settings: the language of their screens (and of the notifications the
+    app emails them). Copied into the session at sign-in (lbp_pathway.languages)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_preference"
+    )
+    language = models.CharField(
+        max_length=5, choices=StaffLanguage.choices, default=StaffLanguage.ENGLISH
+    )
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.language}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 
 def character_classes(password: str) -> int:
@@ -26,12 +27,16 @@ class CharacterVarietyValidator:
     def validate(self, password: str, user: User | None = None) -> None:
         if character_classes(password) < self.min_classes:
             raise ValidationError(
-                "Mix at least two kinds of character: lower case, upper case, digits, symbols.",
+                gettext(
+                    "Mix at least two kinds of character: lower case, upper case, digits, symbols."
+                ),
                 code="password_too_uniform",
             )
 
     def get_help_text(self) -> str:
-        return "Your password must mix at least two kinds of character (letters, digits, symbols)."
+        return gettext(
+            "Your password must mix at least two kinds of character (letters, digits, symbols)."
+        )
 
 
 class MaximumLengthValidator:
@@ -43,8 +48,11 @@ class MaximumLengthValidator:
     def validate(self, password: str, user: User | None = None) -> None:
         if len(password) > self.max_length:
             raise ValidationError(
-                f"Use at most {self.max_length} characters.", code="password_too_long"
+                gettext("Use at most {count} characters.").format(count=self.max_length),
+                code="password_too_long",
             )
 
     def get_help_text(self) -> str:
-        return f"Your password can have up to {self.max_length} characters."
+        return gettext("Your password can have up to {count} characters.").format(
+            count=self.max_length
+        )

@@ -13,6 +13,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from lbp_pathway import audit, audit_chain, csv_export, selectors, services
@@ -120,7 +121,7 @@ class _Echo:
 def audit_log_export(request: AuthenticatedHttpRequest) -> HttpResponse | StreamingHttpResponse:
     form = AuditSearchForm(request.GET)
     if not form.is_valid() or _choose_patient(form) or not form.is_valid():
-        messages.error(request, "Correct the search (or choose one patient) before exporting.")
+        messages.error(request, _("Correct the search (or choose one patient) before exporting."))
         return redirect("audit_log")
     filters = _audit_filters(form)
     events = list(selectors.audit_events(**filters))
@@ -173,7 +174,9 @@ def break_glass(request: AuthenticatedHttpRequest, patient_id: int) -> HttpRespo
             until = timezone.localtime(grant.expires_at).strftime("%H:%M")
             messages.warning(
                 request,
-                f"Emergency access granted until {until}. It is recorded and will be reviewed.",
+                _(
+                    "Emergency access granted until {until}. It is recorded and will be reviewed."
+                ).format(until=until),
             )
             return redirect(target or "home")
     return render(
@@ -199,7 +202,7 @@ def break_glass_review(request: AuthenticatedHttpRequest) -> HttpResponse:
 def break_glass_reviewed(request: AuthenticatedHttpRequest, grant_id: int) -> HttpResponse:
     grant = get_object_or_404(EmergencyAccess, pk=grant_id)
     services.review_emergency_access(grant, request.user, request.POST.get("note", "").strip())
-    messages.success(request, "Marked as reviewed.")
+    messages.success(request, _("Marked as reviewed."))
     return redirect("break_glass_review")
 
 
@@ -211,8 +214,10 @@ def security_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
         services.set_two_factor_rules(form.roles(), actor=audit.actor(request))
         messages.success(
             request,
-            "Two-factor rules saved. They apply to signed-in users at their next page, and the "
-            "other administrators are told by email.",
+            _(
+                "Two-factor rules saved. They apply to signed-in users at their next page, and the "
+                "other administrators are told by email."
+            ),
         )
         return redirect("security_settings")
     return render(
@@ -230,7 +235,7 @@ def security_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_POST
 def unlock_sign_in(request: AuthenticatedHttpRequest, failures_id: int) -> HttpResponse:
     services.unlock(failures_id, actor=audit.actor(request))
-    messages.success(request, "Unlocked: the user can sign in again.")
+    messages.success(request, _("Unlocked: the user can sign in again."))
     return redirect("security_settings")
 
 
@@ -239,5 +244,8 @@ def unlock_sign_in(request: AuthenticatedHttpRequest, failures_id: int) -> HttpR
 def reset_two_factor(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     user = get_object_or_404(get_user_model(), pk=user_id)
     services.reset_two_factor(user, actor=audit.actor(request))
-    messages.success(request, f"Two-factor authentication reset for {user.get_username()}.")
+    messages.success(
+        request,
+        _("Two-factor authentication reset for {username}.").format(username=user.get_username()),
+    )
     return redirect("security_settings")

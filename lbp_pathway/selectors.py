@@ -8,11 +8,11 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from lbp_pathway.models import AuditEvent, EmergencyAccess, SignInFailures
+from lbp_pathway.models import AuditEvent, EmergencyAccess, SignInFailures, StaffPreference
 from lbp_pathway.records import PatientRecord
 
 # How many patients the privacy officer's search lists before asking for more detail.
@@ -103,3 +103,15 @@ def masked_health_card(number: str | None) -> str:
     if not number:
         return "no health card"
     return "•" * (len(number) - 3) + number[-3:]
+
+
+def staff_language(user: Any) -> str:
+    """The language (en or fr) a staff member saved for their screens and notifications; the site's
+    default language when they saved none."""
+    user_id = getattr(user, "pk", None)
+    saved = (
+        StaffPreference.objects.filter(user_id=user_id).values_list("language", flat=True).first()
+        if user_id is not None
+        else None
+    )
+    return saved or translation.get_supported_language_variant(settings.LANGUAGE_CODE)

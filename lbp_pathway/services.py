@@ -20,6 +20,7 @@ from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -27,7 +28,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from lbp_pathway import audit, throttle
 from lbp_pathway.access import Role, can_break_glass
 from lbp_pathway.http import AuthenticatedHttpRequest
-from lbp_pathway.models import EmergencyAccess, SignInFailures, TwoFactorRule
+from lbp_pathway.languages import StaffLanguage
+from lbp_pathway.models import EmergencyAccess, SignInFailures, StaffPreference, TwoFactorRule
 from lbp_pathway.records import PatientRecord
 
 security_log = logging.getLogger("lbp_pathway.security")
@@ -48,9 +50,15 @@ def break_the_glass(
     """Grant the signed-in clinician time-limited access to a record outside their care or panel."""
     reason = " ".join(reason.split())
     if not can_break_glass(request.user):
-        raise RefusedError("Only physiotherapists and family physicians can break the glass.")
+        raise RefusedError(
+            gettext("Only physiotherapists and family physicians can break the glass.")
+        )
     if len(reason) < MIN_REASON_LENGTH:
-        raise RefusedError(f"Give the clinical reason in at least {MIN_REASON_LENGTH} characters.")
+        raise RefusedError(
+            gettext("Give the clinical reason in at least {count} characters.").format(
+                count=MIN_REASON_LENGTH
+            )
+        )
     now = timezone.now()
     with transaction.atomic():
         grant = EmergencyAccess.objects.create(
@@ -411,3 +419,10 @@ def _notify_administrators(what: str, *, actor: audit.Actor) -> None:
     )
     subject = "[LBP Pathway] Account or security change"
     transaction.on_commit(lambda: send_mail(subject, body, None, recipients, fail_silently=True))
+
+
+def save_staff_language(user: Any, language: str) -> None:
+    """Keep a staff member's language for their screens and notifications (en or fr)."""
+    if language not in StaffLanguage.values:
+        raise ValueError(f"Unknown language {language!r}")
+    StaffPreference.objects.update_or_create(user=user, defaults={"language": language})

@@ -133,6 +133,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Change history: the signed-in user and the path of each write (lbp_pathway/history.py).
     "lbp_pathway.history.HistoryMiddleware",
+    # After LocaleMiddleware and sessions: staff screens in the staff member's saved language.
+    "lbp_pathway.middleware.StaffLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "lbp_pathway.middleware.IdleTimeoutMiddleware",
     "lbp_pathway.middleware.SessionLifetimeMiddleware",
@@ -313,9 +315,12 @@ TIME_ZONE = "America/Toronto"
 # health card (the foundation may not import intake; see lbp_pathway.selectors.find_patients).
 PATIENT_SEARCH = "intake.selectors.search_patients"
 USE_I18N = True
-# Patient pages (patients/) are in English and French; staff pages are in English.
+# Every page is in English and French: patient pages (/p/) follow the browser and their own switch,
+# staff pages the language the staff member saved (lbp_pathway.middleware.StaffLanguageMiddleware).
 LANGUAGES = [("en", "English"), ("fr", "Français")]
 USE_TZ = True
+# Dates as YYYY-MM-DD in both languages, times on the 24-hour clock in French (lbp_pathway/formats/).
+FORMAT_MODULE_PATH = ["lbp_pathway.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

@@ -14,6 +14,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 
 from lbp_pathway import audit, db_roles
+from lbp_pathway.languages import STAFF_LANGUAGE_SESSION_KEY
 from lbp_pathway.middleware import (
     LAST_ACTIVITY,
     SIGNED_IN_AT,
@@ -21,6 +22,7 @@ from lbp_pathway.middleware import (
     refresh_two_factor_state,
     seconds_left,
 )
+from lbp_pathway.models import StaffPreference
 
 
 @receiver(user_logged_in, dispatch_uid="lbp_session_security")
@@ -33,6 +35,10 @@ def start_secure_session(
     request.session[LAST_ACTIVITY] = started
     request.session[SIGNED_IN_AT] = started
     refresh_two_factor_state(request, user)
+    # The staff member's screens follow the language they saved (StaffLanguageMiddleware).
+    saved = StaffPreference.objects.filter(user=user).values_list("language", flat=True).first()
+    if saved:
+        request.session[STAFF_LANGUAGE_SESSION_KEY] = saved
 
 
 @receiver(user_login_failed, dispatch_uid="lbp_audit_sign_in_failure")

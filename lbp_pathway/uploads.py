@@ -26,6 +26,7 @@ from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpRequest
 from django.utils.deconstruct import deconstructible
 from django.utils.functional import cached_property
+from django.utils.translation import gettext
 
 # Kinds we accept, each with its file extensions and a check of the first bytes.
 KINDS: dict[str, tuple[tuple[str, ...], str]] = {
@@ -86,11 +87,13 @@ class UploadValidator:
         size = getattr(upload, "size", None)
         if size is None or size > limit:
             raise ValidationError(
-                f"The file is too large: at most {limit // (1024 * 1024) or 1} MB.",
+                gettext("The file is too large: at most {size} MB.").format(
+                    size=limit // (1024 * 1024) or 1
+                ),
                 code="file_too_large",
             )
         if size == 0:
-            raise ValidationError("The file is empty.", code="file_empty")
+            raise ValidationError(gettext("The file is empty."), code="file_empty")
         upload.seek(0)
         head = upload.read(SNIFF_BYTES)
         upload.seek(0)
@@ -98,12 +101,17 @@ class UploadValidator:
         allowed = ", ".join(k.upper() for k in self.kinds)
         if kind not in self.kinds:
             raise ValidationError(
-                f"This kind of file is not accepted. Upload {allowed}.", code="file_type"
+                gettext("This kind of file is not accepted. Upload {allowed}.").format(
+                    allowed=allowed
+                ),
+                code="file_type",
             )
         extension = Path(getattr(upload, "name", "") or "").suffix.lower()
         if extension not in KINDS[kind][0]:
             raise ValidationError(
-                f"The file name ends in {extension or 'nothing'} but the file is {kind.upper()}.",
+                gettext("The file name ends in {extension} but the file is {kind}.").format(
+                    extension=extension or gettext("nothing"), kind=kind.upper()
+                ),
                 code="file_extension",
             )
 

@@ -30,6 +30,7 @@ urlpatterns = [
         account_views.two_factor_recovery_codes,
         name="two_factor_recovery_codes",
     ),
+    path("accounts/language/", account_views.set_language, name="set_language"),
     path("accounts/session/", account_views.session_status, name="session_status"),
     path("accounts/session/keepalive/", account_views.session_keepalive, name="session_keepalive"),
     path("break-glass/<int:patient_id>/", privacy_views.break_glass, name="break_glass"),

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseServerError, Json
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from kombu.exceptions import OperationalError as BrokerError
 
@@ -93,9 +94,9 @@ def _outage(error: BaseException | None) -> str | None:
     seen = 0
     while error is not None and seen < 5:
         if isinstance(error, DATABASE_OUTAGE):
-            return "The database"
+            return gettext("The database")
         if isinstance(error, REDIS_OUTAGE):
-            return "The message and cache server (Redis)"
+            return gettext("The message and cache server (Redis)")
         error, seen = error.__cause__ or error.__context__, seen + 1
     return None
 

@@ -113,9 +113,6 @@ def submit_self_referral(
     return referral
 
 
-LANGUAGES = {"fr": "French", "en": "English"}
-
-
 @transaction.atomic
 def start_self_booking(
     referral: SelfReferral, *, actor: audit.Actor, url_for: Callable[[str], str]
@@ -137,7 +134,7 @@ def start_self_booking(
             phone=referral.phone,
             email=referral.email,
             postal_code=referral.postal_code,
-            preferred_language=LANGUAGES.get(referral.language, "English"),
+            preferred_language="fr" if referral.language == "fr" else "en",
             consent_email_reminders=consent and bool(referral.email),
             consent_sms_reminders=consent and bool(referral.phone),
         )

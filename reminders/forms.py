@@ -1,10 +1,13 @@
+from typing import Any
+
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from reminders.models import Reminder
 
 
-def _any(choices: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    return [("", "Any"), *choices]
+def _any(choices: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    return [("", _("Any")), *choices]
 
 
 class OutboxFilterForm(forms.Form):
@@ -14,9 +17,9 @@ class OutboxFilterForm(forms.Form):
     recipient = forms.RegexField(
         regex=r"^[PSps]-[0-9A-Fa-f]{10}$",
         required=False,
-        label="Recipient reference",
-        help_text="e.g. P-1A2B3C4D5E (patients) or S-… (staff)",
-        error_messages={"invalid": "A reference looks like P-1A2B3C4D5E or S-1A2B3C4D5E."},
+        label=_("Recipient reference"),
+        help_text=_("e.g. P-1A2B3C4D5E (patients) or S-… (staff)"),
+        error_messages={"invalid": _("A reference looks like P-1A2B3C4D5E or S-1A2B3C4D5E.")},
     )
 
 

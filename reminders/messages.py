@@ -12,145 +12,98 @@ from datetime import datetime
 from typing import Any
 
 from django.utils import dateformat, timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from reminders.rules import message_language
 
+StrOrPromise = str | Promise
+
+# Every wording is a gettext message (French in reminders/locale), rendered in the patient's language
+# (Patient.language_code) or the staff member's (lbp_pathway.selectors.staff_language).
 # {when} is filled in with the local date and time in the message's language.
-PATIENT_MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
-    "appointment": {
-        "en": (
-            "Appointment reminder",
-            "You have an appointment at {site} on {when}.",
-        ),
-        "fr": (
-            "Rappel de rendez-vous",
-            "Vous avez un rendez-vous à {site} le {when}.",
-        ),
-    },
-    "outcome_due": {
-        "en": (
-            "A short questionnaire from {site}",
-            "{site} asks you to answer a short questionnaire: {url}",
-        ),
-        "fr": (
-            "Un court questionnaire de {site}",
-            "{site} vous invite à répondre à un court questionnaire : {url}",
-        ),
-    },
-    "booking_confirmed": {
-        "en": (
-            "Your appointment at {site} is booked",
+PATIENT_MESSAGES: dict[str, tuple[StrOrPromise, StrOrPromise]] = {
+    "appointment": (
+        _("Appointment reminder"),
+        _("You have an appointment at {site} on {when}."),
+    ),
+    "outcome_due": (
+        _("A short questionnaire from {site}"),
+        _("{site} asks you to answer a short questionnaire: {url}"),
+    ),
+    "booking_confirmed": (
+        _("Your appointment at {site} is booked"),
+        _(
             "Your appointment at {site}, {address}, is booked for {when}. Add it to your calendar: "
-            "{calendar_url} To cancel or change it (up to {cutoff_hours} hours before): {url}",
+            "{calendar_url} To cancel or change it (up to {cutoff_hours} hours before): {url}"
         ),
-        "fr": (
-            "Votre rendez-vous à {site} est confirmé",
-            "Votre rendez-vous à {site}, {address}, est fixé au {when}. Ajoutez-le à votre "
-            "calendrier : {calendar_url} Pour l'annuler ou le changer (jusqu'à {cutoff_hours} heures "
-            "avant) : {url}",
-        ),
-    },
-    "booking_link": {
-        "en": (
-            "Book your physiotherapy visit",
+    ),
+    "booking_link": (
+        _("Book your physiotherapy visit"),
+        _(
             "Hello {first_name}, choose the day and place of your first physiotherapy visit for "
-            "back pain here: {url} This link works once, until {expires}.",
+            "back pain here: {url} This link works once, until {expires}."
         ),
-        "fr": (
-            "Prenez rendez-vous en physiothérapie",
-            "Bonjour {first_name}, choisissez le jour et le lieu de votre première visite de "
-            "physiothérapie pour le mal de dos ici : {url} Ce lien fonctionne une fois, jusqu'au "
-            "{expires}.",
-        ),
-    },
-    "waitlist_offer": {
-        "en": (
-            "An earlier physiotherapy visit is free",
+    ),
+    "waitlist_offer": (
+        _("An earlier physiotherapy visit is free"),
+        _(
             "Hello {first_name}, a visit at {site} on {when} has become free. To take it (first "
-            "come, first served), open: {url} The offer ends {expires}.",
+            "come, first served), open: {url} The offer ends {expires}."
         ),
-        "fr": (
-            "Une visite de physiothérapie plus tôt est libre",
-            "Bonjour {first_name}, une visite à {site} le {when} vient de se libérer. Pour la "
-            "prendre (premier arrivé, premier servi), ouvrez : {url} L'offre prend fin le {expires}.",
-        ),
-    },
-    "waitlist_gone": {
-        "en": (
-            "The visit offered has been taken",
+    ),
+    "waitlist_gone": (
+        _("The visit offered has been taken"),
+        _(
             "Hello {first_name}, the visit at {site} on {when} we offered you has been taken by "
-            "another patient. You stay on the waitlist; we will write again if another time frees.",
+            "another patient. You stay on the waitlist; we will write again if another time frees."
         ),
-        "fr": (
-            "La visite offerte a été prise",
-            "Bonjour {first_name}, la visite à {site} le {when} qui vous était offerte a été prise "
-            "par une autre personne. Vous restez sur la liste d'attente; nous vous écrirons si une "
-            "autre plage se libère.",
-        ),
-    },
-    "follow_up_not_booked": {
-        "en": (
-            "Please book your next visit",
-            "Please call {site} to book your next visit.",
-        ),
-        "fr": (
-            "Veuillez prendre votre prochain rendez-vous",
-            "Veuillez appeler {site} pour prendre votre prochain rendez-vous.",
-        ),
-    },
+    ),
+    "follow_up_not_booked": (
+        _("Please book your next visit"),
+        _("Please call {site} to book your next visit."),
+    ),
 }
 
 # Appointment reminders for a telehealth visit (context "mode"): no travel, and the link to join.
-REMOTE_APPOINTMENT_BODIES: dict[str, dict[str, str]] = {
-    "video": {
-        "en": "You have a video appointment with {site} on {when}. No travel is needed: join from "
-        "home with this link: {video_link}",
-        "fr": "Vous avez un rendez-vous vidéo avec {site} le {when}. Aucun déplacement n'est "
-        "nécessaire : rejoignez-le de chez vous avec ce lien : {video_link}",
-    },
-    "phone": {
-        "en": "{site} will phone you for your appointment on {when}. No travel is needed.",
-        "fr": "{site} vous téléphonera pour votre rendez-vous le {when}. Aucun déplacement n'est "
-        "nécessaire.",
-    },
+REMOTE_APPOINTMENT_BODIES: dict[str, StrOrPromise] = {
+    "video": _(
+        "You have a video appointment with {site} on {when}. No travel is needed: join from "
+        "home with this link: {video_link}"
+    ),
+    "phone": _("{site} will phone you for your appointment on {when}. No travel is needed."),
 }
 
 # Used instead when there is no link to give (no online questionnaire for that reminder yet).
-NO_LINK_BODIES: dict[str, dict[str, str]] = {
-    "outcome_due": {
-        "en": "{site} asks you to answer a short questionnaire, by phone or at your next visit.",
-        "fr": "{site} vous invite à répondre à un court questionnaire, par téléphone ou à votre "
-        "prochaine visite.",
-    },
+NO_LINK_BODIES: dict[str, StrOrPromise] = {
+    "outcome_due": _(
+        "{site} asks you to answer a short questionnaire, by phone or at your next visit."
+    ),
 }
 
 # Added when the site's phone number is known.
-PHONE_LINES = {
-    "en": " Questions or changes: {phone}.",
-    "fr": " Questions ou changements : {phone}.",
-}
+PHONE_LINE = _("Questions or changes: {phone}.")
 
 # Added to booking messages when the context carries the education pages' address (/p/learn/).
-LEARN_LINES = {
-    "en": " Before your visit, short pages about back pain: {learn_url}",
-    "fr": " Avant votre visite, de courtes pages sur le mal de dos : {learn_url}",
-}
+LEARN_LINE = _("Before your visit, short pages about back pain: {learn_url}")
 LEARN_KINDS = ("booking_confirmed", "booking_link")
 
+# The date and time in a message, in each language's own way (Django date format characters).
 DATE_FORMATS = {"en": r"l, F j, Y \a\t g:i A", "fr": r"l j F Y \à G \h i"}
 
-STAFF_TITLES = {
-    "note_unsigned": "Consultation note not signed",
-    "referral_overdue": "Referral overdue",
-    "physician_review": "Urgent physician review pending",
-    "appointment": "Appointment reminder",
-    "outcome_due": "Outcome measures due",
-    "follow_up_not_booked": "Follow-up not booked",
-    "note_signed": "Consultation note ready",
-    "booking_confirmed": "Booking confirmed",
-    "booking_link": "Booking link sent",
-    "waitlist_offer": "Freed slot offered",
-    "waitlist_gone": "Offered slot taken",
+STAFF_TITLES: dict[str, StrOrPromise] = {
+    "note_unsigned": _("Consultation note not signed"),
+    "referral_overdue": _("Referral overdue"),
+    "physician_review": _("Urgent physician review pending"),
+    "appointment": _("Appointment reminder"),
+    "outcome_due": _("Outcome measures due"),
+    "follow_up_not_booked": _("Follow-up not booked"),
+    "note_signed": _("Consultation note ready"),
+    "booking_confirmed": _("Booking confirmed"),
+    "booking_link": _("Booking link sent"),
+    "waitlist_offer": _("Freed slot offered"),
+    "waitlist_gone": _("Offered slot taken"),
 }
 
 
@@ -172,53 +125,61 @@ def local_when(value: str | datetime, language: str) -> str:
 
 
 def patient_wording(kind: str, preferred_language: str, context: dict[str, Any]) -> Wording:
+    """The subject and body of a message to a patient, in French for a French-speaking patient
+    (preferred_language: the patient's choice, en, fr or other) and in English otherwise."""
     language = message_language(preferred_language)
-    subject, body = PATIENT_MESSAGES[kind][language]
-    if "{url}" in body and not context.get("url") and kind in NO_LINK_BODIES:
-        body = NO_LINK_BODIES[kind][language]
+    subject, body = PATIENT_MESSAGES[kind]
+    if "{url}" in str(body) and not context.get("url") and kind in NO_LINK_BODIES:
+        body = NO_LINK_BODIES[kind]
     mode = context.get("mode", "")
     if kind == "appointment" and mode in REMOTE_APPOINTMENT_BODIES:
         if mode != "video" or context.get("video_link"):
-            body = REMOTE_APPOINTMENT_BODIES[mode][language]
+            body = REMOTE_APPOINTMENT_BODIES[mode]
     values = _Blank(context)
     if context.get("starts_at"):
         values["when"] = local_when(context["starts_at"], language)
     if context.get("expires_at"):
         values["expires"] = local_when(context["expires_at"], language)
-    if context.get("learn_url") and kind in LEARN_KINDS:
-        body += LEARN_LINES[language]
-    if context.get("phone"):
-        body += PHONE_LINES[language]
-    return Wording(subject.format_map(values), body.format_map(values))
+    with translation.override(language):
+        text = str(body)
+        if context.get("learn_url") and kind in LEARN_KINDS:
+            text += " " + str(LEARN_LINE)
+        if context.get("phone"):
+            text += " " + str(PHONE_LINE)
+        return Wording(str(subject).format_map(values), text.format_map(values))
 
 
-def staff_title(kind: str) -> str:
-    return STAFF_TITLES[kind]
+def staff_title(kind: str, language: str | None = None) -> str:
+    """The title of a staff notification, in the given language (default: the active one)."""
+    with translation.override(language or translation.get_language()):
+        return str(STAFF_TITLES[kind])
 
 
 def staff_notification_text(
-    kind: str, patient_name: str, context: dict[str, Any]
+    kind: str, patient_name: str, context: dict[str, Any], language: str | None = None
 ) -> tuple[str, str]:
-    """Title and body of an in-app notification (seen only by the staff member it is for)."""
-    title = staff_title(kind)
+    """Title and body of an in-app notification (seen only by the staff member it is for), in that
+    staff member's language."""
+    title = staff_title(kind, language)
     detail = context.get("detail", "")
     body = f"{patient_name}: {detail}" if patient_name and detail else patient_name or detail
     return title, body
 
 
-def staff_email_wording(kind: str, link: str) -> Wording:
-    if kind == "note_signed":  # to the referring clinician and the family physician (issue 17)
+def staff_email_wording(kind: str, link: str, language: str | None = None) -> Wording:
+    """The email telling a staff member a notification waits, in that staff member's language."""
+    with translation.override(language or translation.get_language()):
+        if kind == "note_signed":  # to the referring clinician and the family physician (issue 17)
+            return Wording(
+                subject=gettext("LBP Pathway: a consultation note is ready"),
+                body=gettext(
+                    "A consultation note for a patient you referred or follow is ready.\n"
+                    "Sign in to read it: {link}"
+                ).format(link=link),
+            )
         return Wording(
-            subject="LBP Pathway: a consultation note is ready",
-            body=(
-                "A consultation note for a patient you referred or follow is ready.\n"
-                f"Sign in to read it: {link}"
-            ),
+            subject=gettext("LBP Pathway: you have a new notification"),
+            body=gettext(
+                "You have a new notification in LBP Pathway ({title}).\nSign in to read it: {link}"
+            ).format(title=staff_title(kind).lower(), link=link),
         )
-    return Wording(
-        subject="LBP Pathway: you have a new notification",
-        body=(
-            f"You have a new notification in LBP Pathway ({staff_title(kind).lower()}).\n"
-            f"Sign in to read it: {link}"
-        ),
-    )

@@ -7,33 +7,34 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class Reminder(models.Model):
     class Kind(models.TextChoices):
-        APPOINTMENT = "appointment", "Appointment reminder"
-        OUTCOME_DUE = "outcome_due", "Outcome re-measurement due"
-        FOLLOW_UP_NOT_BOOKED = "follow_up_not_booked", "Follow-up not booked"
-        NOTE_UNSIGNED = "note_unsigned", "Consultation note not signed"
-        REFERRAL_OVERDUE = "referral_overdue", "Referral overdue"
-        PHYSICIAN_REVIEW = "physician_review", "Urgent physician review pending"
-        NOTE_SIGNED = "note_signed", "Consultation note ready"
-        BOOKING_CONFIRMED = "booking_confirmed", "Booking confirmed (self-booking)"
-        BOOKING_LINK = "booking_link", "Booking link (self-booking)"
-        WAITLIST_OFFER = "waitlist_offer", "Freed slot offered (waitlist)"
-        WAITLIST_GONE = "waitlist_gone", "Offered slot taken by another patient"
+        APPOINTMENT = "appointment", _("Appointment reminder")
+        OUTCOME_DUE = "outcome_due", _("Outcome re-measurement due")
+        FOLLOW_UP_NOT_BOOKED = "follow_up_not_booked", _("Follow-up not booked")
+        NOTE_UNSIGNED = "note_unsigned", _("Consultation note not signed")
+        REFERRAL_OVERDUE = "referral_overdue", _("Referral overdue")
+        PHYSICIAN_REVIEW = "physician_review", _("Urgent physician review pending")
+        NOTE_SIGNED = "note_signed", _("Consultation note ready")
+        BOOKING_CONFIRMED = "booking_confirmed", _("Booking confirmed (self-booking)")
+        BOOKING_LINK = "booking_link", _("Booking link (self-booking)")
+        WAITLIST_OFFER = "waitlist_offer", _("Freed slot offered (waitlist)")
+        WAITLIST_GONE = "waitlist_gone", _("Offered slot taken by another patient")
 
     class Channel(models.TextChoices):
-        EMAIL = "email", "Email"
-        SMS = "sms", "SMS"
-        IN_APP = "in_app", "In the app"
+        EMAIL = "email", _("Email")
+        SMS = "sms", _("SMS")
+        IN_APP = "in_app", _("In the app")
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
-        CANCELLED = "cancelled", "Cancelled"
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
 
     kind = models.CharField(max_length=24, choices=Kind.choices)
     # The idempotency key: one reminder per event, e.g. "appointment:42:48h". Writing the same key twice
@@ -123,9 +124,9 @@ class Delivery(models.Model):
     """
 
     class Status(models.TextChoices):
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
 
     reminder = models.ForeignKey(Reminder, on_delete=models.CASCADE, related_name="deliveries")
     key = models.CharField(max_length=220, unique=True)

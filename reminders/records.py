@@ -24,6 +24,11 @@ class ContactablePatient(PatientRecord, Protocol):
     def preferred_language(self) -> str: ...
 
     @property
+    def language_code(self) -> str:
+        """en or fr: the language of every message to the patient."""
+        ...
+
+    @property
     def consent_sms_reminders(self) -> bool: ...
 
     @property

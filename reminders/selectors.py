@@ -125,7 +125,7 @@ def outbox_totals() -> dict[str, int]:
     counts = Reminder.objects.aggregate(
         **{status.value: Count("id", filter=Q(status=status.value)) for status in Reminder.Status}
     )
-    return {Reminder.Status(code).label: n for code, n in counts.items()}
+    return {str(Reminder.Status(code).label): n for code, n in counts.items()}
 
 
 def reminders_about(patient: PatientRecord) -> QuerySet[Reminder]:

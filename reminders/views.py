@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from lbp_pathway import access, audit
@@ -70,9 +71,9 @@ def resend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if form.is_valid() and services.resend_reminder(
         reminder, generation=form.cleaned_data["generation"], actor=audit.actor(request)
     ):
-        messages.success(request, "The reminder will be sent again within a minute.")
+        messages.success(request, _("The reminder will be sent again within a minute."))
     else:
-        messages.info(request, "That reminder was already re-sent or is no longer failed.")
+        messages.info(request, _("That reminder was already re-sent or is no longer failed."))
     return redirect("reminders:outbox")
 
 

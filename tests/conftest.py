@@ -4,6 +4,7 @@ import shutil
 import pytest
 from django.db import connections
 from django.test import override_settings
+from django.utils import translation
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
@@ -85,6 +86,15 @@ def fast_password_hashing():
     real hasher."""
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts and ends in the default language: a request in French (Accept-Language, a
+    staff member's saved language) leaves French active in the thread after the response."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from lbp_pathway import audit
+from lbp_pathway.selectors import staff_language
 from reminders import calendar
 from reminders.channels import (
     Attachment,
@@ -163,7 +164,9 @@ def _appointment_passed(reminder: Reminder, now: datetime) -> bool:
 def _notify_in_app(reminder: Reminder, now: datetime) -> None:
     about_patient = reminder.about_patient
     about = about_patient.full_name if about_patient is not None else ""
-    title, body = staff_notification_text(reminder.kind, about, reminder.context)
+    title, body = staff_notification_text(
+        reminder.kind, about, reminder.context, staff_language(reminder.staff_user)
+    )
     Notification.objects.get_or_create(
         reminder=reminder,
         defaults={
@@ -219,7 +222,7 @@ def _check(reminder: Reminder, now: datetime) -> tuple[str, OutgoingMessage | No
             reminder.channel = channel
             reminder.save(update_fields=["channel", "updated_at"])
         address = patient.phone if channel == "sms" else patient.email
-        wording = patient_wording(reminder.kind, patient.preferred_language, reminder.context)
+        wording = patient_wording(reminder.kind, patient.language_code, reminder.context)
     elif reminder.channel == Channel.IN_APP:
         _notify_in_app(reminder, now)
         return "sent", None
@@ -231,7 +234,7 @@ def _check(reminder: Reminder, now: datetime) -> tuple[str, OutgoingMessage | No
         link = getattr(settings, "SITE_URL", "") + (
             reminder.context.get("url") or "/notifications/"
         )
-        wording = staff_email_wording(reminder.kind, link)
+        wording = staff_email_wording(reminder.kind, link, staff_language(reminder.staff_user))
     attachments: tuple[Attachment, ...] = ()
     if reminder.kind == Reminder.Kind.BOOKING_CONFIRMED and reminder.channel == Channel.EMAIL:
         attachments = (booking_calendar_file(reminder.context, wording.subject, now),)

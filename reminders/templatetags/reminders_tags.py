@@ -1,5 +1,6 @@
 from django import template
 from django.utils.html import format_html
+from django.utils.translation import pgettext
 
 from reminders.selectors import unread_count
 
@@ -17,6 +18,7 @@ def unread_badge(context: template.Context) -> str:
         return ""
     return format_html(
         ' <span class="badge rounded-pill text-bg-warning" data-testid="unread-count">{}'
-        '<span class="visually-hidden"> unread</span></span>',
+        '<span class="visually-hidden"> {}</span></span>',
         count,
+        pgettext("notifications", "unread"),
     )

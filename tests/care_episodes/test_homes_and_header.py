@@ -58,7 +58,7 @@ def test_the_front_desk_patient_page_header_names_birth_date_age_and_a_masked_ca
         last_name="Levesque",
         date_of_birth=forty_years_old(),
         health_card_number=card,
-        preferred_language="French",
+        preferred_language="fr",
     )
     EpisodeFactory(patient=patient, status=Episode.Status.BOOKED)
     html = client_for(front_desk).get(reverse("intake:patient_detail", args=[patient.pk])).content

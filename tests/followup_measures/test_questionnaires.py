@@ -55,7 +55,7 @@ def morning(day: date) -> datetime:
 
 
 def consented_episode(**fields):
-    patient = PatientFactory(consent_email_reminders=True, preferred_language="English")
+    patient = PatientFactory(consent_email_reminders=True, preferred_language="en")
     values = {"status": "in_care", "risk": "medium", "first_assessed_on": BASELINE, **fields}
     return EpisodeFactory(patient=patient, **values)
 

@@ -26,7 +26,7 @@ FORM = {
     "last_name": "Silva",
     "sex": "F",
     "phone": "613-555-0101",
-    "preferred_language": "English",
+    "preferred_language": "en",
 }
 
 

@@ -150,7 +150,7 @@ def test_a_new_patient_is_registered_and_booked_from_the_clicked_slot(
             "last_name": "Bélanger",
             "date_of_birth": "1968-03-21",
             "sex": "F",
-            "preferred_language": "French",
+            "preferred_language": "fr",
         },
     )
     assert response.status_code == 302
@@ -186,7 +186,7 @@ def test_a_likely_duplicate_is_offered_before_registering_and_can_be_booked_inst
             "last_name": "Cote",
             "date_of_birth": patient.date_of_birth.isoformat(),
             "sex": "F",
-            "preferred_language": "French",
+            "preferred_language": "fr",
         },
     )
     assert response.status_code == 422

@@ -19,7 +19,7 @@ NEW = {
     "health_card_version": "ab",
     "phone": "613-555-0199",
     "postal_code": "k7l3n6",
-    "preferred_language": "French",
+    "preferred_language": "fr",
     "consent_sms_reminders": "on",
 }
 

@@ -30,7 +30,7 @@ def edit_form(**changes):
         "health_card_version": "AB",
         "phone": "613-555-0101",
         "postal_code": "K7L 3N6",
-        "preferred_language": "English",
+        "preferred_language": "en",
     }
     return {**form, **changes}
 

@@ -246,6 +246,8 @@ SPEC: dict[str, Row] = {
     ),
     "session_status": Row(lambda w: url("session_status"), get=EVERY_ROLE),
     "session_keepalive": Row(lambda w: url("session_keepalive"), post=EVERY_ROLE),
+    # The language switch of the staff pages (the sign-in page too): saved for a signed-in user.
+    "set_language": Row(lambda w: url("set_language", language="fr", next="/"), post=PUBLIC),
     # Clinicians only, for a patient outside their care or panel, with a reason.
     "break_glass": Row(
         lambda w: url(

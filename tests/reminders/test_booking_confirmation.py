@@ -72,7 +72,7 @@ def test_sms_confirmation_links_the_calendar_file_and_is_in_french_for_french_sp
     outbox, recording
 ):
     patient = ConsentingPatientFactory(
-        consent_email_reminders=False, phone="+16135550199", preferred_language="French"
+        consent_email_reminders=False, phone="+16135550199", preferred_language="fr"
     )
     now = datetime(2030, 3, 1, 15, 0, tzinfo=UTC)
     confirm(patient, now=now)

@@ -99,7 +99,7 @@ def test_sms_reminder_is_sent_once_without_clinical_details(recording):
 
 def test_french_speaking_patient_gets_a_french_email_with_the_questionnaire_link(recording):
     patient = PatientFactory(
-        preferred_language="French", consent_email_reminders=True, email="a@example.org"
+        preferred_language="fr", consent_email_reminders=True, email="a@example.org"
     )
     services.schedule_reminder(
         kind="outcome_due",
@@ -117,7 +117,7 @@ def test_french_speaking_patient_gets_a_french_email_with_the_questionnaire_link
 
 def test_appointment_date_is_written_in_the_patients_language(recording):
     starts = datetime(2026, 3, 12, 14, 30, tzinfo=TORONTO)
-    patient = PatientFactory(preferred_language="French", consent_sms_reminders=True)
+    patient = PatientFactory(preferred_language="fr", consent_sms_reminders=True)
     services.schedule_reminder(
         kind="appointment",
         key="appointment:9:48h",
