@@ -46,7 +46,7 @@ def to_text(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("intake", "0014_appointment_mode_db_default"),
+        ("intake", "0015_waitlist_offers"),
     ]
 
     operations = [
