@@ -234,7 +234,13 @@ def test_screens_show_one_decimal_at_most(value, shown) -> None:
     assert outcomes.display(value) == shown
 
 
-@pytest.mark.parametrize(("rule", "value", "message"), MESSAGES, ids=repr)
+def _stable_id(value) -> str:
+    """The same test id in every process (pytest-xdist compares them): a function by its name, never
+    by its address."""
+    return getattr(value, "__name__", None) or repr(value)
+
+
+@pytest.mark.parametrize(("rule", "value", "message"), MESSAGES, ids=_stable_id)
 def test_values_that_cannot_be_scored_say_why(rule, value, message) -> None:
     with pytest.raises(ScoringError) as raised:
         rule(value)
