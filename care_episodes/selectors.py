@@ -409,12 +409,14 @@ def patient_header(
         )
     flags = []
     if patient.booking_hold:
-        flags.append(gettext("Booking hold: %(hold)s") % {"hold": patient.booking_hold})
+        flags.append(gettext("Booking hold: %(hold)s") % {"hold": gettext(patient.booking_hold)})
     steps: list[PathwayStep] = []
     draft_note_id = None
     if current is not None:
         if current.booking_hold and current.booking_hold != patient.booking_hold:
-            flags.append(gettext("Booking hold: %(hold)s") % {"hold": current.booking_hold})
+            flags.append(
+                gettext("Booking hold: %(hold)s") % {"hold": gettext(current.booking_hold)}
+            )
         if current.triage_disposition == TriageDecision.Disposition.EMERGENCY:
             flags.append(gettext("Red flag: emergency"))
         elif current.triage_disposition == TriageDecision.Disposition.URGENT:

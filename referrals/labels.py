@@ -30,7 +30,12 @@ def kind_choices() -> list[tuple[str, str]]:
 
 
 def status_label(status: str) -> str:
-    return gettext(rules.STATUS_LABELS.get(status, status))
+    """A referral's status in the page's language. The context keeps the referral's own wording
+    ("Envoyée": une orientation) where another app's catalogue translates the same English word for
+    something else ("Sent": un message, "Envoyé")."""
+    label = rules.STATUS_LABELS.get(status, status)
+    translated = pgettext("referral status", label)
+    return translated if translated != label else gettext(label)
 
 
 def risk_label(risk: str) -> str:

@@ -11,9 +11,13 @@ def _any(choices: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
 
 
 class OutboxFilterForm(forms.Form):
-    status = forms.ChoiceField(choices=_any(Reminder.Status.choices), required=False)
-    kind = forms.ChoiceField(choices=_any(Reminder.Kind.choices), required=False)
-    channel = forms.ChoiceField(choices=_any(Reminder.Channel.choices), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), choices=_any(Reminder.Status.choices), required=False
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=_any(Reminder.Kind.choices), required=False)
+    channel = forms.ChoiceField(
+        label=_("Channel"), choices=_any(Reminder.Channel.choices), required=False
+    )
     recipient = forms.RegexField(
         regex=r"^[PSps]-[0-9A-Fa-f]{10}$",
         required=False,

@@ -88,6 +88,16 @@ def fast_password_hashing():
         yield
 
 
+@pytest.fixture
+def real_password_hashing():
+    """Django's own hashers, for users a test creates and then signs in to a server it started in
+    another process (which never knows the suite's MD5 hasher)."""
+    from django.conf import global_settings
+
+    with override_settings(PASSWORD_HASHERS=global_settings.PASSWORD_HASHERS):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _default_language():
     """Every test starts and ends in the default language: a request in French (Accept-Language, a
@@ -222,10 +232,14 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
 
     from lbp_pathway import db_roles
 
+    default = settings.DATABASES["default"]
+    # A test database need not survive a crash of its server: commits do not wait for the disk
+    # (visibility and locking are unchanged; the processes a test starts keep the real setting).
+    options = default.setdefault("OPTIONS", {})
+    options["options"] = f"{options.get('options', '')} -c synchronous_commit=off".strip()
     owner = settings.DATABASE_OWNER
     if owner is None:
         return
-    default = settings.DATABASES["default"]
     settings.DATABASES[RUNTIME_DATABASE] = {
         **default,
         "TEST": {**default.get("TEST", {}), "MIRROR": "default"},

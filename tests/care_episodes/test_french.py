@@ -33,12 +33,9 @@ def text_of(response) -> str:
 
 
 def speaks_french(patient: Patient, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make the patient French-speaking: `Patient.language_code` (issue 16) once it exists, until then
-    the attribute documents.patient_language reads."""
-    if any(field.name == "language_code" for field in Patient._meta.get_fields()):
-        Patient.objects.filter(pk=patient.pk).update(language_code="fr")
-    else:
-        monkeypatch.setattr(Patient, "language_code", "fr", raising=False)
+    """Make the patient French-speaking, as the front desk records it (Patient.preferred_language)."""
+    Patient.objects.filter(pk=patient.pk).update(preferred_language="fr")
+    patient.refresh_from_db()
 
 
 def pdf_info(content: bytes) -> tuple[str, str, str]:
@@ -220,11 +217,11 @@ def test_a_draft_note_pdf_says_draft_in_the_patients_language(physio, monkeypatc
     assert "BROUILLON, non signé" in pdf_info(pdf)[2]
 
 
-@pytest.mark.parametrize("code", ["fr", "fr-CA", "FR_ca", "en", "", None, "pt", "es-MX"])
-def test_the_documents_language_is_french_or_english(code):
-    patient = Patient(first_name="A", last_name="B")
-    setattr(patient, "language_code", code)  # noqa: B010  (the field comes with issue 16)
-    expected = "fr" if code and code.lower().startswith("fr") else "en"
+@pytest.mark.parametrize(("preferred", "expected"), [("fr", "fr"), ("en", "en"), ("other", "en")])
+def test_the_documents_language_is_french_or_english(preferred, expected):
+    """French for a French-speaking patient; English otherwise, another language included (the
+    interpreter flag says who needs one)."""
+    patient = Patient(first_name="A", last_name="B", preferred_language=preferred)
     assert documents.patient_language(patient) == expected
 
 

@@ -69,7 +69,7 @@ def test_after_the_launcher_is_killed_make_run_starts_cleanly_on_the_same_port(
             -3000:
         ]
         assert "Address already in use" not in banner
-        assert gone(first_run, 5) == [], "nothing of the killed run is left"
+        assert gone(first_run, 20) == [], "nothing of the killed run is left"
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/") as response:
             assert response.status == 200
 

@@ -183,7 +183,7 @@ def gunicorn(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_full_journey_leaves_no_phi_or_token_in_any_log(gunicorn):
+def test_a_full_journey_leaves_no_phi_or_token_in_any_log(gunicorn, real_password_hashing):
     ensure_appointment_types()
     UserFactory(username="desk", role=Role.FRONT_DESK)
     physio = UserFactory(username="physio1", role=Role.PHYSIOTHERAPIST)

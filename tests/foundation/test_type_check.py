@@ -26,6 +26,7 @@ def test_make_lint_runs_ruff_import_linter_and_mypy():
         "$(BIN)/ruff format --check .",
         "$(BIN)/lint-imports",
         "$(BIN)/mypy",
+        "$(BIN)/python tools/messages.py --check",
     ]
 
 
