@@ -119,7 +119,7 @@ class Table:
 
 
 WAIT_COLUMNS = (
-    ("episodes", _("Assessed")),
+    ("episodes", pgettext_lazy("episodes counted", "Assessed")),
     ("median_days", _("Median wait (days)")),
     ("p90_days", _("90th percentile (days)")),
     ("share_within_target", _("Seen within target (%)")),
@@ -146,7 +146,7 @@ TABLES: dict[str, Table] = {
             ("physician_referrals", _("Physician referrals")),
             ("direct_share", _("Direct share (%)")),
             ("emergency_diversions", _("Emergency diversions")),
-            ("assessed", _("Assessed")),
+            ("assessed", pgettext_lazy("episodes counted", "Assessed")),
             ("discharged", _("Discharged")),
         ),
         (
