@@ -27,6 +27,17 @@ from demo.output import Output
 from demo.volume import VOLUME_PREFIX
 
 S = Episode.Status
+# What clinicians type into the demo records (never the application's own wording); the French check
+# (tests/integration/test_french_everywhere.py) reads these constants to tell the two apart.
+ONSETS = ("weeks ago, gradual", "weeks ago, sudden", "weeks ago, after lifting")
+PREVIOUS_EPISODES = ("None", "One episode five years ago", "Yearly flare-ups")
+MEDICATIONS = ("Ibuprofen as needed", "Acetaminophen", "None")
+YELLOW_FLAGS = ("", "Fear that bending will cause damage", "Low mood, poor sleep")
+RED_FLAG_SCREEN = (
+    "No saddle anaesthesia, bladder and bowel function normal, no fever, "
+    "no unexplained weight loss, no history of cancer."
+)
+PSFS_ACTIVITIES = ["Sitting", "Walking", "Lifting", "Sleeping", "Driving"]
 COMPLAINTS = [
     (
         "Low back pain after lifting a heavy box",
@@ -126,23 +137,17 @@ def seed(patients: int, stdout: Output) -> None:
                 assessed_on=assessed_on,
                 by=physio,
                 presenting_complaint=complaint,
-                onset=f"{weeks} weeks ago, {rng.choice(['gradual', 'sudden', 'after lifting'])}",
+                onset=f"{weeks} {rng.choice(ONSETS)}",
                 symptom_weeks=weeks,
                 pattern=pattern,
                 aggravating_factors=", ".join(rng.sample(AGGRAVATING, 2)),
                 easing_factors=", ".join(rng.sample(EASING, 2)),
-                previous_episodes=rng.choice(
-                    ["None", "One episode five years ago", "Yearly flare-ups"]
-                ),
+                previous_episodes=rng.choice(PREVIOUS_EPISODES),
                 work_status=rng.choice(Assessment.WorkStatus.values),
-                medications=rng.choice(["Ibuprofen as needed", "Acetaminophen", "None"])
-                + ("; oxycodone at night" if opioids else ""),
+                medications=rng.choice(MEDICATIONS) + ("; oxycodone at night" if opioids else ""),
                 opioid_use=opioids,
-                yellow_flags=rng.choice(
-                    ["", "Fear that bending will cause damage", "Low mood, poor sleep"]
-                ),
-                red_flag_screen="No saddle anaesthesia, bladder and bowel function normal, no fever, "
-                "no unexplained weight loss, no history of cancer.",
+                yellow_flags=rng.choice(YELLOW_FLAGS),
+                red_flag_screen=RED_FLAG_SCREEN,
                 myotomes="normal",
                 dermatomes="abnormal" if pattern == "leg_dominant" else "normal",
                 reflexes="normal",
@@ -154,7 +159,7 @@ def seed(patients: int, stdout: Output) -> None:
             # Outcomes at baseline and at each scheduled timepoint already reached, improving over time.
             nprs, rmdq = rng.randint(4, 9), rng.randint(6, 20)
             psfs_base = [rng.randint(1, 5) for _ in range(3)]
-            activities = rng.sample(["Sitting", "Walking", "Lifting", "Sleeping", "Driving"], 3)
+            activities = rng.sample(PSFS_ACTIVITIES, 3)
             for step, due in enumerate(outcomes.schedule(assessed_on, episode.discharged_on)):
                 if due.due_on > today:
                     break

@@ -88,6 +88,10 @@ def _shown(
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(value, bool):
         return gettext("yes") if value else gettext("no")
+    if isinstance(field, models.CharField):
+        # Short texts the application stores in English and marks for translation (a booking
+        # hold's reason) read in the user's language; anything else is left as typed.
+        return gettext(value)
     return str(value)
 
 

@@ -120,13 +120,25 @@ def english_messages() -> frozenset[str]:
 
 # What the demo types into records (goals, complaints, what eases the pain...) is the patients' and
 # clinicians' own text, in the language it was written in, not the application's.
+def _strings(value: object) -> list[str]:
+    """The texts in a demo constant, however nested (COMPLAINTS holds tuples of texts); the
+    application's own labels (roles, choices) are not demo text."""
+    if type(value) is str:
+        return [value]
+    if isinstance(value, list | tuple | set | frozenset):
+        return [text for item in value for text in _strings(item)]
+    if isinstance(value, dict):
+        return [text for item in (*value.keys(), *value.values()) for text in _strings(item)]
+    return []
+
+
 DEMO_TEXTS = frozenset(
-    value
+    text
     for module in (demo.care_episodes, demo.intake, demo.referrals, demo.reminders, demo.triage)
     for name, constant in vars(module).items()
-    if name.isupper() and isinstance(constant, list | tuple)
-    for value in constant
-    if isinstance(value, str) and len(value) > 8
+    if name.isupper() and isinstance(constant, str | list | tuple | dict)
+    for text in _strings(constant)
+    if len(text) > 8
 )
 
 

@@ -133,3 +133,19 @@ def test_the_history_context_never_keeps_a_questionnaire_token(rf, front_desk):
     context = HistoryMiddleware(lambda r: None).get_context(request)
     assert context == {"user": front_desk.pk, "url": "/triage/q/[token removed]/"}
     assert "lbp_pathway.history.HistoryMiddleware" in settings.MIDDLEWARE
+
+
+def test_a_booking_hold_set_by_triage_reads_in_the_users_language_in_the_history(
+    front_desk, client_for
+):
+    urgent_hold_en = (
+        "Urgent red flag: routine pathway care on hold until the family physician has reviewed"
+    )
+    patient = PatientFactory()
+    Patient.objects.filter(pk=patient.pk).update(booking_hold=urgent_hold_en)
+    client = client_for(front_desk)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    page = client.get(reverse("intake:patient_detail", args=[patient.pk])).content.decode()
+    history = history_of(page, "patient")
+    assert "Drapeau rouge urgent" in history
+    assert urgent_hold_en not in history
