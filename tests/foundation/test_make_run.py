@@ -126,47 +126,88 @@ def sign_in_over_http(base_url: str, username: str, password: str) -> str:
         return urllib.parse.urlsplit(response.geturl()).path
 
 
+def gone(pids: list[int], timeout: float) -> list[int]:
+    """The pids still running (not zombies) after waiting up to `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        alive = []
+        for pid in pids:
+            try:
+                if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                    alive.append(pid)
+            except psutil.NoSuchProcess:
+                pass
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.5)
+
+
 @pytest.mark.slow
-def test_run_serves_the_login_page_and_ctrl_c_leaves_no_process_behind(tmp_path, request):
+def test_make_run_serves_survives_its_own_crash_and_ctrl_c_leaves_nothing_behind(tmp_path, request):
+    """One data folder, as a user's checkout lives through it (one start-up per step, as each takes
+    a minute or two):
+    1. `make run` prints where to sign in, serves the login page, and runs the web server, a worker
+       and beat beside PostgreSQL and Redis from the data folder.
+    2. The launcher is killed (SIGKILL of its process group: it cannot clean up). Issue 19: the next
+       `make run` on the same folder and port starts cleanly and nothing of the killed run is left.
+    3. Issue 21: that start, with another DEMO_PASSWORD, prints it, and it is the one that works in
+       the browser for every demo account; the first run's password no longer does.
+    4. A second launcher while one runs is refused, saying what runs and how to stop it.
+    5. Ctrl-C (twice, impatiently) stops everything: exit status 0 and no process left."""
     data = tmp_path / "data"
     port = free_port()
-    launcher, banner = start_launcher(data, port, "demo-pass-phrase-1")
+    base = f"http://127.0.0.1:{port}"
+    first_password, password = "journey-pass-1-long", "ext-pass-12345"
+
+    first, banner = start_launcher(data, port, first_password)
     try:
-        assert f"http://127.0.0.1:{port}/accounts/login/" in banner, banner[-3000:]
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/") as response:
+        assert f"{base}/accounts/login/" in banner, banner[-3000:]
+        assert f"Demo accounts (password {first_password!r})" in banner, banner[-3000:]
+        with urllib.request.urlopen(f"{base}/accounts/login/") as response:
             assert response.status == 200
             assert b"Sign in" in response.read()
-        sign_in_each_demo_account(request, f"http://127.0.0.1:{port}", "demo-pass-phrase-1")
-        children = psutil.Process(launcher.pid).children(recursive=True)
+        assert sign_in_over_http(base, "physio", first_password) == "/physio/"
+        children = psutil.Process(first.pid).children(recursive=True)
         names = " ".join(" ".join(child.cmdline()) for child in children)
         assert "gunicorn" in names and "worker" in names and "beat" in names
-        assert processes_using(data), "PostgreSQL and Redis run from the data folder"
+        from_data = [int(line.split(":")[0]) for line in processes_using(data)]
+        assert from_data, "PostgreSQL and Redis run from the data folder"
+        first_run = sorted(set(from_data) | {child.pid for child in children})
     finally:
-        rest = ctrl_c(launcher)
-    assert launcher.returncode == 0, rest[-2000:]
+        os.killpg(first.pid, signal.SIGKILL)  # the launcher's process group: it cannot clean up
+        first.wait()
+
+    second, banner = start_launcher(data, port, password)
+    try:
+        assert f"LBP Pathway is running: {base}/accounts/login/" in banner, banner[-3000:]
+        assert "Address already in use" not in banner
+        assert gone(first_run, 20) == [], "nothing of the killed run is left"
+        assert f"Demo accounts (password {password!r})" in banner, banner[-3000:]
+        sign_in_each_demo_account(request, base, password)
+        assert sign_in_over_http(base, "physio", password) == "/physio/"
+        assert sign_in_over_http(base, "physio", first_password) == "/accounts/login/"
+
+        third = subprocess.run(
+            [sys.executable, "-m", "lbp_pathway.devstack", "run", "--patients", "5"],
+            cwd=ROOT,
+            env=launcher_env(data, free_port(), password),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert third.returncode == 1
+        assert "LBP Pathway is already running" in third.stderr
+        assert f"kill -TERM {second.pid}" in third.stderr
+        assert f"{base}/" in third.stderr
+        assert "LBP Pathway is running" not in third.stdout
+        running = [int(line.split(":")[0]) for line in processes_using(data)]
+        running += [child.pid for child in psutil.Process(second.pid).children(recursive=True)]
+    finally:
+        rest = ctrl_c(second)
+    assert second.returncode == 0, rest[-2000:]
+    assert gone(running, 10) == []
     time.sleep(0.5)
     assert processes_using(data) == []
-
-
-@pytest.mark.slow
-def test_each_start_gives_the_demo_accounts_the_password_it_prints(tmp_path):
-    """Issue 21: a second `make run` on the same data folder with another DEMO_PASSWORD prints it,
-    and it is the one that works (the first run's password no longer does)."""
-    data = tmp_path / "data"
-    for password in ("journey-pass-1-long", "ext-pass-12345"):
-        port = free_port()
-        launcher, banner = start_launcher(data, port, password)
-        try:
-            assert f"Demo accounts (password {password!r})" in banner, banner[-3000:]
-            base = f"http://127.0.0.1:{port}"
-            assert sign_in_over_http(base, "physio", password) == "/physio/"
-            if password == "ext-pass-12345":
-                assert (
-                    sign_in_over_http(base, "physio", "journey-pass-1-long") == "/accounts/login/"
-                )
-        finally:
-            rest = ctrl_c(launcher)
-        assert launcher.returncode == 0, rest[-2000:]
 
 
 @pytest.mark.slow
