@@ -11,6 +11,7 @@ from django.contrib.postgres.fields import (
 )
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from care_episodes.models import VisitMode
 from lbp_pathway import history
@@ -221,10 +222,10 @@ class AvailabilityException(models.Model):
 )
 class Appointment(models.Model):
     class Status(models.TextChoices):
-        BOOKED = "booked", _("Booked")
+        BOOKED = "booked", pgettext_lazy("appointment status", "Booked")
         ARRIVED = "arrived", _("Arrived")
         NO_SHOW = "no_show", _("No-show")
-        CANCELLED = "cancelled", _("Cancelled")
+        CANCELLED = "cancelled", pgettext_lazy("appointment status", "Cancelled")
         COMPLETED = "completed", _("Completed")
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="appointments")
@@ -350,11 +351,11 @@ class IncomingReferral(models.Model):
 
     class Urgency(models.TextChoices):
         URGENT = "urgent", _("Urgent")
-        ROUTINE = "routine", _("Routine")
+        ROUTINE = "routine", pgettext_lazy("urgency", "Routine")
 
     class Status(models.TextChoices):
         OPEN = "open", _("To book")
-        BOOKED = "booked", _("Booked")
+        BOOKED = "booked", pgettext_lazy("waitlist status", "Booked")
         CLOSED = "closed", _("Closed")
 
     patient = models.ForeignKey(
@@ -556,10 +557,10 @@ class GroupBooking(models.Model):
     """One patient's place in a group session, and whether they came."""
 
     class Attendance(models.TextChoices):
-        BOOKED = "booked", _("Booked")
+        BOOKED = "booked", pgettext_lazy("group attendance", "Booked")
         ATTENDED = "attended", _("Attended")
         ABSENT = "absent", _("Did not attend")
-        CANCELLED = "cancelled", _("Cancelled")
+        CANCELLED = "cancelled", pgettext_lazy("group attendance", "Cancelled")
 
     session = models.ForeignKey(GroupSession, on_delete=models.CASCADE, related_name="bookings")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="group_bookings")

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from referrals import postal_codes, rules
@@ -100,7 +100,7 @@ class SuggestionDecisionForm(forms.Form):
     decision = forms.ChoiceField(
         choices=[
             (ReferralSuggestion.Decision.ACCEPTED, _("Accept")),
-            (ReferralSuggestion.Decision.CHANGED, _("Change")),
+            (ReferralSuggestion.Decision.CHANGED, pgettext_lazy("verb", "Change")),
             (ReferralSuggestion.Decision.DECLINED, _("Decline")),
         ]
     )
@@ -135,7 +135,7 @@ class MatchForm(forms.Form):
     provider_gender = forms.ChoiceField(
         label=_("Provider gender"),
         required=False,
-        choices=[("", _("Any")), *Destination.Gender.choices],
+        choices=[("", pgettext_lazy("no preference", "Any")), *Destination.Gender.choices],
     )
 
     def clean_from_postal_code(self) -> str:
@@ -259,7 +259,10 @@ def _destination_label(destination: Destination) -> str:
 class StatusForm(forms.Form):
     to_status = forms.ChoiceField(
         label=_("New status"),
-        choices=[(status, _(label)) for status, label in rules.STATUS_LABELS.items()],
+        choices=[
+            (status, pgettext_lazy("referral status", label))
+            for status, label in rules.STATUS_LABELS.items()
+        ],
     )
     on = forms.DateField(label=_("On"), widget=DATE_INPUT, initial=timezone.localdate)
     note = forms.CharField(label=_("Note"), max_length=300, required=False)

@@ -6,7 +6,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from lbp_pathway import history
@@ -15,7 +15,9 @@ from referrals.suggestions import SUGGESTION_LABELS
 
 # Labels translated when shown (get_kind_display, get_status_display, forms).
 KIND_CHOICES = [(kind, _(label)) for kind, label in rules.KIND_LABELS.items()]
-STATUS_CHOICES = [(status, _(label)) for status, label in rules.STATUS_LABELS.items()]
+STATUS_CHOICES = [
+    (status, pgettext_lazy("referral status", label)) for status, label in rules.STATUS_LABELS.items()
+]
 
 
 class PostalCode(models.Model):
@@ -134,8 +136,8 @@ class ReferralSuggestion(models.Model):
     class Decision(models.TextChoices):
         PENDING = "pending", _("Not decided")
         ACCEPTED = "accepted", _("Accepted")
-        CHANGED = "changed", _("Changed")
-        DECLINED = "declined", _("Declined")
+        CHANGED = "changed", pgettext_lazy("routing suggestion", "Changed")
+        DECLINED = "declined", pgettext_lazy("routing suggestion", "Declined")
 
     review = models.ForeignKey(RoutingReview, on_delete=models.CASCADE, related_name="suggestions")
     kind = models.CharField(

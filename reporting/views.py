@@ -54,7 +54,9 @@ def _full_name(user: User) -> str:
 
 class DashboardFilterForm(forms.Form):
     quarter = forms.ChoiceField(choices=quarter_choices, required=False, label=_("Quarter"))
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        label=pgettext_lazy("date range", "From"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
     site = forms.ModelChoiceField(
         Site.objects.all(), required=False, empty_label=_("All sites"), label=_("Site")
@@ -147,7 +149,7 @@ TABLES: dict[str, Table] = {
             ("direct_share", _("Direct share (%)")),
             ("emergency_diversions", _("Emergency diversions")),
             ("assessed", pgettext_lazy("episodes counted", "Assessed")),
-            ("discharged", _("Discharged")),
+            ("discharged", pgettext_lazy("episodes counted", "Discharged")),
         ),
         (
             "new_episodes",

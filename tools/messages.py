@@ -1,8 +1,9 @@
 """The French catalogues against the code, without GNU gettext (pure Python: Django's own template
 converter, the ast module and polib).
 
-python tools/messages.py --check          # exit 1 on a message with no French, a fuzzy entry, or a
-                                          # committed .mo out of date; names each (file:line)
+python tools/messages.py --check          # exit 1 on a message with no French, a fuzzy entry, a
+                                          # message two apps translate differently, or a committed
+                                          # .mo out of date; names each (file:line)
 python tools/messages.py --update         # add every message missing from its app's catalogue with an
                                           # empty translation (then translate them and compile)
 python tools/messages.py --list [APP]     # the missing messages, one per line, for APP or all
@@ -197,12 +198,33 @@ def missing(root: Path = ROOT) -> list[Message]:
     return result
 
 
+def clashes(root: Path = ROOT) -> list[str]:
+    """A message translated differently in two apps' catalogues: Django merges the catalogues and
+    the first app's translation is used everywhere, so one page would read the other's French
+    (a count "Évalués" as an episode status). Agree on one, or give the uses a context."""
+    french: dict[tuple[str | None, str], dict[str, str]] = {}
+    for path, catalogue in catalogues(root).items():
+        for entry in catalogue:
+            if _translated(entry) and not entry.msgid_plural:
+                french.setdefault((entry.msgctxt, entry.msgid), {})[
+                    app_of(path.relative_to(root))
+                ] = entry.msgstr
+    return [
+        f"{msgid!r}{f' (context {context!r})' if context else ''} is translated differently: "
+        + ", ".join(f"{app} {text!r}" for app, text in sorted(by_app.items()))
+        + " (agree on one, or give the uses a context)"
+        for (context, msgid), by_app in sorted(french.items(), key=lambda item: item[0][1])
+        if len(set(by_app.values())) > 1
+    ]
+
+
 def problems(root: Path = ROOT) -> list[str]:
     found = [f"{m.where()}: no French for {m.msgid!r}" for m in missing(root)]
     for path, catalogue in catalogues(root).items():
         for entry in catalogue:
             if "fuzzy" in entry.flags:
                 found.append(f"{path.relative_to(root)}: fuzzy entry {entry.msgid!r}")
+    found += clashes(root)
     for path in catalogues(root):
         mo_path = path.with_suffix(".mo")
         if not mo_path.exists() or mo_path.read_bytes() != compiled(path):

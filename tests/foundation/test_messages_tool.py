@@ -71,3 +71,24 @@ def test_update_puts_each_message_in_its_apps_catalogue(project):
     assert clinic.find("%(n)s visit").msgid_plural == "%(n)s visits"
     project_wide = polib.pofile(str(messages.catalogue_path("lbp_pathway", project)))
     assert [entry.msgid for entry in project_wide] == ["Sign out"]
+
+
+def test_check_names_a_message_two_apps_translate_differently(project):
+    """Django merges the apps' catalogues and uses the first app's French everywhere: an episode's
+    status "Booked" must not read as an appointment's, nor a count "Assessed" as a status."""
+    (project / "rehab").mkdir()
+    (project / "rehab" / "apps.py").write_text("")
+    catalogue = polib.POFile()
+    catalogue.append(polib.POEntry(msgid="Today's patients", msgstr="Les patients d'aujourd'hui"))
+    catalogue.append(polib.POEntry(msgid="Book", msgctxt="button", msgstr="Réserver"))
+    path = messages.catalogue_path("rehab", project)
+    path.parent.mkdir(parents=True)
+    catalogue.save(str(path))
+    clinic = polib.pofile(str(messages.catalogue_path("clinic", project)))
+    clinic.append(polib.POEntry(msgid="Book", msgstr="Livre"))  # another context: no clash
+    clinic.save()
+    clashes = [line for line in messages.problems(project) if "translated differently" in line]
+    assert clashes == [
+        "\"Today's patients\" is translated differently: clinic 'Patients du jour', "
+        "rehab \"Les patients d'aujourd'hui\" (agree on one, or give the uses a context)"
+    ]

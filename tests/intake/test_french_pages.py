@@ -115,7 +115,7 @@ def test_the_waitlist_is_in_french(client_for, front_desk, clinic):
         "Plages libérées : à qui les offrir en premier",
         "En attente d'une plage plus tôt",
         "Physiothérapeute",
-        "Tous",  # any physiotherapist, any site
+        "Indifférent",  # no preference of physiotherapist or site
         "Retirer",
         "Marie-Josée Tremblay",
     ):
