@@ -10,6 +10,7 @@ from followup_measures import selectors, services
 from followup_measures.forms import OutcomeQuestionnaireForm
 from lbp_pathway import audit
 from lbp_pathway.access import public
+from lbp_pathway.languages import speak_to_patient
 
 UNAVAILABLE = "followup_measures/unavailable.html"
 
@@ -21,6 +22,7 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
     if invite is None or not invite.usable:
         reason = "unknown" if invite is None else ("used" if invite.used_at else "expired")
         return render(request, UNAVAILABLE, {"reason": reason}, status=410)
+    speak_to_patient(request, invite.episode.patient.language_code)
     ask_grc = invite.timepoint != "baseline"
     wording = selectors.rmdq_wording()
     form = OutcomeQuestionnaireForm(

@@ -7,7 +7,10 @@ app writes to that patient is in French for French and in English otherwise.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
+from django.http import HttpRequest
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 # The session key holding the signed-in staff member's saved language (set at sign-in and by the
@@ -74,3 +77,13 @@ def message_language(preferred_language: str) -> str:
     for French, English for English and for any other language."""
     code, _other = parse_language(preferred_language)
     return "fr" if code == Language.FRENCH else "en"
+
+
+def speak_to_patient(request: HttpRequest, language_code: str) -> None:
+    """A page the patient reaches by their own link (a questionnaire, a booking or an offered slot)
+    speaks the patient's language, as the message carrying the link did, whatever the phone's
+    language; unless the visitor chose a language with the page's switch (the language cookie)."""
+    if request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) in dict(settings.LANGUAGES):
+        return
+    translation.activate(language_code)
+    request.LANGUAGE_CODE = translation.get_language()

@@ -20,6 +20,7 @@ from intake.services import BookingRefused, SlotTaken
 from lbp_pathway import access, audit
 from lbp_pathway.access import Role, public, role_required
 from lbp_pathway.http import AuthenticatedHttpRequest
+from lbp_pathway.languages import speak_to_patient
 from patients import booking
 from patients.booking import LinkRefused, LinkState
 from patients.booking_models import BookingLink
@@ -96,6 +97,8 @@ def _page(
 @public
 def book(request: HttpRequest, token: str) -> HttpResponse:
     link = booking.link_for(token)
+    if link is not None:
+        speak_to_patient(request, link.patient.language_code)
     if request.method != "POST" or link is None:
         return _page(request, token, link)
     action = request.POST.get("action", "")
@@ -126,6 +129,8 @@ def book(request: HttpRequest, token: str) -> HttpResponse:
 @public
 def book_done(request: HttpRequest, token: str) -> HttpResponse:
     link = booking.link_for(token)
+    if link is not None:
+        speak_to_patient(request, link.patient.language_code)
     state = booking.state_of(link)
     if link is None or state not in (LinkState.BOOKED, LinkState.LOCKED):
         return _page(request, token, link)
@@ -148,6 +153,8 @@ def book_done(request: HttpRequest, token: str) -> HttpResponse:
 @public
 def book_cancelled(request: HttpRequest, token: str) -> HttpResponse:
     link = booking.link_for(token)
+    if link is not None:
+        speak_to_patient(request, link.patient.language_code)
     if link is None or link.closed_at is None:
         return _page(request, token, link)
     return render(request, "patients/book_cancelled.html", {"first_name": link.patient.first_name})

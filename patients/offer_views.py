@@ -13,6 +13,7 @@ from intake import offers as intake_offers
 from intake.models import WaitlistOffer
 from lbp_pathway import audit
 from lbp_pathway.access import public
+from lbp_pathway.languages import speak_to_patient
 from patients import booking, offers
 from patients.offers import OfferRefused
 
@@ -39,6 +40,7 @@ def offer(request: HttpRequest, token: str) -> HttpResponse:
             {"message": offers.UNKNOWN_MESSAGE},
             status=404,
         )
+    speak_to_patient(request, found.patient.language_code)
     actor = offers.patient_actor(found, audit.client_address(request))
     if request.method == "POST":
         action = request.POST.get("action", "")

@@ -16,7 +16,8 @@ from referrals.suggestions import SUGGESTION_LABELS
 # Labels translated when shown (get_kind_display, get_status_display, forms).
 KIND_CHOICES = [(kind, _(label)) for kind, label in rules.KIND_LABELS.items()]
 STATUS_CHOICES = [
-    (status, pgettext_lazy("referral status", label)) for status, label in rules.STATUS_LABELS.items()
+    (status, pgettext_lazy("referral status", label))
+    for status, label in rules.STATUS_LABELS.items()
 ]
 
 

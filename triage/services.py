@@ -471,7 +471,11 @@ def create_questionnaire_link(
 
 def usable_link(token: str) -> QuestionnaireLink | None:
     """The link for this token if it can still be answered, else None."""
-    link = QuestionnaireLink.objects.filter(token_hash=hash_token(token)).first()
+    link = (
+        QuestionnaireLink.objects.select_related("episode__patient")
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
     return link if link is not None and link.usable else None
 
 

@@ -17,6 +17,7 @@ from intake.models import Patient
 from lbp_pathway import access, audit
 from lbp_pathway.access import PRIMARY_CARE, Area, Role, has_role, public, role_required
 from lbp_pathway.http import AuthenticatedHttpRequest
+from lbp_pathway.languages import speak_to_patient
 from triage import labels, rules, selectors, services
 from triage.forms import (
     ClearAlertForm,
@@ -188,8 +189,10 @@ def questionnaire_link(request: AuthenticatedHttpRequest, episode_id: int) -> Ht
 @public
 def patient_questionnaire(request: HttpRequest, token: str) -> HttpResponse:
     """The patient's page: the questionnaire only, no names, no other data."""
-    if services.usable_link(token) is None:
+    link = services.usable_link(token)
+    if link is None:
         return render(request, "triage/patient_link_unavailable.html", status=410)
+    speak_to_patient(request, link.episode.patient.language_code)
     wording = selectors.start_back_wording()
     if request.method == "POST":
         form = PatientQuestionnaireForm(request.POST, wording=wording)

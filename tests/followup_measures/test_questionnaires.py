@@ -226,6 +226,8 @@ def test_a_worse_score_shows_on_the_physios_home(client, client_for, physio) -> 
 
 def test_the_questionnaire_reads_in_french(client) -> None:
     episode = consented_episode()
+    episode.patient.preferred_language = "fr"  # the link speaks the patient's language
+    episode.patient.save(update_fields=["preferred_language"])
     token = invite_token(episode, "six_weeks")
     url = reverse("followup_measures:answer", args=[token])
     page = client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode().replace("&#x27;", "'")

@@ -88,7 +88,7 @@ def test_the_patient_questionnaire_shows_the_french_wording_in_french(
 ):
     load(tmp_path, "EN")
     load(tmp_path, "FR", "--language", "fr")
-    episode = EpisodeFactory(physiotherapist=physio)
+    episode = EpisodeFactory(physiotherapist=physio, patient__preferred_language="fr")
     response = client_for(physio).post(reverse("triage:questionnaire_link", args=[episode.pk]))
     url = response.context["link_url"]
     path = url[url.index("/triage/q/") :]
