@@ -17,7 +17,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 
 from care_episodes import lifecycle
@@ -25,6 +25,7 @@ from care_episodes.models import Episode
 from intake.models import Patient
 from lbp_pathway import audit
 from lbp_pathway.access import PRIMARY_CARE
+from lbp_pathway.selectors import staff_language
 from reminders import services as reminders
 from triage import labels, rules
 from triage.models import (
@@ -203,16 +204,19 @@ def _remind_physician(alert: PhysicianAlert) -> None:
             ).distinct()
         )
         for physician in physicians:
-            reminders.notify_now(
-                user=physician,
-                title="Emergency red flag",
-                body=(
-                    f"{alert.patient.full_name}: {alert.message}"
-                    if alert.patient is not None
-                    else alert.message
-                ),
-                url=url,
-            )
+            # Written in the language the physician chose for their screens.
+            with translation.override(staff_language(physician)):
+                message = labels.alert_message(alert)
+                reminders.notify_now(
+                    user=physician,
+                    title=gettext("Emergency red flag"),
+                    body=(
+                        f"{alert.patient.full_name}: {message}"
+                        if alert.patient is not None
+                        else message
+                    ),
+                    url=url,
+                )
     elif alert.physician is not None and alert.episode_id is not None and alert.patient is not None:
         reminders.schedule_physician_review_reminder(
             physician=alert.physician,

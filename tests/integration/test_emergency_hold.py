@@ -12,6 +12,7 @@ from intake import services
 from intake.models import Appointment, WaitlistEntry
 from lbp_pathway.access import Role
 from lbp_pathway.audit import SYSTEM
+from lbp_pathway.models import StaffPreference
 from reminders.models import Notification
 from tests.factories import PatientFactory, UserFactory
 from tests.intake.conftest import Clinic
@@ -225,3 +226,21 @@ def test_after_a_panel_change_the_new_family_physician_clears_the_alert(
         reverse("triage:clear_alert", args=[alert.pk]), {"note": "Reviewed in clinic today."}
     )
     assert book_through_the_service(clinic, new_patient).patient == new_patient
+
+
+def test_the_emergency_notification_is_in_the_language_each_physician_chose(
+    client_for, front_desk, clinic
+):
+    orphan = PatientFactory(family_physician=None)
+    english, french = (
+        UserFactory(role=Role.FAMILY_PHYSICIAN, username=name) for name in ("dr-en", "dr-fr")
+    )
+    StaffPreference.objects.create(user=french, language="fr")
+    screen_on_the_phone(client_for(front_desk), orphan, ["progressive_neurological_deficit"])
+
+    [to_english] = Notification.objects.filter(user=english)
+    assert to_english.title == "Emergency red flag"
+    assert to_english.body.startswith(f"{orphan.full_name}: Emergency symptom on the phone")
+    [to_french] = Notification.objects.filter(user=french)
+    assert to_french.title == "Drapeau rouge d'urgence"
+    assert to_french.body.startswith(f"{orphan.full_name}: Symptôme d'urgence au téléphone")
