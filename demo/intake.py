@@ -173,7 +173,7 @@ def _patients(
                     gender={"F": "woman", "M": "man"}.get(sex, ""),
                     health_card_number=first_nine + luhn_check_digit(first_nine),
                     health_card_version="".join(rng.choices(LETTERS, k=rng.choice([0, 2, 2]))),
-                    phone=f"613-555-{rng.randint(0, 9999):04d}",
+                    phone=f"+1613555{rng.randint(0, 9999):04d}",  # E.164, as the patient form stores it
                     email=f"{first}.{last}.{index}@example.org".lower().replace(" ", ""),
                     postal_code=_postal_code(rng),
                     preferred_language=language,

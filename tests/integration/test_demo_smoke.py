@@ -97,3 +97,10 @@ def test_the_demo_gives_each_clinical_and_manager_home_page_something_to_show(ro
         assert assessed and int(assessed.group(1)) > 0
     else:
         assert named, f"no demo patient on the {role.value} home page"
+
+
+def test_demo_patients_phone_numbers_are_stored_as_the_patient_form_stores_them(demo):
+    """Issue 15: phone numbers in E.164 (+1 and ten digits for Canada), so SMS reminders reach them."""
+    phones = list(Patient.objects.exclude(phone="").values_list("phone", flat=True))
+    assert phones
+    assert [phone for phone in phones if not re.fullmatch(r"\+1[2-9]\d{9}", phone)] == []
