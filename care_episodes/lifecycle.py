@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from care_episodes.models import Episode, EpisodeEvent
@@ -57,12 +58,32 @@ def allowed_next(episode: Episode) -> list[str]:
     return [status for status in Episode.Status.values if can_transition(episode, status)]
 
 
+# What an event says: English text (the record, kept as written), or a function that words it in the
+# active language, called once per language of the app so each reader gets their own.
+Wording = str | Callable[[], str]
+
+
+def worded(description: Wording) -> tuple[str, dict[str, str]]:
+    """The English text of an event and its other languages ({"fr": ...}); a plain string is
+    English only, shown in another language through the catalogue when it is one of its messages."""
+    if isinstance(description, str):
+        return description[:300], {}
+    with translation.override("en"):
+        english = str(description())[:300]
+    others = {}
+    for code, _name in settings.LANGUAGES:
+        if code != "en":
+            with translation.override(code):
+                others[code] = str(description())[:300]
+    return english, others
+
+
 def transition(
     episode: Episode,
     to_status: str,
     *,
     by: User | None = None,
-    description: str = "",
+    description: Wording = "",
     on: date | None = None,
 ) -> EpisodeEvent:
     """Move the episode to `to_status`, recording it on the timeline, or raise IllegalTransition.
@@ -91,18 +112,30 @@ def transition(
             setattr(episode, date_field, on or timezone.localdate())
             fields.append(date_field)
         episode.save(update_fields=fields)
+        text, translations = worded(
+            description
+            or (
+                lambda: (
+                    _("Status changed to %(status)s") % {"status": Episode.Status(to_status).label}
+                )
+            )
+        )
         return EpisodeEvent.objects.create(
             episode=episode,
             by=by,
             from_status=from_status,
             to_status=to_status,
-            description=description or f"Status changed to {Episode.Status(to_status).label}",
+            description=text,
+            translations=translations,
         )
 
 
-def note_event(episode: Episode, description: str, *, by: User | None = None) -> EpisodeEvent:
+def note_event(episode: Episode, description: Wording, *, by: User | None = None) -> EpisodeEvent:
     """Put a notable event that is not a status change on the episode's timeline."""
-    return EpisodeEvent.objects.create(episode=episode, by=by, description=description[:300])
+    text, translations = worded(description)
+    return EpisodeEvent.objects.create(
+        episode=episode, by=by, description=text, translations=translations
+    )
 
 
 # Named writes for the other apps. Nothing outside this module assigns an Episode's fields or creates
@@ -123,7 +156,7 @@ def mark_booked(
     site: Any,
     on: date,
     by: User | None,
-    description: str,
+    description: Wording,
 ) -> None:
     """A visit was booked: a requested episode becomes booked; the first booking stamps the date and
     gives the episode its physiotherapist and site when it had none."""
@@ -159,7 +192,7 @@ def take_episode(episode: Episode, *, physiotherapist: User, by: User | None) ->
         episode.physiotherapist = physiotherapist
         episode.save(update_fields=["physiotherapist"])
         who = physiotherapist.get_full_name() or physiotherapist.get_username()
-        return note_event(episode, f"Taken into care by {who}", by=by)
+        return note_event(episode, lambda: _("Taken into care by %(who)s") % {"who": who}, by=by)
 
 
 def apply_triage(episode: Episode, *, risk: str, booking_hold: str) -> None:

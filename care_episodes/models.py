@@ -7,6 +7,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchQuery, SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from lbp_pathway import history
@@ -86,13 +87,22 @@ class EpisodeEvent(models.Model):
     )
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20, blank=True)
-    description = models.CharField(max_length=300)
+    description = models.CharField(max_length=300)  # in English, as recorded
+    # The same in the app's other languages ({"fr": ...}), written with it (lifecycle.worded).
+    translations = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
         return self.description
+
+    @property
+    def text(self) -> str:
+        """The event in the reader's language: its own wording in that language, else the
+        catalogue's for a fixed English text, else the English as recorded."""
+        language = (get_language() or "en")[:2]
+        return self.translations.get(language) or gettext(self.description)
 
 
 class Assessment(models.Model):

@@ -144,7 +144,7 @@ class TimelineEntry:
 def episode_timeline(episode: Episode) -> list[TimelineEntry]:
     """Status changes and events, assessments, outcome measures and notes, oldest first."""
     entries = [
-        TimelineEntry(event.at, gettext("Event"), event.description, str(event.by or ""))
+        TimelineEntry(event.at, gettext("Event"), event.text, str(event.by or ""))
         for event in episode.events.select_related("by")
     ]
     for assessment in episode.assessments.select_related("by"):

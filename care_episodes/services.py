@@ -15,7 +15,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from care_episodes import drafting, lifecycle, note_delivery, outcomes
 from care_episodes.concurrency import check_version, lock_episode
@@ -89,12 +89,12 @@ def record_assessment(
             episode,
             S.ASSESSED,
             by=by,
-            description="First assessment completed",
+            description=gettext_noop("First assessment completed"),
             on=assessment.assessed_on,
         )
     elif episode.status in {S.ASSESSED, S.IN_CARE}:
         lifecycle.record_first_assessment(episode, on=assessment.assessed_on)
-        lifecycle.note_event(episode, "Reassessment recorded", by=by)
+        lifecycle.note_event(episode, gettext_noop("Reassessment recorded"), by=by)
     else:
         raise IllegalTransition(
             gettext("An episode that is %(status)s cannot be assessed.")
@@ -189,7 +189,13 @@ def save_plan(
     )
     plan.exercises.set(exercises)
     lifecycle.note_event(
-        episode, "Self-management plan " + ("written" if created else "updated"), by=actor.user
+        episode,
+        lambda: (
+            gettext("Self-management plan written")
+            if created
+            else gettext("Self-management plan updated")
+        ),
+        by=actor.user,
     )
     audit.record(
         actor,
@@ -253,9 +259,9 @@ def save_follow_up(
     else:
         reminders.cancel_follow_up_reminders(episode.pk, reason="no follow-up to book")
     if plan.sessions > 1 and episode.status == S.ASSESSED:
-        lifecycle.transition(episode, S.IN_CARE, by=by, description=f"Follow-up planned: {plan}")
+        lifecycle.transition(episode, S.IN_CARE, by=by, description=lambda: _planned(plan))
     else:
-        lifecycle.note_event(episode, f"Follow-up planned: {plan}", by=by)
+        lifecycle.note_event(episode, lambda: _planned(plan), by=by)
     audit.record(
         actor,
         Action.CREATE if created else Action.CHANGE,
@@ -263,6 +269,13 @@ def save_follow_up(
         patient=episode.patient,
     )
     return plan
+
+
+def _planned(plan: FollowUpPlan) -> str:
+    return gettext("Follow-up planned: %(care_model)s (%(sessions)s sessions)") % {
+        "care_model": plan.get_care_model_display(),
+        "sessions": plan.sessions,
+    }
 
 
 @transaction.atomic
@@ -284,7 +297,9 @@ def discharge(
         episode,
         S.DISCHARGED,
         by=by,
-        description=f"Discharged: {Discharge.Reason(reason).label}",
+        description=lambda: (
+            gettext("Discharged: %(reason)s") % {"reason": Discharge.Reason(reason).label}
+        ),
         on=discharged_on,
     )
     record = Discharge.objects.create(
@@ -458,7 +473,7 @@ def draft_note(episode: Episode, *, actor: audit.Actor) -> ConsultationNote:
         body=body,
         author=by,
     )
-    lifecycle.note_event(episode, "Consultation note drafted", by=by)
+    lifecycle.note_event(episode, gettext_noop("Consultation note drafted"), by=by)
     audit.record(actor, Action.CREATE, what, patient=episode.patient)
     return note
 
@@ -494,10 +509,16 @@ def sign_note(note: ConsultationNote, *, actor: audit.Actor) -> ConsultationNote
     recipients = note_delivery.queue_note_notices(note, now=note.signed_at)
     names = [u.get_full_name() or u.get_username() for u in recipients.staff]
     names += [r.name for r in recipients.outside]
-    to = f" to {', '.join(names)}" if names else ""
     lifecycle.note_event(
         note.episode,
-        f"Consultation note version {note.version} signed and sent{to}"[:300],
+        lambda: (
+            (
+                gettext("Consultation note version %(version)s signed and sent to %(names)s")
+                if names
+                else gettext("Consultation note version %(version)s signed and sent")
+            )
+            % {"version": note.version, "names": ", ".join(names)}
+        ),
         by=actor.user,
     )
     audit.record(
@@ -526,7 +547,11 @@ def start_addendum(note: ConsultationNote, *, actor: audit.Actor) -> Consultatio
         f"{timezone.localtime(note.signed_at):%Y-%m-%d}.\n\n",
         author=by,
     )
-    lifecycle.note_event(note.episode, f"Addendum (version {addendum.version}) started", by=by)
+    lifecycle.note_event(
+        note.episode,
+        lambda: gettext("Addendum (version %(version)s) started") % {"version": addendum.version},
+        by=by,
+    )
     audit.record(
         actor,
         Action.CREATE,
@@ -556,7 +581,7 @@ def reply_to_note(note: ConsultationNote, *, actor: audit.Actor, text: str) -> N
     reply = NoteReply.objects.create(note=note, author=author, text=text)
     NoteRead.objects.get_or_create(note=note, reader=author)
     lifecycle.note_event(
-        note.episode, "Family physician replied to the consultation note", by=author
+        note.episode, gettext_noop("Family physician replied to the consultation note"), by=author
     )
     audit.record(
         actor,
@@ -609,7 +634,9 @@ def request_case_review(episode: Episode, *, actor: audit.Actor, question: str) 
     review = CaseReview.objects.create(
         episode=episode, requested_by=_person(actor), question=question
     )
-    lifecycle.note_event(episode, "Case review asked of the practice lead", by=review.requested_by)
+    lifecycle.note_event(
+        episode, gettext_noop("Case review asked of the practice lead"), by=review.requested_by
+    )
     audit.record(
         actor, Action.CREATE, f"case review request, episode {episode.pk}", patient=episode.patient
     )
@@ -631,7 +658,9 @@ def answer_case_review(review: CaseReview, *, actor: audit.Actor, advice: str) -
     locked.advice = advice
     locked.save(update_fields=["reviewed_by", "reviewed_at", "advice"])
     episode = locked.episode
-    lifecycle.note_event(episode, "Practice lead answered the case review", by=locked.reviewed_by)
+    lifecycle.note_event(
+        episode, gettext_noop("Practice lead answered the case review"), by=locked.reviewed_by
+    )
     audit.record(
         actor, Action.CREATE, f"case review advice, episode {episode.pk}", patient=episode.patient
     )

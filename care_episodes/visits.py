@@ -60,7 +60,10 @@ def record_visit(
         _sign(visit, actor=actor)
     lifecycle.note_event(
         episode,
-        f"Follow-up visit on {visit.visit_date:%Y-%m-%d} ({visit.get_mode_display().lower()})",
+        lambda: (
+            gettext("Follow-up visit on %(date)s (%(mode)s)")
+            % {"date": f"{visit.visit_date:%Y-%m-%d}", "mode": visit.get_mode_display().lower()}
+        ),
         by=by,
     )
     audit.record(actor, Action.CREATE, f"visit note {visit.pk}", patient=episode.patient)

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from care_episodes import lifecycle
 from care_episodes import services as care
@@ -79,7 +80,13 @@ def _invite(episode: Episode, timepoint: str, now: datetime) -> bool:
         site=site,
         questionnaire_url=url,
     )
-    lifecycle.note_event(episode, f"Outcome questionnaire sent ({timepoint.replace('_', ' ')})")
+    lifecycle.note_event(
+        episode,
+        lambda: (
+            gettext("Outcome questionnaire sent (%(timepoint)s)")
+            % {"timepoint": OutcomeMeasurement.Timepoint(timepoint).label}
+        ),
+    )
     audit.record(
         audit.SYSTEM,
         audit.Action.CREATE,
@@ -174,7 +181,7 @@ def send_start_back_links(*, now: datetime | None = None) -> int:
                 questionnaire_url=base_url()
                 + reverse("triage:patient_questionnaire", args=[token]),
             )
-            lifecycle.note_event(episode, "STarT Back link sent to the patient")
+            lifecycle.note_event(episode, gettext_noop("STarT Back link sent to the patient"))
         count += 1
     return count
 
@@ -217,7 +224,9 @@ def submit_answers(token: str, answers: Answers, *, actor: audit.Actor) -> Outco
     reminders.cancel_reminders(
         reminder_key(invite.episode_id, invite.timepoint), reason="questionnaire answered"
     )
-    lifecycle.note_event(invite.episode, "Outcome questionnaire answered by the patient")
+    lifecycle.note_event(
+        invite.episode, gettext_noop("Outcome questionnaire answered by the patient")
+    )
     audit.record(
         actor,
         audit.Action.CREATE,

@@ -176,7 +176,12 @@ def _episode_for_booking(patient: Patient, episode: Episode | None, today: date)
 def _describe(appointment: Appointment) -> str:
     local = appointment.start.astimezone(selectors.local_tz())
     who = appointment.practitioner.get_full_name() or appointment.practitioner.username
-    return f"{appointment.appointment_type.name} with {who} at {appointment.site.name} on {local:%Y-%m-%d %H:%M}"
+    return gettext("%(type)s with %(who)s at %(site)s on %(when)s") % {
+        "type": gettext(appointment.appointment_type.name),
+        "who": who,
+        "site": appointment.site.name,
+        "when": f"{local:%Y-%m-%d %H:%M}",
+    }
 
 
 BOOKING_LOCK = 1801  # advisory-lock namespace for bookings (any constant unique to this purpose)
@@ -275,7 +280,9 @@ def book_appointment(
                 site=site,
                 on=_local_date(now),
                 by=by,
-                description="Booked: " + _describe(appointment),
+                description=lambda: (
+                    gettext("Booked: %(visit)s") % {"visit": _describe(appointment)}
+                ),
             )
             IncomingReferral.objects.filter(
                 episode=episode, status=IncomingReferral.Status.OPEN
@@ -350,7 +357,10 @@ def change_appointment_status(
                 episode,
                 Episode.Status.REQUESTED,
                 by=by,
-                description=f"Appointment cancelled ({appointment.cancel_reason}); waiting to be booked again",
+                description=lambda: (
+                    gettext("Appointment cancelled (%(reason)s); waiting to be booked again")
+                    % {"reason": appointment.cancel_reason}
+                ),
             )
         if to_status == Appointment.Status.CANCELLED:
             # The freed time goes to the waitlist by SMS/email links (sent after commit).

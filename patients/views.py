@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_POST
 
 from lbp_pathway import access, audit
@@ -14,6 +16,8 @@ from patients.forms import SelfReferralForm
 from patients.middleware import too_large
 from patients.models import SelfReferral
 from patients.questions import EMERGENCY_QUESTIONS, URGENT_QUESTIONS
+from triage import labels as triage_labels
+from triage.rules import RED_FLAG_LABELS
 
 SESSION_KEY = "patients_self_referral"
 BOOKING_TOKEN_KEY = "patients_self_referral_booking"
@@ -128,13 +132,22 @@ def worklist(request: AuthenticatedHttpRequest) -> HttpResponse:
 @role_required(Role.FRONT_DESK)
 def worklist_item(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     referral = get_object_or_404(SelfReferral, pk=pk)
-    query = f"{referral.last_name} {referral.date_of_birth:%Y-%m-%d}"
     audit.record(request, audit.Action.VIEW, f"Self-referral {referral.reference}")
-    return render(
-        request,
-        "patients/worklist_item.html",
-        {"referral": referral, "query": query},
-    )
+    return render(request, "patients/worklist_item.html", _item_context(referral))
+
+
+def _item_context(referral: SelfReferral, error: str = "") -> dict[str, Any]:
+    """The self-referral as the front desk reads it: red flags by their label in the reader's
+    language, and the search that finds an existing record (name and birth date)."""
+    return {
+        "referral": referral,
+        "query": f"{referral.last_name} {referral.date_of_birth:%Y-%m-%d}",
+        "red_flags": [
+            triage_labels.red_flag_label(code) if code in RED_FLAG_LABELS else code
+            for code in referral.red_flags
+        ],
+        "error": error,
+    }
 
 
 @require_POST
@@ -146,11 +159,10 @@ def worklist_match(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         return render(
             request,
             "patients/worklist_item.html",
-            {
-                "referral": referral,
-                "query": f"{referral.last_name} {referral.date_of_birth:%Y-%m-%d}",
-                "error": "Enter the patient's record number (from the search or the new record).",
-            },
+            _item_context(
+                referral,
+                gettext("Enter the patient's record number (from the search or the new record)."),
+            ),
             status=400,
         )
     patient = access.patient_for(request, patient_id, what="Self-referral match")

@@ -227,7 +227,7 @@ def _remind_physician(alert: PhysicianAlert) -> None:
         )
 
 
-def _send_to_emergency(episode: Episode, by: User | None, flags_text: str) -> None:
+def _send_to_emergency(episode: Episode, by: User | None, codes: Sequence[str]) -> None:
     if episode.status != Episode.Status.SENT_TO_EMERGENCY and lifecycle.can_transition(
         episode, Episode.Status.SENT_TO_EMERGENCY
     ):
@@ -235,7 +235,10 @@ def _send_to_emergency(episode: Episode, by: User | None, flags_text: str) -> No
             episode,
             Episode.Status.SENT_TO_EMERGENCY,
             by=by,
-            description=f"Sent to the Emergency Department: {flags_text}"[:300],
+            description=lambda: (
+                gettext("Sent to the Emergency Department: %(flags)s")
+                % {"flags": "; ".join(labels.red_flag_label(code) for code in codes)}
+            ),
         )
 
 
@@ -289,13 +292,20 @@ def record_triage(
         decided_by=by,
         decided_at=now,
     )
-    lifecycle.note_event(episode, f"Triage recorded: {reasons['start_back']}", by=by)
+    lifecycle.note_event(
+        episode,
+        lambda: (
+            gettext("Triage recorded: %(explanation)s")
+            % {"explanation": labels.start_back_explanation(result.start_back)}
+        ),
+        by=by,
+    )
 
     patient = episode.patient
     flags = result.red_flags
     if flags.disposition == "emergency":
         flags_text = "; ".join(rules.RED_FLAG_LABELS[code] for code in flags.emergency)
-        _send_to_emergency(episode, by, flags_text)
+        _send_to_emergency(episode, by, flags.emergency)
         _raise_alert(
             patient=patient,
             episode=episode,
@@ -363,7 +373,10 @@ def clear_alert(alert: PhysicianAlert, *, note: str, actor: audit.Actor) -> Phys
         episode.refresh_from_db()
         lifecycle.note_event(
             episode,
-            f"{alert.get_kind_display()} cleared by the family physician: {note}",
+            lambda: (
+                gettext("%(kind)s cleared by the family physician: %(note)s")
+                % {"kind": alert.get_kind_display(), "note": note}
+            ),
             by=physician,
         )
         hold = _holds_from_open_alerts(episode)
@@ -372,7 +385,9 @@ def clear_alert(alert: PhysicianAlert, *, note: str, actor: audit.Actor) -> Phys
                 episode,
                 Episode.Status.REQUESTED,
                 by=physician,
-                description="Emergency cleared by the family physician: back to the pathway",
+                description=gettext_noop(
+                    "Emergency cleared by the family physician: back to the pathway"
+                ),
             )
         lifecycle.set_booking_hold(episode, hold)
     if alert.patient is not None:
@@ -433,7 +448,7 @@ def record_phone_screen(
             phone_screen=screen,
         )
         if episode is not None:
-            _send_to_emergency(episode, by, flags_text)
+            _send_to_emergency(episode, by, flags.emergency)
             lifecycle.set_booking_hold(episode, EMERGENCY_HOLD)
         _refresh_patient_hold(patient)
     audit.record(actor, audit.Action.CREATE, f"Phone screen: {screen.outcome}", patient=patient)
@@ -510,7 +525,9 @@ def submit_patient_answers(
     link.used_at = now
     link.response = response
     link.save(update_fields=["used_at", "response"])
-    lifecycle.note_event(link.episode, "STarT Back answered by the patient (secure link)")
+    lifecycle.note_event(
+        link.episode, gettext_noop("STarT Back answered by the patient (secure link)")
+    )
     audit.record(
         actor,
         audit.Action.CREATE,

@@ -19,6 +19,7 @@ from lbp_pathway.pdf import html_to_pdf
 from tests.care_episodes.factories import AssessmentFactory, NoteFactory
 from tests.care_episodes.test_physio_pages import ASSESSMENT
 from tests.factories import EpisodeFactory, PatientFactory
+from tests.integration.test_reminder_hooks import ASSESSMENT_FIELDS
 
 pytestmark = pytest.mark.django_db
 S = Episode.Status
@@ -324,3 +325,33 @@ def test_the_other_care_pages_render_in_french(physio, physician, practice_lead,
         page = text_of(client_for(user).get(url, **FRENCH))
         assert french in page, url
         assert english not in page, url
+
+
+def test_the_timeline_reads_in_the_readers_language_and_keeps_the_english_record(
+    physio, client_for
+):
+    """Issue 16: events are recorded in English (the record) and shown to a French reader in French,
+    whether fixed ("First assessment completed") or written with the episode's own facts."""
+    episode = EpisodeFactory(physiotherapist=physio, status=S.BOOKED)
+    fields = AssessmentFactory.build(episode=episode).__dict__
+    services.record_assessment(
+        episode,
+        actor=as_actor(physio),
+        **{k: v for k, v in fields.items() if k in ASSESSMENT_FIELDS},
+    )
+    services.discharge(
+        episode,
+        actor=as_actor(physio),
+        reason="goals_met",
+        discharged_on=timezone.localdate(),
+    )
+    recorded = list(episode.events.values_list("description", flat=True))
+    assert "First assessment completed" in recorded
+    assert "Discharged: Goals met" in recorded
+    url = reverse("care_episodes:episode_detail", args=[episode.pk])
+    french = text_of(client_for(physio).get(url, **FRENCH))
+    assert "Première évaluation faite" in french
+    assert "Congé donné\u00a0: Objectifs atteints" in french
+    assert "First assessment completed" not in french and "Goals met" not in french
+    english = text_of(client_for(physio).get(url))
+    assert "First assessment completed" in english and "Discharged: Goals met" in english

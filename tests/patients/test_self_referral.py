@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.apps import apps as django_apps
+from django.core.cache import cache
 from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -245,13 +246,20 @@ def test_the_honeypot_thanks_the_bot_and_stores_nothing(client):
 
 @override_settings(SELF_REFERRAL_RATE_LIMIT=2)
 def test_submissions_are_rate_limited_per_address(client):
+    here, elsewhere = (
+        "198.51.100.7",
+        "203.0.113.9",
+    )  # documentation addresses, used by no other test
+    for address in (here, elsewhere):  # the counters live in Redis, which outlives a test run
+        cache.delete(f"patients:selfref:{address}")
     for n in range(2):
-        assert client.post(REFER, answers(first_name=f"P{n}")).status_code == 302
-    response = client.post(REFER, answers(first_name="Third"))
+        response = client.post(REFER, answers(first_name=f"P{n}"), REMOTE_ADDR=here)
+        assert response.status_code == 302
+    response = client.post(REFER, answers(first_name="Third"), REMOTE_ADDR=here)
     assert response.status_code == 429
     assert "try again in an hour" in response.content.decode()
     assert SelfReferral.objects.count() == 2
-    other = client.post(REFER, answers(first_name="Elsewhere"), REMOTE_ADDR="10.1.2.3")
+    other = client.post(REFER, answers(first_name="Elsewhere"), REMOTE_ADDR=elsewhere)
     assert other.status_code == 302
 
 
@@ -329,3 +337,19 @@ def test_a_10_mb_body_gets_a_clear_page_before_the_csrf_check_and_stores_nothing
     assert response.status_code == 413
     assert "nothing was saved" in response.content.decode()
     assert not SelfReferral.objects.exists()
+
+
+def test_the_front_desk_reads_a_self_referral_in_french_with_red_flags_named(
+    client, front_desk, client_for
+):
+    client.post(REFER, answers(first_name="Later", urgent=["history_of_cancer"]))
+    referral = SelfReferral.objects.get()
+    desk = client_for(front_desk)
+    french = {"HTTP_ACCEPT_LANGUAGE": "fr-CA,fr;q=0.9"}
+    item = desk.get(f"/p/staff/self-referrals/{referral.pk}/", **french).content.decode()
+    for text in ["Le mal de dos, dans ses mots", "Un cancer actuel ou passé", "Jumeler"]:
+        assert text in item, text
+    for english in ["Back pain, in their words", "history_of_cancer", "Red flags answered"]:
+        assert english not in item, english
+    worklist = desk.get("/p/staff/self-referrals/", **french).content.decode()
+    assert "Autoréférences" in worklist and "Self-referrals" not in worklist
