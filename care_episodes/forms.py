@@ -6,13 +6,14 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from care_episodes import outcomes
 from care_episodes.concurrency import version_field
 from care_episodes.models import (
+    SAFETY_NETTING_ADVICE,
     Assessment,
     ConsultationNote,
     Discharge,
@@ -320,6 +321,22 @@ class PlanForm(_PlanModelForm):
             "goals": TEXT,
             "safety_netting": forms.Textarea(attrs={"rows": 3}),
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The standard advice reads in the physio's language; saved unchanged, it is kept as the
+        # standard (so the handout gives it in the patient's language).
+        if self.initial.get("safety_netting", SAFETY_NETTING_ADVICE) == SAFETY_NETTING_ADVICE:
+            self.initial["safety_netting"] = gettext(SAFETY_NETTING_ADVICE)
+
+    def clean_safety_netting(self) -> str:
+        value: str = self.cleaned_data["safety_netting"]
+        for code, _name in settings.LANGUAGES:  # the standard advice, in any of the app's languages
+            with translation.override(code):
+                standard = gettext(SAFETY_NETTING_ADVICE)
+            if " ".join(value.split()) == " ".join(standard.split()):
+                return SAFETY_NETTING_ADVICE
+        return value
 
 
 class FollowUpForm(_FollowUpModelForm):

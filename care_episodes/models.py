@@ -7,7 +7,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchQuery, SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from lbp_pathway import history
@@ -346,6 +346,16 @@ class Exercise(models.Model):
         return f"{self.sets} × {self.reps}, {self.frequency}"
 
 
+# The standard safety-netting advice a new plan starts with (stored in English, the record; read in
+# French through the catalogue while the physio leaves it unchanged).
+SAFETY_NETTING_ADVICE = gettext_noop(
+    "Go to the Emergency Department now if you have new numbness around the genitals or "
+    "buttocks, cannot pass urine or control your bladder or bowels, or have new weakness in "
+    "both legs. Contact your family physician if you develop fever, unexplained weight loss "
+    "or pain that keeps you awake every night."
+)
+
+
 class SelfManagementPlan(models.Model):
     """What the patient does between (or instead of) sessions; printed as the patient handout."""
 
@@ -369,15 +379,7 @@ class SelfManagementPlan(models.Model):
     activity_modifications = models.TextField(_("activity modifications"), blank=True)
     work_modifications = models.TextField(_("work modifications"), blank=True)
     goals = models.TextField(_("goals"), blank=True)
-    safety_netting = models.TextField(
-        _("Safety-netting advice"),
-        default=(
-            "Go to the Emergency Department now if you have new numbness around the genitals or "
-            "buttocks, cannot pass urine or control your bladder or bowels, or have new weakness in "
-            "both legs. Contact your family physician if you develop fever, unexplained weight loss "
-            "or pain that keeps you awake every night."
-        ),
-    )
+    safety_netting = models.TextField(_("Safety-netting advice"), default=SAFETY_NETTING_ADVICE)
     updated_at = models.DateTimeField(auto_now=True)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -385,6 +387,12 @@ class SelfManagementPlan(models.Model):
 
     def __str__(self) -> str:
         return f"Self-management plan for {self.episode}"
+
+    @property
+    def safety_netting_text(self) -> str:
+        """The advice in the reader's language (the handout's: the patient's): the standard advice
+        has its French; advice the physio wrote stays as written."""
+        return gettext(self.safety_netting) if self.safety_netting else ""
 
     def topic_labels(self) -> list[str]:
         return [str(self.Topic(topic).label) for topic in self.education_topics]

@@ -355,3 +355,42 @@ def test_the_timeline_reads_in_the_readers_language_and_keeps_the_english_record
     assert "First assessment completed" not in french and "Goals met" not in french
     english = text_of(client_for(physio).get(url))
     assert "First assessment completed" in english and "Discharged: Goals met" in english
+
+
+STANDARD_ADVICE_EN = (
+    "Go to the Emergency Department now if you have new numbness around the genitals or buttocks, "
+    "cannot pass urine or control your bladder or bowels, or have new weakness in both legs."
+)
+STANDARD_ADVICE_FR = "Allez à l'urgence immédiatement si vous avez un nouvel engourdissement"
+
+
+def test_the_standard_safety_netting_advice_reaches_each_reader_in_their_language(
+    physio, client_for, monkeypatch
+):
+    """A French-speaking physio sees the standard advice in French on the plan form; saved as is, it
+    stays the standard, so an English patient's handout gives it in English and a French patient's
+    in French. Advice the physio rewrites is kept as written."""
+    url = lambda episode: reverse("care_episodes:plan", args=[episode.pk])  # noqa: E731
+    client = client_for(physio)
+    english_patient = EpisodeFactory(physiotherapist=physio, status=S.ASSESSED)
+    form = client.get(url(english_patient), **FRENCH)
+    shown = form.context["form"].initial["safety_netting"]
+    assert shown.startswith(STANDARD_ADVICE_FR)
+    assert client.post(url(english_patient), {"safety_netting": shown}, **FRENCH).status_code == 302
+    english_patient.refresh_from_db()
+    assert english_patient.plan.safety_netting.startswith(STANDARD_ADVICE_EN)
+    handout = client.get(reverse("care_episodes:handout", args=[english_patient.pk]))
+    assert STANDARD_ADVICE_EN in text_of(handout)
+
+    french_patient = EpisodeFactory(physiotherapist=physio, status=S.ASSESSED)
+    speaks_french(french_patient.patient, monkeypatch)
+    assert client.post(url(french_patient), {"safety_netting": shown}).status_code == 302
+    french_patient.refresh_from_db()
+    assert french_patient.plan.safety_netting.startswith(STANDARD_ADVICE_EN)  # still the standard
+    handout = text_of(client.get(reverse("care_episodes:handout", args=[french_patient.pk])))
+    assert STANDARD_ADVICE_FR in handout and "Go to the Emergency" not in handout
+
+    own = "Call us if the pain moves into your leg."
+    assert client.post(url(french_patient), {"safety_netting": own}).status_code == 302
+    french_patient.plan.refresh_from_db()
+    assert french_patient.plan.safety_netting == own

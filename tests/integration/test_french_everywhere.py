@@ -53,7 +53,6 @@ KNOWN_ENGLISH = (
     "- ",  # the drafted note's advice lines
     "Safety-netting advice given: ",
     "Presenting complaint: ",
-    "Go to the Emergency Department now if you have new numbness",
     "Consultation note not signed",
     "Referral overdue",
     "Urgent physician review pending",
