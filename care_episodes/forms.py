@@ -290,6 +290,13 @@ class OutcomeForm(forms.Form):
         }
 
 
+class ExerciseChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    """Exercises named in the physio's language (the library's French when it has one)."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.here.name)
+
+
 class PlanForm(_PlanModelForm):
     version = version_field()
     education_topics = forms.MultipleChoiceField(
@@ -298,7 +305,7 @@ class PlanForm(_PlanModelForm):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
-    exercises = forms.ModelMultipleChoiceField(
+    exercises = ExerciseChoiceField(
         label=_("Exercises from the library"),
         queryset=Exercise.objects.all(),
         widget=forms.CheckboxSelectMultiple,

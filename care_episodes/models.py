@@ -1,3 +1,4 @@
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -322,6 +323,9 @@ class VisitNote(models.Model):
         return self.signed_at is not None
 
 
+EXERCISE_TEXTS = ("name", "purpose", "reps", "frequency", "progression", "instructions")
+
+
 class Exercise(models.Model):
     """An exercise in the clinic's library, with its usual dosage and plain instructions."""
 
@@ -334,6 +338,8 @@ class Exercise(models.Model):
     frequency = models.CharField(max_length=80)
     progression = models.CharField(max_length=250, blank=True)
     instructions = models.TextField()
+    # The exercise in the app's other languages: {"fr": {"name": ..., "instructions": ...}}.
+    translations = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -344,6 +350,16 @@ class Exercise(models.Model):
     @property
     def dosage(self) -> str:
         return f"{self.sets} × {self.reps}, {self.frequency}"
+
+    @property
+    def here(self) -> SimpleNamespace:
+        """The exercise in the active language (a handout is written in the patient's): each text
+        from `translations`, or the English when the clinic gave none."""
+        words = self.translations.get((get_language() or "en")[:2], {})
+        shown = {name: words.get(name) or getattr(self, name) for name in EXERCISE_TEXTS}
+        return SimpleNamespace(
+            **shown, sets=self.sets, dosage=f"{self.sets} × {shown['reps']}, {shown['frequency']}"
+        )
 
 
 # The standard safety-netting advice a new plan starts with (stored in English, the record; read in

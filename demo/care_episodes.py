@@ -37,6 +37,8 @@ RED_FLAG_SCREEN = (
     "No saddle anaesthesia, bladder and bowel function normal, no fever, "
     "no unexplained weight loss, no history of cancer."
 )
+ACTIVITY_MODIFICATIONS = "Change position every 30 minutes; short walks through the day."
+WORK_MODIFICATIONS = ("", "Lifting limit 10 kg for two weeks", "Sit-stand desk")
 PSFS_ACTIVITIES = ["Sitting", "Walking", "Lifting", "Sleeping", "Driving"]
 COMPLAINTS = [
     (
@@ -187,10 +189,8 @@ def seed(patients: int, stdout: Output) -> None:
             plan = SelfManagementPlan(
                 episode=episode,
                 education_topics=topics,
-                activity_modifications="Change position every 30 minutes; short walks through the day.",
-                work_modifications=rng.choice(
-                    ["", "Lifting limit 10 kg for two weeks", "Sit-stand desk"]
-                ),
+                activity_modifications=ACTIVITY_MODIFICATIONS,
+                work_modifications=rng.choice(WORK_MODIFICATIONS),
                 goals=assessment.goals,
                 by=physio,
             )

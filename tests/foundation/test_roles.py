@@ -5,6 +5,11 @@ from django.urls import reverse
 from lbp_pathway.access import HOME, NAVIGATION, Role
 from tests.factories import TEST_PASSWORD
 
+# Every test here uses the database, some through request.getfixturevalue, which pytest-django cannot
+# see when it orders the tests: without the mark such a test can run after a transactional one has
+# emptied the tables (the clinic's appointment types gone, the front desk home failing).
+pytestmark = pytest.mark.django_db
+
 ROLE_FIXTURES = {
     Role.FRONT_DESK: "front_desk",
     Role.PHYSIOTHERAPIST: "physio",

@@ -14,6 +14,11 @@ from lbp_pathway.models import AuditEvent
 from tests.factories import PatientFactory, UserFactory
 from tests.privacy.factories import AuditEventFactory
 
+# Every test here uses the database, some through request.getfixturevalue, which pytest-django cannot
+# see when it orders the tests: without the mark such a test can run after a transactional one has
+# emptied the tables (the clinic's appointment types gone, the front desk home failing).
+pytestmark = pytest.mark.django_db
+
 
 @pytest.fixture
 def events(physio, physician):
