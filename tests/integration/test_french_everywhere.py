@@ -53,9 +53,6 @@ KNOWN_ENGLISH = (
     "- ",  # the drafted note's advice lines
     "Safety-netting advice given: ",
     "Presenting complaint: ",
-    "Consultation note not signed",
-    "Referral overdue",
-    "Urgent physician review pending",
     "NPRS",
     "Status",
     "system",

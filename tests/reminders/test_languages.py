@@ -117,3 +117,15 @@ def test_the_inbox_and_outbox_are_in_french_for_a_staff_member_who_chose_french(
     outbox = client.get(reverse("reminders:outbox")).content.decode()
     assert "Boîte d'envoi des rappels" in outbox and "Reminder outbox" not in outbox
     assert "Aucun rappel ne correspond." in outbox
+
+
+def test_a_notification_written_before_the_switch_to_french_reads_in_french(client, make_user):
+    physio = make_user(Role.PHYSIOTHERAPIST, username="physio-bientot-fr")
+    Notification.objects.create(
+        user=physio, title="Consultation note not signed", created_at=timezone.now()
+    )
+    StaffPreference.objects.create(user=physio, language="fr")
+    client.force_login(physio)
+    inbox = client.get(reverse("reminders:inbox")).content.decode()
+    assert "Note de consultation non signée" in inbox
+    assert "Consultation note not signed" not in inbox
