@@ -158,7 +158,7 @@ def changes_of(records: Sequence[models.Model], *, limit: int = 200) -> dict[Any
                 what=CREATED if previous is None else CHANGED,
                 fields=[
                     FieldChange(
-                        label=str(f.verbose_name).capitalize(),
+                        label=gettext(str(f.verbose_name).capitalize()),
                         before=_shown(previous, f, related),
                         after=_shown(event, f, related),
                     )
