@@ -30,8 +30,8 @@ S = Episode.Status
 # What clinicians type into the demo records (never the application's own wording); the French check
 # (tests/integration/test_french_everywhere.py) reads these constants to tell the two apart.
 ONSETS = ("weeks ago, gradual", "weeks ago, sudden", "weeks ago, after lifting")
-PREVIOUS_EPISODES = ("None", "One episode five years ago", "Yearly flare-ups")
-MEDICATIONS = ("Ibuprofen as needed", "Acetaminophen", "None")
+PREVIOUS_EPISODES = ("No previous episode", "One episode five years ago", "Yearly flare-ups")
+MEDICATIONS = ("Ibuprofen as needed", "Acetaminophen", "No medication")
 YELLOW_FLAGS = ("", "Fear that bending will cause damage", "Low mood, poor sleep")
 RED_FLAG_SCREEN = (
     "No saddle anaesthesia, bladder and bowel function normal, no fever, "

@@ -2,6 +2,7 @@
 
 import pytest
 from django.db import IntegrityError, InternalError, connection, transaction
+from django.utils import translation
 
 from care_episodes import services
 from care_episodes.models import ConsultationNote, Episode, SelfManagementPlan, SignedNoteImmutable
@@ -132,3 +133,22 @@ def test_signing_puts_the_note_on_the_episode_timeline(assessed_episode, physio)
     )
     descriptions = list(assessed_episode.events.values_list("description", flat=True))
     assert "Consultation note version 1 signed and sent" in descriptions
+
+
+def test_a_french_speaking_physio_drafts_the_note_in_french(assessed_episode, physio):
+    """Issue 16: the draft is written in the language of the physio who edits and signs it."""
+    with translation.override("fr"):
+        note = services.draft_note(assessed_episode, actor=as_actor(physio))
+    body = note.body.replace("\u00a0", " ")
+    assert note.title.replace("\u00a0", " ").startswith("Consultation en physiothérapie : ")
+    for french in [
+        "Tableau clinique",
+        "Motif de consultation : Right leg pain below the knee since gardening",  # as typed
+        "Risque de douleur incapacitante persistante : Élevé.",
+        "Recommandations",
+        "Aucune imagerie recommandée à ce stade.",
+        "Douleur surtout à la jambe depuis 8 semaines",
+    ]:
+        assert french in body, french
+    for english in ["Presentation", "Recommendations", "No imaging recommended", "Reason:"]:
+        assert english not in body, english
