@@ -6,10 +6,10 @@ from html import unescape
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from intake import services
-from intake.models import Patient
+from intake.models import Patient, WaitlistOffer
 from lbp_pathway.audit import SYSTEM
 from tests.factories import PatientFactory
 from tests.intake.factories import at, new_assessment
@@ -104,8 +104,29 @@ def test_the_registration_form_and_its_errors_are_in_french(client_for, front_de
 
 
 def test_the_waitlist_is_in_french(client_for, front_desk, clinic):
-    services.add_to_waitlist(
+    entry = services.add_to_waitlist(
         patient=PatientFactory(first_name="Marie-Josée", last_name="Tremblay"), actor=SYSTEM
+    )
+    freed = services.book_appointment(
+        patient=PatientFactory(),
+        practitioner=clinic.physio,
+        site=clinic.downtown,
+        start=at(clinic.monday, 9),
+        appointment_type=new_assessment(),
+        actor=SYSTEM,
+    )
+    WaitlistOffer.objects.create(  # an offer sent by SMS, not answered yet
+        token_hash="0" * 64,
+        entry=entry,
+        patient=entry.patient,
+        freed=freed,
+        practitioner=freed.practitioner,
+        site=freed.site,
+        appointment_type=freed.appointment_type,
+        start=freed.start,
+        end=freed.end,
+        created_at=timezone.now(),
+        expires_at=freed.start,
     )
     response = client_for(front_desk).get(reverse("intake:waitlist"), **FRENCH)
     page = _page(response)
@@ -118,9 +139,21 @@ def test_the_waitlist_is_in_french(client_for, front_desk, clinic):
         "Indifférent",  # no preference of physiotherapist or site
         "Retirer",
         "Marie-Josée Tremblay",
+        "Envoyée",  # the offers table
+        "Plage offerte",
+        "jusqu'au",
     ):
         assert french in page, french
-    for english in ("Waitlist", "Freed slots", "Waiting for an earlier slot", "Remove", "Any"):
+    for english in (
+        "Waitlist",
+        "Freed slots",
+        "Waiting for an earlier slot",
+        "Remove",
+        "Any",
+        "Slot offered",
+        "Answered",
+        "until",
+    ):
         assert english not in page, english
 
 
