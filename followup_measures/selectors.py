@@ -1,11 +1,12 @@
-"""Reads: the licensed RMDQ wording if the clinic loaded it."""
+"""Reads: the licensed RMDQ wording if the clinic loaded it, in the page's language."""
 
 from __future__ import annotations
 
-from triage.models import InstrumentText
+from triage.selectors import instrument_text
 
 
 def rmdq_wording() -> list[str] | None:
-    """The RMDQ statements loaded under the clinic's licence (InstrumentText "rmdq"), else None."""
-    text = InstrumentText.objects.filter(instrument="rmdq").first()
+    """The RMDQ statements loaded under the clinic's licence in the page's language (the patient's,
+    on their link), else None: never another language's, the form then shows the placeholder."""
+    text = instrument_text("rmdq")
     return list(text.items) if text is not None else None

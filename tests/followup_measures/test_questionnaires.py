@@ -18,6 +18,7 @@ from reminders.models import Reminder
 from tests.care_episodes.factories import OutcomeFactory
 from tests.factories import EpisodeFactory, PatientFactory
 from tests.followup_measures.factories import invite_token
+from triage.models import InstrumentText
 
 pytestmark = pytest.mark.django_db
 
@@ -235,3 +236,24 @@ def test_the_questionnaire_reads_in_french(client) -> None:
     assert "Énoncé 3 sur 24 : texte à charger par la clinique" in page
     assert "Depuis le début de vos soins, comment votre dos a-t-il changé?" in page
     assert "Envoyer mes réponses" in page
+
+
+def test_the_rmdq_by_link_uses_the_wording_loaded_in_the_patients_language(client) -> None:
+    """Issue 16: a French-speaking patient reads the French statements the clinic loaded, an
+    English-speaking one the English; neither falls back to the other's."""
+    InstrumentText.objects.create(
+        instrument="rmdq",
+        language="en",
+        items=[f"EN statement {n}" for n in range(1, 25)],
+        item9_options=[],
+        copyright_notice="EN notice",
+    )
+    english = consented_episode()
+    page = client.get(reverse("followup_measures:answer", args=[invite_token(english)]))
+    assert "EN statement 3" in page.content.decode()
+    french = consented_episode()
+    french.patient.preferred_language = "fr"
+    french.patient.save(update_fields=["preferred_language"])
+    page = client.get(reverse("followup_measures:answer", args=[invite_token(french)]))
+    assert "EN statement" not in page.content.decode()
+    assert "texte à charger par la clinique" in page.content.decode().replace("&#x27;", "'")
