@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from care_episodes.outcomes import ODI_MIN_ANSWERED, ODI_SECTION_MAX, ODI_SECTIONS
 from followup_measures.services import Answers
 
 RMDQ_ITEMS = 24
@@ -46,8 +47,19 @@ class OutcomeQuestionnaireForm(forms.Form):
         widget=forms.RadioSelect,
     )
 
-    def __init__(self, *args: Any, rmdq_wording: list[str] | None, ask_grc: bool, **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        rmdq_wording: list[str] | None,
+        ask_grc: bool,
+        ask_odi: bool = False,
+        odi_wording: list[str] | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
+        self.ask_odi = ask_odi
+        if ask_odi:
+            self._add_odi(odi_wording)
         for number in range(1, RMDQ_ITEMS + 1):
             text = (
                 rmdq_wording[number - 1]
@@ -76,6 +88,36 @@ class OutcomeQuestionnaireForm(forms.Form):
                 coerce=int,
             )
 
+    def _add_odi(self, wording: list[str] | None) -> None:
+        """The Oswestry Disability Index: 10 sections, one statement chosen in each (scored 0 to 5),
+        in the clinic's licensed wording, else a placeholder that says so."""
+        per_section = ODI_SECTION_MAX + 2  # the title, then one statement per score
+        official = wording is not None and len(wording) == ODI_SECTIONS * per_section
+        for number in range(1, ODI_SECTIONS + 1):
+            if official:
+                assert wording is not None
+                start = (number - 1) * per_section
+                title = wording[start]
+                statements = wording[start + 1 : start + per_section]
+            else:
+                title = placeholder(number, ODI_SECTIONS)
+                statements = [
+                    str(_("Statement scored %(score)s: wording to be loaded by the clinic"))
+                    % {"score": score}
+                    for score in range(ODI_SECTION_MAX + 1)
+                ]
+            self.fields[f"odi_{number}"] = forms.TypedChoiceField(
+                label=title,
+                choices=list(enumerate(statements)),
+                coerce=int,
+                empty_value=None,
+                required=False,
+                widget=forms.RadioSelect,
+            )
+
+    def odi_fields(self) -> list[forms.BoundField]:
+        return [self[f"odi_{n}"] for n in range(1, ODI_SECTIONS + 1)] if self.ask_odi else []
+
     def rmdq_fields(self) -> list[forms.BoundField]:
         return [self[f"rmdq_{n}"] for n in range(1, RMDQ_ITEMS + 1)]
 
@@ -103,6 +145,18 @@ class OutcomeQuestionnaireForm(forms.Form):
                 % {"count": PSFS_ROWS},
             )
         data["psfs_rows"] = rows
+        odi = [data.get(f"odi_{n}") for n in range(1, ODI_SECTIONS + 1)] if self.ask_odi else []
+        answered = [value for value in odi if value is not None]
+        if answered and len(answered) < ODI_MIN_ANSWERED:
+            self.add_error(
+                None,
+                _(
+                    "Please choose a statement in at least %(minimum)s of the %(sections)s "
+                    "sections about daily life, or leave them all empty."
+                )
+                % {"minimum": ODI_MIN_ANSWERED, "sections": ODI_SECTIONS},
+            )
+        data["odi_sections"] = odi if answered else None
         return data
 
     def answers(self) -> Answers:
@@ -112,4 +166,5 @@ class OutcomeQuestionnaireForm(forms.Form):
             rmdq_items=[bool(data.get(f"rmdq_{n}")) for n in range(1, RMDQ_ITEMS + 1)],
             psfs_activities=data["psfs_rows"],
             grc=data.get("grc"),
+            odi_sections=data.get("odi_sections"),
         )

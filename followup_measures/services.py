@@ -41,6 +41,7 @@ class Answers:
     rmdq_items: list[bool] | None
     psfs_activities: list[tuple[str, float]]
     grc: int | None
+    odi_sections: list[int | None] | None = None
 
 
 def base_url() -> str:
@@ -217,6 +218,7 @@ def submit_answers(token: str, answers: Answers, *, actor: audit.Actor) -> Outco
         rmdq_items=answers.rmdq_items,
         psfs_activities=answers.psfs_activities or None,
         grc=answers.grc,
+        odi_sections=answers.odi_sections,
     )
     invite.used_at = now
     invite.measurement = measurement

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -26,7 +27,12 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
     ask_grc = invite.timepoint != "baseline"
     wording = selectors.rmdq_wording()
     form = OutcomeQuestionnaireForm(
-        request.POST if request.method == "POST" else None, rmdq_wording=wording, ask_grc=ask_grc
+        request.POST if request.method == "POST" else None,
+        rmdq_wording=wording,
+        ask_grc=ask_grc,
+        # The ODI is licensed: asked only where the clinic enabled it (as on the physio's form).
+        ask_odi=bool(getattr(settings, "ODI_ENABLED", False)),
+        odi_wording=selectors.odi_wording(),
     )
     if request.method == "POST" and form.is_valid():
         try:

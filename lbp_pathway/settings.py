@@ -524,3 +524,7 @@ LOGGING = {
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+
+# The Oswestry Disability Index is licensed: asked (on the physio's form and by link) only where the
+# clinic holds a licence and says so; its wording loads with `load_instrument_text --instrument odi`.
+ODI_ENABLED = env_bool("ODI_ENABLED")

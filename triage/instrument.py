@@ -105,6 +105,27 @@ def parse_instrument_text(data: object) -> Wording:
 RMDQ_ITEM_COUNT: Final = 24
 
 
+ODI_SECTION_COUNT, ODI_STATEMENTS = 10, 6  # each section: a title and its statements scored 0-5
+
+
+def parse_odi_text(data: object) -> Wording:
+    """Validate a decoded Oswestry Disability Index wording file (the clinic's licensed copy).
+
+    Format: {"items": [70 texts: for each of the 10 sections in order, its title then its 6
+    statements (scored 0 to 5)], "copyright_notice": "..."}.
+    """
+    if not isinstance(data, dict):
+        raise InstrumentTextError("the file must hold a JSON object")
+    unknown = sorted(set(data) - {"items", "copyright_notice"})
+    if unknown:
+        raise InstrumentTextError(f"unknown key(s): {', '.join(unknown)}")
+    items = _strings(data, "items", ODI_SECTION_COUNT * (1 + ODI_STATEMENTS))
+    notice = data.get("copyright_notice")
+    if not isinstance(notice, str) or not notice.strip():
+        raise InstrumentTextError("'copyright_notice' must be non-empty text (the licence terms)")
+    return Wording(items, (), notice.strip(), official=True)
+
+
 def parse_rmdq_text(data: object) -> Wording:
     """Validate a decoded RMDQ wording file (the clinic's licensed copy).
 

@@ -24,7 +24,12 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from triage.instrument import InstrumentTextError, parse_instrument_text, parse_rmdq_text
+from triage.instrument import (
+    InstrumentTextError,
+    parse_instrument_text,
+    parse_odi_text,
+    parse_rmdq_text,
+)
 from triage.models import InstrumentText
 
 
@@ -36,7 +41,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("file", metavar="FILE", help="JSON file with the official wording")
-        parser.add_argument("--instrument", choices=["start_back", "rmdq"], default="start_back")
+        parser.add_argument(
+            "--instrument", choices=["start_back", "rmdq", "odi"], default="start_back"
+        )
         parser.add_argument(
             "--language",
             choices=[code for code, _name in settings.LANGUAGES],
@@ -61,7 +68,9 @@ class Command(BaseCommand):
             raise CommandError(f"cannot read {file}: {error}") from None
         except json.JSONDecodeError as error:
             raise CommandError(f"{file} is not valid JSON: {error}") from None
-        parse = parse_rmdq_text if instrument == "rmdq" else parse_instrument_text
+        parse = {"rmdq": parse_rmdq_text, "odi": parse_odi_text}.get(
+            instrument, parse_instrument_text
+        )
         try:
             wording = parse(data)
         except InstrumentTextError as error:
@@ -76,7 +85,7 @@ class Command(BaseCommand):
                 "loaded_at": timezone.now(),
             },
         )
-        name = "RMDQ" if instrument == "rmdq" else "STarT Back"
+        name = {"rmdq": "RMDQ", "odi": "ODI"}.get(instrument, "STarT Back")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Loaded the official {name} wording in {language} ({len(wording.items)} items)."
