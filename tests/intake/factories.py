@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import factory
+from django.utils import timezone
 
+from intake import offers
 from intake.identifiers import luhn_check_digit
-from intake.models import AppointmentType, AvailabilityException, WeeklyAvailability
+from intake.models import (
+    Appointment,
+    AppointmentType,
+    AvailabilityException,
+    WaitlistEntry,
+    WaitlistOffer,
+    WeeklyAvailability,
+)
 from lbp_pathway.access import Role
 from tests.factories import SiteFactory, UserFactory
 
@@ -78,3 +88,25 @@ class AvailabilityExceptionFactory(factory.django.DjangoModelFactory):
     first_day = factory.LazyFunction(date.today)
     last_day = factory.LazyAttribute(lambda off: off.first_day)
     reason = "Holiday"
+
+
+def waitlist_offer(
+    entry: WaitlistEntry, freed: Appointment, *, moved_by: timedelta = timedelta(0)
+) -> tuple[WaitlistOffer, str]:
+    """A live offer of `freed`'s slot (moved by `moved_by`) to the waiting `entry`, as
+    intake.offers sends it; returns it and its link token."""
+    token = secrets.token_urlsafe(32)
+    offer = WaitlistOffer.objects.create(
+        token_hash=offers.hash_token(token),
+        entry=entry,
+        patient=entry.patient,
+        freed=freed,
+        practitioner=freed.practitioner,
+        site=freed.site,
+        appointment_type=freed.appointment_type,
+        start=freed.start + moved_by,
+        end=freed.end + moved_by,
+        created_at=timezone.now(),
+        expires_at=freed.start,
+    )
+    return offer, token

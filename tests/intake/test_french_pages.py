@@ -6,13 +6,13 @@ from html import unescape
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 
 from intake import services
-from intake.models import Patient, WaitlistOffer
+from intake.models import Patient
 from lbp_pathway.audit import SYSTEM
 from tests.factories import PatientFactory
-from tests.intake.factories import at, new_assessment
+from tests.intake.factories import at, new_assessment, waitlist_offer
 
 pytestmark = pytest.mark.django_db
 
@@ -115,19 +115,7 @@ def test_the_waitlist_is_in_french(client_for, front_desk, clinic):
         appointment_type=new_assessment(),
         actor=SYSTEM,
     )
-    WaitlistOffer.objects.create(  # an offer sent by SMS, not answered yet
-        token_hash="0" * 64,
-        entry=entry,
-        patient=entry.patient,
-        freed=freed,
-        practitioner=freed.practitioner,
-        site=freed.site,
-        appointment_type=freed.appointment_type,
-        start=freed.start,
-        end=freed.end,
-        created_at=timezone.now(),
-        expires_at=freed.start,
-    )
+    waitlist_offer(entry, freed)  # sent by SMS, not answered yet
     response = client_for(front_desk).get(reverse("intake:waitlist"), **FRENCH)
     page = _page(response)
     assert response.status_code == 200

@@ -13,7 +13,6 @@ test_write_ownership.py."""
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -25,14 +24,14 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 from django.utils.regex_helper import normalize
 
-from intake import offers as intake_offers
-from intake.models import WaitlistEntry, WaitlistOffer
+from intake.models import WaitlistEntry
 from lbp_pathway.access import Role
 from lbp_pathway.audit import SYSTEM
 from patients import booking
 from patients.models import SelfReferral
 from tests.factories import TEST_PASSWORD
 from tests.followup_measures.factories import invite_token
+from tests.intake.factories import waitlist_offer
 from tests.privacy.factories import AccessWorld, pdf_upload
 
 DUMMY = {"int": "1", "slug": "dummy-token", "str": "dummy-token", "path": "dummy", "uuid": None}
@@ -171,23 +170,9 @@ def _booking_token(w: AccessWorld) -> str:
 
 def _offer_token(w: AccessWorld) -> str:
     """A live waitlist offer of a freed slot (the stranger waits; the world's patient cancels)."""
-    freed = w.appointment()
-    token = secrets.token_urlsafe(32)
     entry = WaitlistEntry.objects.create(patient=w.stranger())
-    WaitlistOffer.objects.create(
-        token_hash=intake_offers.hash_token(token),
-        entry=entry,
-        patient=entry.patient,
-        freed=freed,
-        practitioner=freed.practitioner,
-        site=freed.site,
-        appointment_type=freed.appointment_type,
-        start=freed.start + timedelta(days=7),  # a time nobody holds: the offer page is open
-        end=freed.end + timedelta(days=7),
-        created_at=timezone.now(),
-        expires_at=freed.start,
-    )
-    return token
+    # A time nobody holds: the offer page is open.
+    return waitlist_offer(entry, w.appointment(), moved_by=timedelta(days=7))[1]
 
 
 def _self_referral() -> SelfReferral:
