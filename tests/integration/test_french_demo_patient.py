@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from care_episodes.models import Episode
+from care_episodes.models import Episode, Exercise, SelfManagementPlan
 from demo.intake import FRENCH_PATIENT
 from followup_measures import services as questionnaires
 from intake.models import Patient
@@ -77,9 +77,26 @@ def test_the_french_speaking_demo_patient_gets_french_messages_questionnaire_and
         assert '<html lang="fr-CA"' in html
         assert english_left(html, english) == [], path
 
-    episode = Episode.objects.filter(patient=patient).order_by("-pk").first()
+    episode = (
+        Episode.objects.filter(patient=patient, plan__isnull=False).order_by("-pk").first()
+        or Episode.objects.filter(patient=patient).order_by("-pk").first()
+    )
     physio = episode.physiotherapist or User.objects.get(username="physio")
     client.force_login(physio)
+    if not SelfManagementPlan.objects.filter(episode=episode).exists():
+        # The demo's ids decide whether it wrote her plan already; if not, her physio writes it.
+        plan_url = reverse("care_episodes:plan", args=[episode.pk])
+        form = client.get(plan_url).context["form"]
+        exercises = [str(pk) for pk in Exercise.objects.values_list("pk", flat=True)[:3]]
+        written = client.post(
+            plan_url,
+            {
+                "education_topics": ["stay_active"],
+                "exercises": exercises,
+                "safety_netting": form.initial["safety_netting"],
+            },
+        )
+        assert written.status_code == 302
     pdf = client.get(reverse("care_episodes:handout_pdf", args=[episode.pk]), **ENGLISH_PHONE)
     assert pdf.status_code == 200
     reader = PdfReader(BytesIO(pdf.content))
